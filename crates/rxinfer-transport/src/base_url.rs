@@ -1,0 +1,245 @@
+//! The validated address every endpoint path is resolved under.
+
+use std::{fmt, str::FromStr, sync::Arc};
+
+use http::uri::{Authority, Scheme, Uri};
+
+use crate::error::{BoxError, InvalidBaseUrl};
+
+/// Where the server's API lives: scheme, host, port and a path prefix, such
+/// as `http://localhost:8000/v1`, parsed and checked once.
+///
+/// The path keeps its segments and loses a trailing `/`, so `token/roles`
+/// under `http://host:8000/v1/` resolves to `http://host:8000/v1/token/roles`.
+///
+/// ```
+/// use rxinfer_transport::BaseUrl;
+///
+/// let base: BaseUrl = "http://127.0.0.1:8000/v1/".parse()?;
+/// assert_eq!(base.to_string(), "http://127.0.0.1:8000/v1");
+/// assert_eq!(base.resolve("/token/roles")?.to_string(), "http://127.0.0.1:8000/v1/token/roles");
+/// assert!("ftp://example.com".parse::<BaseUrl>().is_err());
+/// # Ok::<(), rxinfer_transport::BoxError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct BaseUrl {
+    scheme: Scheme,
+    authority: Authority,
+    /// Empty, or starting with `/` and not ending with one. Shared, so that
+    /// cloning the stack per call does not allocate.
+    path: Arc<str>,
+}
+
+impl BaseUrl {
+    /// The default of the official clients: `http://localhost:8000/v1`.
+    pub fn localhost() -> Self {
+        Self {
+            scheme: Scheme::HTTP,
+            authority: Authority::from_static("localhost:8000"),
+            path: Arc::from("/v1"),
+        }
+    }
+
+    /// Parses and checks `url`.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidBaseUrl`] names what is wrong: no scheme, a scheme other than
+    /// `http`/`https`, no host, credentials, a query string, or `https` in a
+    /// build without TLS.
+    pub fn parse(url: &str) -> Result<Self, InvalidBaseUrl> {
+        let url = url.trim();
+        if !url.contains("://") {
+            return Err(InvalidBaseUrl::MissingScheme);
+        }
+        let uri: Uri = url
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| InvalidBaseUrl::Unparsable(e.to_string()))?;
+        let scheme = uri.scheme().cloned().ok_or(InvalidBaseUrl::MissingScheme)?;
+        if scheme == Scheme::HTTPS {
+            return Err(InvalidBaseUrl::TlsUnsupported);
+        }
+        if scheme != Scheme::HTTP {
+            return Err(InvalidBaseUrl::UnsupportedScheme(scheme.to_string()));
+        }
+        let authority = uri
+            .authority()
+            .cloned()
+            .ok_or(InvalidBaseUrl::MissingHost)?;
+        if authority.as_str().contains('@') {
+            return Err(InvalidBaseUrl::Credentials);
+        }
+        if authority.host().is_empty() {
+            return Err(InvalidBaseUrl::MissingHost);
+        }
+        if uri.query().is_some() {
+            return Err(InvalidBaseUrl::Query);
+        }
+        let path = Arc::from(uri.path().trim_end_matches('/'));
+        Ok(Self {
+            scheme,
+            authority,
+            path,
+        })
+    }
+
+    /// The scheme, `http` or `https`.
+    pub fn scheme(&self) -> &Scheme {
+        &self.scheme
+    }
+
+    /// Host and port.
+    pub fn authority(&self) -> &Authority {
+        &self.authority
+    }
+
+    /// The path prefix, without a trailing `/` (empty for none).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Whether `uri` points at this base's origin (same scheme, host and
+    /// port), the only place a token bound to it may be sent.
+    pub fn is_same_origin(&self, uri: &Uri) -> bool {
+        uri.scheme() == Some(&self.scheme) && uri.authority() == Some(&self.authority)
+    }
+
+    /// The absolute URI of `path_and_query` (which starts with `/`) under
+    /// this base.
+    ///
+    /// # Errors
+    ///
+    /// When `path_and_query` does not start with `/` or is not a valid
+    /// origin-form target.
+    pub fn resolve(&self, path_and_query: &str) -> Result<Uri, BoxError> {
+        if !path_and_query.starts_with('/') {
+            return Err("the request target does not start with `/`".into());
+        }
+        let mut joined = String::with_capacity(self.path.len() + path_and_query.len());
+        joined.push_str(&self.path);
+        joined.push_str(path_and_query);
+        Uri::builder()
+            .scheme(self.scheme.clone())
+            .authority(self.authority.clone())
+            .path_and_query(joined)
+            .build()
+            .map_err(Into::into)
+    }
+}
+
+impl Default for BaseUrl {
+    fn default() -> Self {
+        Self::localhost()
+    }
+}
+
+impl FromStr for BaseUrl {
+    type Err = InvalidBaseUrl;
+
+    fn from_str(url: &str) -> Result<Self, Self::Err> {
+        Self::parse(url)
+    }
+}
+
+impl fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}{}", self.scheme, self.authority, self.path)
+    }
+}
+
+impl fmt::Debug for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BaseUrl({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolved(base: &str, path: &str) -> String {
+        match BaseUrl::parse(base).map(|b| b.resolve(path)) {
+            Ok(Ok(uri)) => uri.to_string(),
+            other => format!("error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn keeps_the_base_path() {
+        assert_eq!(
+            resolved("http://h:8000/v1", "/token/roles"),
+            "http://h:8000/v1/token/roles"
+        );
+        assert_eq!(
+            resolved("http://h:8000/api/v1/", "/token/roles"),
+            "http://h:8000/api/v1/token/roles"
+        );
+    }
+
+    #[test]
+    fn works_without_a_path() {
+        assert_eq!(
+            resolved("http://h:4010", "/token/generate"),
+            "http://h:4010/token/generate"
+        );
+        assert_eq!(
+            resolved("http://h:4010/", "/token/generate"),
+            "http://h:4010/token/generate"
+        );
+    }
+
+    #[test]
+    fn keeps_the_query_of_the_request() {
+        assert_eq!(
+            resolved("http://h/v1", "/models?x=1"),
+            "http://h/v1/models?x=1"
+        );
+    }
+
+    #[test]
+    fn default_is_the_official_default() {
+        assert_eq!(BaseUrl::default().to_string(), "http://localhost:8000/v1");
+        assert_eq!(
+            BaseUrl::parse("http://localhost:8000/v1"),
+            Ok(BaseUrl::localhost())
+        );
+    }
+
+    #[test]
+    fn rejects_what_cannot_address_a_server() {
+        let cases = [
+            ("", "no scheme"),
+            ("not a url", "no scheme"),
+            ("http://", "not a URI"),
+            ("http://:80/v1", "no host"),
+            ("localhost:8000/v1", "scheme"),
+            ("/v1", "no scheme"),
+            ("ftp://host/v1", "`ftp`"),
+            ("http://user:pw@host/v1", "credentials"),
+            ("http://host/v1?x=1", "query"),
+            ("https://host/v1", "https"),
+        ];
+        for (url, expected) in cases {
+            match BaseUrl::parse(url) {
+                Ok(base) => panic!("{url:?} was accepted as {base}"),
+                Err(e) => assert!(e.to_string().contains(expected), "{url:?}: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn errors_never_repeat_credentials() {
+        let error = BaseUrl::parse("http://admin:hunter2@host/v1").err();
+        assert!(!format!("{error:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn origin_is_scheme_host_and_port() -> Result<(), Box<dyn std::error::Error>> {
+        let base = BaseUrl::parse("http://Host:8000/v1")?;
+        assert!(base.is_same_origin(&"http://host:8000/other".parse()?));
+        assert!(!base.is_same_origin(&"http://host:8001/v1".parse()?));
+        assert!(!base.is_same_origin(&"http://evil:8000/v1".parse()?));
+        assert!(!base.is_same_origin(&"/v1/token/roles".parse()?));
+        Ok(())
+    }
+}
