@@ -69,9 +69,13 @@ pub enum DecodeError {
 /// A response as the server sent it: status, headers and the whole body.
 ///
 /// Its `Debug` output shows the body's length, not its content, since a body
-/// may echo a token.
+/// may echo a token. It is boxed so that `Result<_, ApiError>` stays small
+/// on the success path.
 #[derive(Clone)]
-pub struct RawResponse {
+pub struct RawResponse(Box<Raw>);
+
+#[derive(Clone)]
+struct Raw {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
@@ -79,40 +83,40 @@ pub struct RawResponse {
 
 impl RawResponse {
     pub(crate) fn new(parts: Parts, body: Bytes) -> Self {
-        Self {
+        Self(Box::new(Raw {
             status: parts.status,
             headers: parts.headers,
             body,
-        }
+        }))
     }
 
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     /// The response headers.
     pub fn headers(&self) -> &HeaderMap {
-        &self.headers
+        &self.0.headers
     }
 
     /// The raw body.
     pub fn body(&self) -> &Bytes {
-        &self.body
+        &self.0.body
     }
 
     /// The body as text, with invalid UTF-8 replaced.
     pub fn body_text(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(&self.body)
+        String::from_utf8_lossy(&self.0.body)
     }
 }
 
 impl fmt::Debug for RawResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RawResponse")
-            .field("status", &self.status)
-            .field("headers", &self.headers)
-            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .field("status", &self.0.status)
+            .field("headers", &self.0.headers)
+            .field("body", &format_args!("<{} bytes>", self.0.body.len()))
             .finish()
     }
 }
