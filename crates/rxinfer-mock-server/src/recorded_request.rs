@@ -1,0 +1,22 @@
+//! A request as the stand-in received it.
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, Uri};
+
+/// A request the server received, kept when
+/// [`record_requests`](crate::MockServerBuilder::record_requests) is on.
+///
+/// The `Authorization` header is marked sensitive, so `Debug` output does
+/// not show the token.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// The method.
+    pub method: Method,
+    /// The request target, as sent (path and query).
+    pub uri: Uri,
+    /// The headers, as sent.
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Bytes,
+}

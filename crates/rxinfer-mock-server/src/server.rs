@@ -1,0 +1,179 @@
+//! Accepting connections, serving them, and shutting down.
+
+use std::{convert::Infallible, io, net::SocketAddr, sync::Arc, time::Duration};
+
+use bytes::Bytes;
+use http::{Request, header::AUTHORIZATION};
+use http_body_util::{BodyExt, Full};
+use hyper::{body::Incoming, server::conn::http1, service::service_fn};
+use hyper_util::{rt::TokioIo, server::graceful::GracefulShutdown};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+use crate::{MockServerBuilder, RecordedRequest, routes::route, state::State};
+
+/// How long shutdown waits for open connections to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// A running stand-in server on `127.0.0.1`. It stops on
+/// [`shutdown`](Self::shutdown) or when dropped.
+///
+/// ```
+/// # tokio_test::block_on(async {
+/// use rxinfer_mock_server::MockServer;
+///
+/// let server = MockServer::start().await?;
+/// server.insert_token("known", ["admin"]);
+/// println!("serving at {}", server.url());
+/// server.shutdown().await;
+/// # Ok::<(), std::io::Error>(())
+/// # });
+/// ```
+#[derive(Debug)]
+pub struct MockServer {
+    addr: SocketAddr,
+    url: String,
+    state: Arc<State>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl MockServer {
+    /// Starts a server with the defaults: routes under `/v1`, no
+    /// development token, no recording.
+    ///
+    /// # Errors
+    ///
+    /// When `127.0.0.1:0` cannot be bound.
+    pub async fn start() -> io::Result<Self> {
+        Self::builder().start().await
+    }
+
+    /// A builder for a server with other options.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    pub(crate) async fn bind(config: MockServerBuilder) -> io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let url = format!("http://{addr}{}", config.base_path);
+        let state = Arc::new(State::new(config));
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(serve(listener, Arc::clone(&state), stopped));
+        Ok(Self {
+            addr,
+            url,
+            state,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// The base URL of the API, such as `http://127.0.0.1:41234/v1`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The socket address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stores `token` as valid, with `roles`.
+    pub fn insert_token<I, R>(&self, token: &str, roles: I)
+    where
+        I: IntoIterator<Item = R>,
+        R: Into<String>,
+    {
+        let roles = roles.into_iter().map(Into::into).collect();
+        self.state.insert_token(token.to_owned(), roles);
+    }
+
+    /// How many tokens the server has minted.
+    pub fn tokens_generated(&self) -> usize {
+        self.state.generated()
+    }
+
+    /// How many TCP connections the server has accepted.
+    pub fn connections_accepted(&self) -> usize {
+        self.state.connections()
+    }
+
+    /// The requests received so far, when recording is on.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.requests()
+    }
+
+    /// Stops accepting, lets open connections finish (up to a few seconds),
+    /// and returns when the server is gone.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn serve(listener: TcpListener, state: Arc<State>, mut stopped: oneshot::Receiver<()>) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    state.count_connection();
+                    let _ = stream.set_nodelay(true);
+                    let state = Arc::clone(&state);
+                    let service = service_fn(move |request| handle(Arc::clone(&state), request));
+                    let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                    let connection = graceful.watch(connection);
+                    tokio::spawn(async move {
+                        let _ = connection.await;
+                    });
+                }
+                // Out of file descriptors and the like: back off, keep serving.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+            _ = &mut stopped => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+}
+
+async fn handle(
+    state: Arc<State>,
+    request: Request<Incoming>,
+) -> Result<http::Response<Full<Bytes>>, Infallible> {
+    if !state.config.record_requests {
+        return Ok(route(&state, &request));
+    }
+    let (parts, body) = request.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let request = Request::from_parts(parts, ());
+    let response = route(&state, &request);
+    let (mut parts, ()) = request.into_parts();
+    if let Some(value) = parts.headers.get_mut(AUTHORIZATION) {
+        value.set_sensitive(true);
+    }
+    state.record(RecordedRequest {
+        method: parts.method,
+        uri: parts.uri,
+        headers: parts.headers,
+        body,
+    });
+    Ok(response)
+}

@@ -1,0 +1,75 @@
+//! What the server remembers: tokens, counters, recorded requests.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Mutex, MutexGuard, PoisonError,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
+
+use crate::{MockServerBuilder, RecordedRequest};
+
+/// Shared by every connection of one server.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) config: MockServerBuilder,
+    tokens: Mutex<HashMap<String, Vec<String>>>,
+    requests: Mutex<Vec<RecordedRequest>>,
+    generated: AtomicUsize,
+    connections: AtomicUsize,
+}
+
+impl State {
+    pub(crate) fn new(config: MockServerBuilder) -> Self {
+        Self {
+            config,
+            tokens: Mutex::default(),
+            requests: Mutex::default(),
+            generated: AtomicUsize::new(0),
+            connections: AtomicUsize::new(0),
+        }
+    }
+
+    /// Mints and stores a new token with roles `["user"]`.
+    pub(crate) fn mint_token(&self) -> String {
+        let token = uuid::Uuid::new_v4().to_string();
+        self.insert_token(token.clone(), vec!["user".to_owned()]);
+        self.generated.fetch_add(1, Ordering::Relaxed);
+        token
+    }
+
+    pub(crate) fn insert_token(&self, token: String, roles: Vec<String>) {
+        lock(&self.tokens).insert(token, roles);
+    }
+
+    pub(crate) fn roles(&self, token: &str) -> Option<Vec<String>> {
+        lock(&self.tokens).get(token).cloned()
+    }
+
+    pub(crate) fn record(&self, request: RecordedRequest) {
+        lock(&self.requests).push(request);
+    }
+
+    pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.requests).clone()
+    }
+
+    pub(crate) fn count_connection(&self) {
+        self.connections.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn connections(&self) -> usize {
+        self.connections.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn generated(&self) -> usize {
+        self.generated.load(Ordering::Relaxed)
+    }
+}
+
+/// A panic elsewhere cannot leave a map half-written, so a poisoned lock is
+/// still safe to use.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
