@@ -1,1 +1,2 @@
+//! Placeholder until the load benchmark lands.
 fn main() {}

@@ -15,11 +15,11 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub enum Error {
     /// The base URL cannot address the server; raised when it is set.
     #[error("invalid base URL: {0}")]
-    InvalidBaseUrl(#[source] InvalidBaseUrl),
+    InvalidBaseUrl(InvalidBaseUrl),
     /// The token cannot be sent in an `Authorization` header; raised when it
     /// is set.
     #[error("invalid token: {0}")]
-    InvalidToken(#[source] InvalidToken),
+    InvalidToken(InvalidToken),
     /// The request's URI could not be resolved against the base URL.
     #[error("the request URI cannot be resolved against the base URL")]
     InvalidRequestUri(#[source] BoxError),

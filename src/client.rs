@@ -1,0 +1,162 @@
+//! The client: the default stack for the common case, any service otherwise.
+
+use std::time::Duration;
+
+use rxinfer_auth_api::AuthenticationApi;
+use rxinfer_transport::{BaseUrl, Error, HttpClient, Transport, TransportBuilder};
+
+/// An RxInferServer client: the API groups over one service, by default the
+/// [`Transport`] stack.
+///
+/// Cloning is cheap and clones share the connection pool, so one client
+/// serves any number of tasks. Its `Debug` output never shows the token.
+///
+/// ```
+/// use rxinfer_client::Client;
+///
+/// let client = Client::builder().base_url("http://127.0.0.1:8000/v1")?.build();
+/// let authenticated = client.with_token("3f1c0a52")?;
+/// assert!(!format!("{authenticated:?}").contains("3f1c0a52"));
+/// # Ok::<(), rxinfer_client::TransportError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client<S = Transport> {
+    authentication: AuthenticationApi<S>,
+}
+
+impl Client {
+    /// A builder for the default stack.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client of `http://localhost:8000/v1` with no token and the default
+    /// timeout and body limit.
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// The same client, sharing its connection pool, that sends `token` on
+    /// the endpoints that need one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidToken`] when `token` cannot be a header value.
+    pub fn with_token(&self, token: &str) -> Result<Self, Error> {
+        Ok(Self::from_service(self.service().with_token(token)?))
+    }
+
+    /// The same client, sharing its connection pool, that sends no token.
+    pub fn without_token(&self) -> Self {
+        Self::from_service(self.service().without_token())
+    }
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<S> Client<S> {
+    /// A client over any tower service of `http::Request<RequestBody>` to
+    /// `http::Response<Bytes>`: a stack with your own middleware, or a mock.
+    /// See the `custom_middleware` and `mock_transport` examples.
+    pub fn from_service(service: S) -> Self {
+        Self {
+            authentication: AuthenticationApi::new(service),
+        }
+    }
+
+    /// The Authentication API: `token_generate` and `token_roles`.
+    pub fn authentication(&self) -> &AuthenticationApi<S> {
+        &self.authentication
+    }
+
+    /// The service requests go through.
+    pub fn service(&self) -> &S {
+        self.authentication.service()
+    }
+}
+
+/// Configures the default stack of a [`Client`]. Settings that can be wrong
+/// are checked when set, so [`build`](Self::build) cannot fail.
+///
+/// ```
+/// use std::time::Duration;
+/// use rxinfer_client::Client;
+///
+/// let client = Client::builder()
+///     .base_url("http://127.0.0.1:8000/v1")?
+///     .token("3f1c0a52")?
+///     .timeout(Duration::from_secs(5))
+///     .body_limit(64 * 1024)
+///     .build();
+/// assert!(client.service().has_token());
+/// # Ok::<(), rxinfer_client::TransportError>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ClientBuilder {
+    transport: TransportBuilder,
+}
+
+impl ClientBuilder {
+    /// The server's API URL (default `http://localhost:8000/v1`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidBaseUrl`] naming what is wrong with it.
+    pub fn base_url(self, url: &str) -> Result<Self, Error> {
+        Ok(Self {
+            transport: self.transport.base_url(url)?,
+        })
+    }
+
+    /// The server's API URL, already parsed.
+    pub fn base(self, base: BaseUrl) -> Self {
+        Self {
+            transport: self.transport.base(base),
+        }
+    }
+
+    /// The token sent as `Authorization: Bearer <token>` on the endpoints
+    /// that need one, and only to the base URL's origin.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidToken`] when `token` cannot be a header value; the
+    /// error does not contain the token.
+    pub fn token(self, token: &str) -> Result<Self, Error> {
+        Ok(Self {
+            transport: self.transport.token(token)?,
+        })
+    }
+
+    /// Fails a call that takes longer than `timeout` (default
+    /// [`DEFAULT_TIMEOUT`](rxinfer_transport::DEFAULT_TIMEOUT)).
+    pub fn timeout(self, timeout: Duration) -> Self {
+        Self {
+            transport: self.transport.timeout(timeout),
+        }
+    }
+
+    /// Fails a call whose response body is larger than `limit` bytes
+    /// (default [`DEFAULT_BODY_LIMIT`](rxinfer_transport::DEFAULT_BODY_LIMIT)).
+    pub fn body_limit(self, limit: usize) -> Self {
+        Self {
+            transport: self.transport.body_limit(limit),
+        }
+    }
+
+    /// Shares `client`'s connection pool.
+    pub fn http_client(self, client: HttpClient) -> Self {
+        Self {
+            transport: self.transport.http_client(client),
+        }
+    }
+
+    /// The client.
+    pub fn build(self) -> Client {
+        Client::from_service(self.transport.build())
+    }
+}
