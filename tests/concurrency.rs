@@ -1,0 +1,76 @@
+//! One client shared by many tasks: clones share the connection pool, and
+//! keep-alive connections are reused.
+
+use rxinfer_client::Client;
+use rxinfer_mock_server::MockServer;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_on_one_client_all_succeed() {
+    let server = MockServer::start().await.expect("stand-in starts");
+    server.insert_token("shared", ["user"]);
+    let client = Client::builder()
+        .base_url(server.url())
+        .and_then(|b| b.token("shared"))
+        .expect("valid settings")
+        .build();
+
+    let calls: Vec<_> = (0..64)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.authentication().token_roles().await })
+        })
+        .collect();
+    for call in calls {
+        let roles = call.await.expect("task finished").expect("roles");
+        assert_eq!(roles.roles, ["user"]);
+    }
+    assert!(server.connections_accepted() <= 64);
+}
+
+#[tokio::test]
+async fn sequential_calls_reuse_one_connection() {
+    let server = MockServer::start().await.expect("stand-in starts");
+    server.insert_token("shared", ["user"]);
+    let client = Client::builder()
+        .base_url(server.url())
+        .expect("valid URL")
+        .build();
+    let authenticated = client.with_token("shared").expect("valid token");
+
+    for _ in 0..20 {
+        authenticated
+            .authentication()
+            .token_roles()
+            .await
+            .expect("roles");
+    }
+    // A client derived with with_token shares the pool too.
+    client
+        .authentication()
+        .token_generate()
+        .await
+        .expect("a token");
+    assert_eq!(server.connections_accepted(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_generation_mints_distinct_tokens() {
+    let server = MockServer::start().await.expect("stand-in starts");
+    let client = Client::builder()
+        .base_url(server.url())
+        .expect("valid URL")
+        .build();
+    let calls: Vec<_> = (0..32)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.authentication().token_generate().await })
+        })
+        .collect();
+    let mut tokens = std::collections::HashSet::new();
+    for call in calls {
+        let generated = call.await.expect("task finished").expect("a token");
+        tokens.insert(generated.token.into_inner());
+    }
+    assert_eq!(tokens.len(), 32);
+    assert_eq!(server.tokens_generated(), 32);
+}

@@ -1,0 +1,84 @@
+//! Invalid URLs and tokens are typed errors when they are set, never panics,
+//! and the errors never repeat the token.
+
+use rxinfer_client::{
+    Client, TransportError,
+    transport::{InvalidBaseUrl, InvalidToken},
+};
+
+#[test]
+fn invalid_base_urls_are_rejected_with_the_reason() {
+    let cases = [
+        ("", InvalidBaseUrl::MissingScheme),
+        ("localhost:8000/v1", InvalidBaseUrl::MissingScheme),
+        (
+            "ftp://localhost/v1",
+            InvalidBaseUrl::UnsupportedScheme("ftp".to_owned()),
+        ),
+        (
+            "http://user:secret@localhost/v1",
+            InvalidBaseUrl::Credentials,
+        ),
+        ("http://localhost/v1?debug=1", InvalidBaseUrl::Query),
+        (
+            "https://rxinfer.lazydynamics.app/v1",
+            InvalidBaseUrl::TlsUnsupported,
+        ),
+    ];
+    for (url, expected) in cases {
+        match Client::builder().base_url(url) {
+            Err(TransportError::InvalidBaseUrl(reason)) => assert_eq!(reason, expected, "{url:?}"),
+            other => panic!("{url:?}: {other:?}"),
+        }
+    }
+    for url in ["http://", "http:// bad host/", "http://[::1/v1", "\u{0}"] {
+        assert!(
+            matches!(
+                Client::builder().base_url(url),
+                Err(TransportError::InvalidBaseUrl(_))
+            ),
+            "{url:?}"
+        );
+    }
+}
+
+#[test]
+fn invalid_tokens_are_rejected_without_repeating_them() {
+    let cases = [
+        ("", InvalidToken::Empty),
+        (
+            "secret\r\nx-injected: 1",
+            InvalidToken::ControlCharacter { position: 6 },
+        ),
+        ("secret value", InvalidToken::Whitespace { position: 6 }),
+        ("secrét", InvalidToken::NonAscii { position: 4 }),
+    ];
+    for (token, expected) in cases {
+        match Client::builder().token(token) {
+            Err(error @ TransportError::InvalidToken(_)) => {
+                assert!(matches!(&error, TransportError::InvalidToken(r) if *r == expected));
+                let shown = format!("{error} {error:?}");
+                assert!(!shown.contains("secret"), "{shown}");
+            }
+            other => panic!("{token:?}: {other:?}"),
+        }
+        assert!(Client::new().with_token(token).is_err());
+    }
+}
+
+#[test]
+fn valid_settings_build() {
+    let client = Client::builder()
+        .base_url("http://127.0.0.1:8000")
+        .and_then(|b| b.token("dev-token:a,b"))
+        .expect("valid settings")
+        .build();
+    assert_eq!(
+        client.service().base_url().to_string(),
+        "http://127.0.0.1:8000"
+    );
+    assert_eq!(
+        Client::new().service().base_url().to_string(),
+        "http://localhost:8000/v1"
+    );
+}

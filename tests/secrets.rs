@@ -1,0 +1,105 @@
+//! The token stays secret: it is in no Debug or Display output, and it goes
+//! only to the configured origin, on endpoints that need it.
+
+mod support;
+
+use http::{Request, header::AUTHORIZATION};
+use rxinfer_client::{ApiError, Client, transport::RequestBody};
+use rxinfer_mock_server::MockServer;
+use support::{Behaviour, RawServer, json_ok};
+use tower::ServiceExt;
+
+const SECRET: &str = "s3cr3t-t0k3n-value";
+
+#[tokio::test]
+async fn no_debug_or_display_output_shows_the_token() {
+    let server = MockServer::builder()
+        .record_requests(true)
+        .start()
+        .await
+        .expect("stand-in starts");
+    let client = Client::builder()
+        .base_url(server.url())
+        .and_then(|b| b.token(SECRET))
+        .expect("valid settings")
+        .build();
+
+    // The server echoes a presented token on generate; a raw call makes it.
+    let echoed = client
+        .authentication()
+        .token_generate_with_http_info()
+        .await
+        .expect("a token");
+    let unauthorized: ApiError = client
+        .authentication()
+        .token_roles()
+        .await
+        .expect_err("unknown token");
+    let invalid = Client::builder()
+        .token(&format!("{SECRET}\n"))
+        .expect_err("invalid");
+
+    let outputs = [
+        format!("{client:?}"),
+        format!("{:?}", client.service()),
+        format!("{echoed:?}"),
+        format!("{unauthorized:?} {unauthorized}"),
+        format!("{invalid:?} {invalid}"),
+        format!("{:?}", server.requests()),
+    ];
+    for output in outputs {
+        assert!(!output.contains(SECRET), "leaked in {output}");
+    }
+}
+
+#[tokio::test]
+async fn the_token_never_goes_to_another_origin() {
+    let home = RawServer::start(Behaviour::Respond(json_ok(r#"{"roles":[]}"#))).await;
+    let mut elsewhere = RawServer::start(Behaviour::Respond(json_ok(r#"{"roles":[]}"#))).await;
+    let client = Client::builder()
+        .base_url(&home.url)
+        .and_then(|b| b.token(SECRET))
+        .expect("valid settings")
+        .build();
+
+    // A request with an absolute URI to another host passes through the
+    // same stack, without the token.
+    let request = Request::get(format!("{}/token/roles", elsewhere.url))
+        .body(RequestBody::default())
+        .expect("valid request");
+    let response = client
+        .service()
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("a response");
+    assert_eq!(response.status(), 200);
+    let seen = elsewhere.next_request().await;
+    assert!(
+        !seen.to_ascii_lowercase().contains("authorization"),
+        "{seen}"
+    );
+    assert!(!seen.contains(SECRET));
+}
+
+#[tokio::test]
+async fn the_token_reaches_its_own_server_intact() {
+    let server = MockServer::builder()
+        .record_requests(true)
+        .start()
+        .await
+        .expect("stand-in starts");
+    server.insert_token(SECRET, ["user"]);
+    let client = Client::builder()
+        .base_url(server.url())
+        .and_then(|b| b.token(SECRET))
+        .expect("valid settings")
+        .build();
+    client.authentication().token_roles().await.expect("roles");
+    let recorded = server.requests();
+    // It reached the server intact, and only there.
+    assert_eq!(
+        recorded[0].headers[AUTHORIZATION],
+        format!("Bearer {SECRET}").as_str()
+    );
+}

@@ -1,0 +1,186 @@
+//! Raw TCP peers on 127.0.0.1 for what the stand-in server cannot be: a
+//! server that answers fixed bytes, never answers, or sends without end.
+//! Each captures the request bytes it reads, so tests can assert on the
+//! wire format.
+//!
+//! | behaviour | for |
+//! |---|---|
+//! | [`Behaviour::Respond`] | unexpected statuses, malformed bodies, request capture |
+//! | [`Behaviour::RespondThenClose`] | servers that die mid-response |
+//! | [`Behaviour::Silent`] | timeouts before the response head |
+//! | [`Behaviour::Stall`] | timeouts while reading the body |
+//! | [`Behaviour::Endless`] | body limits: the client must stop reading |
+//! | [`Behaviour::Close`] | connections dropped before any answer |
+
+// Each test binary uses part of this module, and a helper that cannot do
+// its job fails the test, as an assertion would.
+#![allow(dead_code, clippy::expect_used)]
+
+use std::time::Duration;
+
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+    sync::mpsc,
+    task::JoinHandle,
+};
+
+/// What the peer does once it has read a request head.
+#[derive(Clone)]
+pub(crate) enum Behaviour {
+    /// Writes these bytes, then reads the next request on the connection.
+    Respond(Vec<u8>),
+    /// Writes these bytes, then closes the connection, as a server that
+    /// dies mid-response.
+    RespondThenClose(Vec<u8>),
+    /// Never answers; keeps the connection open.
+    Silent,
+    /// Writes these bytes (a response head), then nothing more.
+    Stall(Vec<u8>),
+    /// Writes these bytes (a response head), then 64 KiB chunks of `x` for
+    /// as long as the client reads them.
+    Endless(Vec<u8>),
+    /// Closes the connection.
+    Close,
+}
+
+/// A running raw peer. Dropping it stops it.
+pub(crate) struct RawServer {
+    /// `http://127.0.0.1:PORT/v1`
+    pub(crate) url: String,
+    requests: mpsc::UnboundedReceiver<Vec<u8>>,
+    task: JoinHandle<()>,
+}
+
+impl RawServer {
+    /// Starts a peer that behaves as `behaviour` on every request.
+    pub(crate) async fn start(behaviour: Behaviour) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let url = format!("http://{}/v1", listener.local_addr().expect("local addr"));
+        let (captured, requests) = mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(serve(stream, behaviour.clone(), captured.clone()));
+            }
+        });
+        Self {
+            url,
+            requests,
+            task,
+        }
+    }
+
+    /// The bytes of the next request the peer read (head and any body).
+    pub(crate) async fn next_request(&mut self) -> String {
+        let bytes = tokio::time::timeout(Duration::from_secs(5), self.requests.recv())
+            .await
+            .expect("a request within 5 s")
+            .expect("the peer is running");
+        String::from_utf8(bytes).expect("requests are ASCII")
+    }
+}
+
+impl Drop for RawServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn serve(
+    mut stream: TcpStream,
+    behaviour: Behaviour,
+    captured: mpsc::UnboundedSender<Vec<u8>>,
+) {
+    while let Some(request) = read_request(&mut stream).await {
+        let _ = captured.send(request);
+        match &behaviour {
+            Behaviour::Respond(bytes) => {
+                if stream.write_all(bytes).await.is_err() {
+                    return;
+                }
+            }
+            Behaviour::RespondThenClose(bytes) => {
+                let _ = stream.write_all(bytes).await;
+                return;
+            }
+            Behaviour::Silent => std::future::pending::<()>().await,
+            Behaviour::Stall(head) => {
+                let _ = stream.write_all(head).await;
+                std::future::pending::<()>().await;
+            }
+            Behaviour::Endless(head) => {
+                let _ = stream.write_all(head).await;
+                let chunk = vec![b'x'; 64 * 1024];
+                while stream.write_all(&chunk).await.is_ok() {}
+                return;
+            }
+            Behaviour::Close => return,
+        }
+    }
+}
+
+/// Reads one request: the head, then as many body bytes as its
+/// `content-length` says.
+async fn read_request(stream: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut request = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let head_end = loop {
+        if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end + 4;
+        }
+        let read = stream.read(&mut buffer).await.ok().filter(|&n| n > 0)?;
+        request.extend_from_slice(&buffer[..read]);
+    };
+    let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
+    let length = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .and_then(|value| value.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    while request.len() < head_end + length {
+        let read = stream.read(&mut buffer).await.ok().filter(|&n| n > 0)?;
+        request.extend_from_slice(&buffer[..read]);
+    }
+    Some(request)
+}
+
+/// A complete HTTP/1.1 response with a `content-length`.
+pub(crate) fn response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut bytes = format!("HTTP/1.1 {status}\r\n");
+    for (name, value) in headers {
+        bytes.push_str(&format!("{name}: {value}\r\n"));
+    }
+    bytes.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
+    let mut bytes = bytes.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// A JSON `200 OK` with `body`.
+pub(crate) fn json_ok(body: &str) -> Vec<u8> {
+    response(
+        "200 OK",
+        &[("content-type", "application/json")],
+        body.as_bytes(),
+    )
+}
+
+/// A URL on 127.0.0.1 where nothing listens.
+pub(crate) async fn dead_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("local addr");
+    drop(listener);
+    format!("http://{addr}/v1")
+}
+
+/// Fails the test instead of letting it hang when `future` (which the
+/// feature under test should end quickly) does not finish within 10 s.
+pub(crate) async fn within_10s<F: std::future::Future>(future: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(10), future)
+        .await
+        .expect("finished within 10 s")
+}

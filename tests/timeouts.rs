@@ -1,0 +1,93 @@
+//! Slow and dead servers: a timeout is an error (never a made-up response),
+//! it covers reading the body, one call can override it, and a server that
+//! is not there is a connect error.
+
+mod support;
+
+use std::time::Duration;
+
+use rxinfer_client::{ApiError, Client, RequestOptions, TransportError};
+use support::{Behaviour, RawServer, dead_url, within_10s};
+
+fn timed_out_after(error: &ApiError) -> Option<Duration> {
+    match error {
+        ApiError::Transport(TransportError::Timeout(after)) => Some(*after),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out() {
+    let peer = RawServer::start(Behaviour::Silent).await;
+    let client = Client::builder()
+        .base_url(&peer.url)
+        .expect("valid URL")
+        .timeout(Duration::from_millis(200))
+        .build();
+    let error = within_10s(client.authentication().token_roles())
+        .await
+        .expect_err("a timeout");
+    assert_eq!(
+        timed_out_after(&error),
+        Some(Duration::from_millis(200)),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("timed out"), "{error}");
+}
+
+#[tokio::test]
+async fn the_timeout_covers_a_body_that_stops_arriving() {
+    let head =
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"ro";
+    let peer = RawServer::start(Behaviour::Stall(head.to_vec())).await;
+    let client = Client::builder()
+        .base_url(&peer.url)
+        .expect("valid URL")
+        .timeout(Duration::from_millis(200))
+        .build();
+    let error = within_10s(client.authentication().token_roles())
+        .await
+        .expect_err("a timeout");
+    assert_eq!(
+        timed_out_after(&error),
+        Some(Duration::from_millis(200)),
+        "{error:?}"
+    );
+}
+
+/// The client's own timeout is 30 s; the call's 150 ms must win.
+#[tokio::test]
+async fn one_call_can_override_the_timeout() {
+    let peer = RawServer::start(Behaviour::Silent).await;
+    let client = Client::builder()
+        .base_url(&peer.url)
+        .expect("valid URL")
+        .build();
+    let api = client
+        .authentication()
+        .with_options(RequestOptions::new().timeout(Duration::from_millis(150)));
+    let error = within_10s(api.token_generate())
+        .await
+        .expect_err("a timeout");
+    assert_eq!(
+        timed_out_after(&error),
+        Some(Duration::from_millis(150)),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_dead_server_is_a_connect_error() {
+    let url = dead_url().await;
+    let client = Client::builder().base_url(&url).expect("valid URL").build();
+    let error = client
+        .authentication()
+        .token_roles()
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(error, ApiError::Transport(TransportError::Connect(_))),
+        "{error:?}"
+    );
+    assert!(error.status().is_none());
+}

@@ -1,0 +1,105 @@
+//! `token_generate` against the stand-in server over real TCP.
+
+use http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, AUTHORIZATION, CONTENT_TYPE};
+use rxinfer_client::{ApiError, Client, models::ErrorResponse};
+use rxinfer_mock_server::{BAD_REQUEST_MESSAGE, MockServer};
+
+#[tokio::test]
+async fn generates_a_token_the_server_then_accepts() {
+    let server = MockServer::start().await.expect("stand-in starts");
+    let client = Client::builder()
+        .base_url(server.url())
+        .expect("valid URL")
+        .build();
+
+    let generated = client
+        .authentication()
+        .token_generate()
+        .await
+        .expect("a token");
+    assert!(uuid_like(generated.token.expose()), "not a UUID");
+    assert_eq!(server.tokens_generated(), 1);
+
+    let roles = client
+        .with_token(generated.token.expose())
+        .expect("valid token")
+        .authentication()
+        .token_roles()
+        .await
+        .expect("roles of the new token");
+    assert_eq!(roles.roles, ["user"]);
+}
+
+#[tokio::test]
+async fn sends_no_authorization_even_when_the_client_has_a_token() {
+    let server = MockServer::builder()
+        .record_requests(true)
+        .start()
+        .await
+        .expect("stand-in starts");
+    let client = Client::builder()
+        .base_url(server.url())
+        .and_then(|b| b.token("already-have-one"))
+        .expect("valid settings")
+        .build();
+
+    let generated = client
+        .authentication()
+        .token_generate()
+        .await
+        .expect("a token");
+
+    // A server that sees a token echoes it instead of minting a new one.
+    assert_ne!(generated.token.expose(), "already-have-one");
+    assert_eq!(server.tokens_generated(), 1);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    assert!(requests[0].headers.get(AUTHORIZATION).is_none());
+}
+
+#[tokio::test]
+async fn the_documented_400_is_typed() {
+    let server = MockServer::builder()
+        .fail_token_generation(true)
+        .start()
+        .await
+        .expect("stand-in starts");
+    let client = Client::builder()
+        .base_url(server.url())
+        .expect("valid URL")
+        .build();
+
+    match client.authentication().token_generate().await {
+        Err(ApiError::BadRequest(body)) => {
+            assert_eq!(
+                body,
+                ErrorResponse::new("Bad Request").with_message(BAD_REQUEST_MESSAGE)
+            );
+        }
+        other => panic!("expected a typed 400, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn with_http_info_returns_status_and_headers() {
+    let server = MockServer::start().await.expect("stand-in starts");
+    let client = Client::builder()
+        .base_url(server.url())
+        .expect("valid URL")
+        .build();
+
+    let response = client
+        .authentication()
+        .token_generate_with_http_info()
+        .await
+        .expect("a token");
+    assert_eq!(response.status, 200);
+    assert_eq!(response.headers[CONTENT_TYPE], "application/json");
+    assert_eq!(response.headers[ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+    assert!(uuid_like(response.data.token.expose()));
+}
+
+fn uuid_like(token: &str) -> bool {
+    let groups: Vec<usize> = token.split('-').map(str::len).collect();
+    groups == [8, 4, 4, 4, 12] && token.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
+}

@@ -1,0 +1,71 @@
+//! `token_roles` against the stand-in server over real TCP.
+
+use rxinfer_client::{
+    ApiError, Client,
+    models::{UnauthorizedError, UnauthorizedResponse},
+};
+use rxinfer_mock_server::{MockServer, UNAUTHORIZED_MESSAGE, UNAUTHORIZED_MESSAGE_WITH_DEV_TOKEN};
+
+async fn roles(server: &MockServer, token: Option<&str>) -> Result<Vec<String>, ApiError> {
+    let mut builder = Client::builder().base_url(server.url()).expect("valid URL");
+    if let Some(token) = token {
+        builder = builder.token(token).expect("valid token");
+    }
+    let client = builder.build();
+    client.authentication().token_roles().await.map(|r| r.roles)
+}
+
+#[tokio::test]
+async fn a_known_token_has_its_roles() {
+    let server = MockServer::start().await.expect("stand-in starts");
+    server.insert_token("known", ["user", "admin"]);
+    assert_eq!(
+        roles(&server, Some("known")).await.expect("roles"),
+        ["user", "admin"]
+    );
+}
+
+#[tokio::test]
+async fn no_token_is_a_typed_401_with_the_servers_body() {
+    let server = MockServer::start().await.expect("stand-in starts");
+    match roles(&server, None).await {
+        Err(ApiError::Unauthorized(body)) => {
+            assert_eq!(body, UnauthorizedResponse::new(UNAUTHORIZED_MESSAGE));
+            assert_eq!(body.error, UnauthorizedError::Unauthorized);
+        }
+        other => panic!("expected a typed 401, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_token_is_a_typed_401() {
+    let server = MockServer::start().await.expect("stand-in starts");
+    let error = roles(&server, Some("never-generated"))
+        .await
+        .expect_err("401");
+    assert!(matches!(error, ApiError::Unauthorized(_)), "{error:?}");
+    assert_eq!(error.status(), Some(http::StatusCode::UNAUTHORIZED));
+}
+
+#[tokio::test]
+async fn development_tokens_when_the_server_enables_them() {
+    let server = MockServer::builder()
+        .dev_token(true)
+        .start()
+        .await
+        .expect("stand-in starts");
+    assert_eq!(
+        roles(&server, Some("dev-token")).await.expect("roles"),
+        ["user"]
+    );
+    assert_eq!(
+        roles(&server, Some("dev-token:a,b")).await.expect("roles"),
+        ["a", "b"]
+    );
+    match roles(&server, Some("dev-token:a:b")).await {
+        Err(ApiError::Unauthorized(body)) => {
+            assert_eq!(body.message, UNAUTHORIZED_MESSAGE_WITH_DEV_TOKEN);
+        }
+        other => panic!("more than one colon is not the dev token: {other:?}"),
+    }
+}
