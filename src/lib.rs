@@ -28,6 +28,11 @@
 //! [`Client::from_service`] takes any tower service instead of the default
 //! stack: one with middleware of your own, or a mock.
 #![forbid(unsafe_code)]
+// Nothing a server or caller sends may panic the library; tests may.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod client;
 

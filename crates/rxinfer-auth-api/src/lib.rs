@@ -42,6 +42,11 @@
 //! [`RequestBody`]: rxinfer_transport::RequestBody
 //! [`Bytes`]: bytes::Bytes
 #![forbid(unsafe_code)]
+// Nothing a server or caller sends may panic the library; tests may.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod api_response;
 mod authentication_api;

@@ -28,6 +28,11 @@
 //! [`TokenRolesResponse`]: rxinfer_models::TokenRolesResponse
 //! [`UnauthorizedResponse`]: rxinfer_models::UnauthorizedResponse
 #![forbid(unsafe_code)]
+// Nothing a server or caller sends may panic the library; tests may.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod builder;
 mod recorded_request;

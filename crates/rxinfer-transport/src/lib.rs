@@ -35,6 +35,11 @@
 //! [tower]: https://docs.rs/tower
 //! [hyper-util]: https://docs.rs/hyper-util
 #![forbid(unsafe_code)]
+// Nothing a server or caller sends may panic the library; tests may.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod base_url;
 mod bearer_auth;
