@@ -1,2 +1,294 @@
-//! Placeholder until the load benchmark lands.
-fn main() {}
+//! Load benchmark: `GET /v1/token/roles` against the stand-in server over
+//! loopback, through (a) the full default stack and (b) a hand-built
+//! hyper-util request with the same header and JSON decode, the lower bound.
+//!
+//! Set-up as in `docs/measuring.md`: the stand-in runs on its own
+//! one-thread runtime; the client runs on a current-thread runtime on this
+//! thread, so its CPU time is this thread's. Modes are interleaved
+//! (stack, baseline, stack, ...) `ROUNDS` times at each concurrency.
+//!
+//! ```text
+//! cargo bench --bench token_roles            # full run
+//! cargo bench --bench token_roles -- --quick # smoke run
+//! ```
+//!
+//! `--only stack` or `--only baseline` runs one mode, for counting its
+//! instructions under `valgrind --tool=callgrind` when timing is too noisy.
+
+use std::{
+    hint::black_box,
+    rc::Rc,
+    time::{Duration, Instant},
+};
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Uri, header};
+use http_body_util::{BodyExt, Full};
+use hyper_util::{
+    client::legacy::{Client as HyperClient, connect::HttpConnector},
+    rt::TokioExecutor,
+};
+use rxinfer_client::{AuthenticationApi, Client, Transport, models::TokenRolesResponse};
+use rxinfer_mock_server::MockServer;
+
+const TOKEN: &str = "4c1f9a52-0c4e-4b7e-9d2a-bench0000001";
+const ROUNDS: usize = 4;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Stack,
+    Baseline,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Stack => "stack",
+            Mode::Baseline => "baseline",
+        }
+    }
+}
+
+/// One way of making the call, built fresh for each run so each run opens
+/// its own connections.
+enum Caller {
+    Stack(AuthenticationApi<Transport>),
+    Baseline {
+        client: HyperClient<HttpConnector, Full<Bytes>>,
+        uri: Uri,
+        authorization: HeaderValue,
+    },
+}
+
+impl Caller {
+    fn new(mode: Mode, url: &str) -> Result<Self, Box<dyn std::error::Error>> {
+        Ok(match mode {
+            Mode::Stack => Caller::Stack(
+                Client::builder()
+                    .base_url(url)?
+                    .token(TOKEN)?
+                    .build()
+                    .authentication()
+                    .clone(),
+            ),
+            Mode::Baseline => {
+                let mut connector = HttpConnector::new();
+                connector.set_nodelay(true);
+                Caller::Baseline {
+                    client: HyperClient::builder(TokioExecutor::new()).build(connector),
+                    uri: format!("{url}/token/roles").parse()?,
+                    authorization: HeaderValue::from_str(&format!("Bearer {TOKEN}"))?,
+                }
+            }
+        })
+    }
+
+    async fn call(&self) -> Result<TokenRolesResponse, Box<dyn std::error::Error>> {
+        match self {
+            Caller::Stack(api) => Ok(api.token_roles().await?),
+            Caller::Baseline {
+                client,
+                uri,
+                authorization,
+            } => {
+                let request = Request::get(uri.clone())
+                    .header(header::AUTHORIZATION, authorization.clone())
+                    .header(header::ACCEPT, HeaderValue::from_static("application/json"))
+                    .body(Full::default())?;
+                let response = client.request(request).await?;
+                if response.status() != 200 {
+                    return Err(format!("status {}", response.status()).into());
+                }
+                let body = response.into_body().collect().await?.to_bytes();
+                Ok(serde_json::from_slice(&body)?)
+            }
+        }
+    }
+}
+
+struct RunStats {
+    requests_per_second: f64,
+    p50: Duration,
+    p99: Duration,
+    cpu_per_request: Duration,
+    connections: usize,
+    failures: usize,
+}
+
+/// This thread's CPU time so far, from the scheduler's own nanosecond
+/// counter (no unsafe `getrusage` needed).
+fn thread_cpu_time() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map(Duration::from_nanos)
+        .unwrap_or_default()
+}
+
+async fn run(
+    caller: Rc<Caller>,
+    concurrency: usize,
+    requests: usize,
+    server: &MockServer,
+) -> RunStats {
+    let connections_before = server.connections_accepted();
+    // Warm-up: open the connections and fill caches before measuring.
+    let warm: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let caller = Rc::clone(&caller);
+            tokio::task::spawn_local(async move {
+                for _ in 0..10 {
+                    let _ = caller.call().await;
+                }
+            })
+        })
+        .collect();
+    for task in warm {
+        let _ = task.await;
+    }
+
+    let per_task = requests / concurrency;
+    let cpu_before = thread_cpu_time();
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let caller = Rc::clone(&caller);
+            tokio::task::spawn_local(async move {
+                let mut latencies = Vec::with_capacity(per_task);
+                let mut failures = 0;
+                for _ in 0..per_task {
+                    let sent = Instant::now();
+                    match caller.call().await {
+                        Ok(roles) => {
+                            black_box(roles);
+                        }
+                        Err(_) => failures += 1,
+                    }
+                    latencies.push(sent.elapsed());
+                }
+                (latencies, failures)
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(requests);
+    let mut failures = 0;
+    for task in tasks {
+        if let Ok((task_latencies, task_failures)) = task.await {
+            latencies.extend(task_latencies);
+            failures += task_failures;
+        }
+    }
+    let elapsed = started.elapsed();
+    let cpu = thread_cpu_time().saturating_sub(cpu_before);
+    latencies.sort_unstable();
+    let total = latencies.len().max(1);
+    let percentile = |p: usize| latencies.get(total * p / 100).copied().unwrap_or_default();
+    RunStats {
+        requests_per_second: total as f64 / elapsed.as_secs_f64(),
+        p50: percentile(50),
+        p99: percentile(99),
+        cpu_per_request: cpu / total as u32,
+        connections: server.connections_accepted() - connections_before,
+        failures,
+    }
+}
+
+fn print_row(label: &str, mode: &str, stats: &RunStats) {
+    println!(
+        "{label:>5} {mode:<9} {:>10.0} {:>9.1} {:>9.1} {:>11.2} {:>6} {:>8}",
+        stats.requests_per_second,
+        stats.p50.as_secs_f64() * 1e6,
+        stats.p99.as_secs_f64() * 1e6,
+        stats.cpu_per_request.as_secs_f64() * 1e6,
+        stats.connections,
+        stats.failures,
+    );
+}
+
+fn mean(runs: &[RunStats], field: impl Fn(&RunStats) -> f64) -> f64 {
+    runs.iter().map(field).sum::<f64>() / runs.len().max(1) as f64
+}
+
+fn start_server_thread()
+-> Result<(MockServer, std::sync::mpsc::Sender<()>), Box<dyn std::error::Error>> {
+    let (server_tx, server_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+        let Ok(runtime) = runtime else { return };
+        runtime.block_on(async move {
+            let started = MockServer::start().await;
+            let _ = server_tx.send(started);
+            // Keep serving until the benchmark is done.
+            let _ = tokio::task::spawn_blocking(move || stop_rx.recv()).await;
+        });
+    });
+    let server = server_rx.recv()??;
+    server.insert_token(TOKEN, ["user"]);
+    Ok((server, stop_tx))
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let only = args
+        .windows(2)
+        .find(|w| w[0] == "--only")
+        .map(|w| w[1].clone());
+    let (server, stop) = start_server_thread()?;
+    let url = server.url().to_owned();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let local = tokio::task::LocalSet::new();
+
+    println!("token_roles over loopback: default stack vs hand-built hyper-util request");
+    for (concurrency, requests) in [
+        (1, if quick { 500 } else { 10_000 }),
+        (32, if quick { 2_000 } else { 40_000 }),
+    ] {
+        let rounds = if quick { 1 } else { ROUNDS };
+        println!(
+            "\nconcurrency {concurrency}, {requests} requests per run, {rounds} interleaved rounds"
+        );
+        println!(" run  mode           req/s   p50 µs    p99 µs  cpu µs/req  conns failures");
+        let mut stack = Vec::new();
+        let mut baseline = Vec::new();
+        for round in 1..=rounds {
+            for mode in [Mode::Stack, Mode::Baseline] {
+                if only.as_deref().is_some_and(|only| only != mode.name()) {
+                    continue;
+                }
+                let caller = Rc::new(Caller::new(mode, &url)?);
+                let stats = local.block_on(&runtime, run(caller, concurrency, requests, &server));
+                print_row(&round.to_string(), mode.name(), &stats);
+                match mode {
+                    Mode::Stack => stack.push(stats),
+                    Mode::Baseline => baseline.push(stats),
+                }
+            }
+        }
+        for (mode, runs) in [(Mode::Stack, &stack), (Mode::Baseline, &baseline)] {
+            println!(
+                " mean {:<9} {:>10.0} {:>9.1} {:>9.1} {:>11.2}",
+                mode.name(),
+                mean(runs, |s| s.requests_per_second),
+                mean(runs, |s| s.p50.as_secs_f64() * 1e6),
+                mean(runs, |s| s.p99.as_secs_f64() * 1e6),
+                mean(runs, |s| s.cpu_per_request.as_secs_f64() * 1e6),
+            );
+        }
+        let ratio =
+            mean(&stack, |s| s.requests_per_second) / mean(&baseline, |s| s.requests_per_second);
+        let cpu_added = mean(&stack, |s| s.cpu_per_request.as_secs_f64() * 1e6)
+            - mean(&baseline, |s| s.cpu_per_request.as_secs_f64() * 1e6);
+        println!(
+            " ratio stack/baseline req/s: {ratio:.3}; client CPU added per call: {cpu_added:.2} µs"
+        );
+    }
+    drop(server);
+    let _ = stop.send(());
+    Ok(())
+}

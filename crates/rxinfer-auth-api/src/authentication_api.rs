@@ -1,12 +1,16 @@
 //! The operations as methods on a clonable service.
 
+use std::future::Future;
+
 use bytes::Bytes;
 use http::{Request, Response};
 use rxinfer_models::{TokenGenerateResponse, TokenRolesResponse};
 use rxinfer_transport::RequestBody;
 use tower::Service;
 
-use crate::{ApiError, ApiResponse, RequestOptions};
+use crate::{
+    ApiError, ApiResponse, RequestOptions, token_generate::TOKEN_GENERATE, token_roles::TOKEN_ROLES,
+};
 
 /// The Authentication API over a clonable service, such as the default
 /// [`Transport`](rxinfer_transport::Transport).
@@ -80,10 +84,10 @@ where
     /// # Errors
     ///
     /// As [`token_generate`](crate::token_generate).
-    pub async fn token_generate(&self) -> Result<TokenGenerateResponse, ApiError> {
-        self.token_generate_with_http_info()
-            .await
-            .map(ApiResponse::into_data)
+    pub fn token_generate(
+        &self,
+    ) -> impl Future<Output = Result<TokenGenerateResponse, ApiError>> + '_ {
+        TOKEN_GENERATE.call(self.service.clone(), &self.options, ApiResponse::into_data)
     }
 
     /// Generates a new token and returns it with the status and headers.
@@ -91,10 +95,10 @@ where
     /// # Errors
     ///
     /// As [`token_generate`](crate::token_generate).
-    pub async fn token_generate_with_http_info(
+    pub fn token_generate_with_http_info(
         &self,
-    ) -> Result<ApiResponse<TokenGenerateResponse>, ApiError> {
-        crate::token_generate(self.service.clone(), &self.options).await
+    ) -> impl Future<Output = Result<ApiResponse<TokenGenerateResponse>, ApiError>> + '_ {
+        TOKEN_GENERATE.call(self.service.clone(), &self.options, |response| response)
     }
 
     /// Reads the roles of the transport's token; see
@@ -103,10 +107,8 @@ where
     /// # Errors
     ///
     /// As [`token_roles`](crate::token_roles).
-    pub async fn token_roles(&self) -> Result<TokenRolesResponse, ApiError> {
-        self.token_roles_with_http_info()
-            .await
-            .map(ApiResponse::into_data)
+    pub fn token_roles(&self) -> impl Future<Output = Result<TokenRolesResponse, ApiError>> + '_ {
+        TOKEN_ROLES.call(self.service.clone(), &self.options, ApiResponse::into_data)
     }
 
     /// Reads the roles and returns them with the status and headers.
@@ -114,10 +116,10 @@ where
     /// # Errors
     ///
     /// As [`token_roles`](crate::token_roles).
-    pub async fn token_roles_with_http_info(
+    pub fn token_roles_with_http_info(
         &self,
-    ) -> Result<ApiResponse<TokenRolesResponse>, ApiError> {
-        crate::token_roles(self.service.clone(), &self.options).await
+    ) -> impl Future<Output = Result<ApiResponse<TokenRolesResponse>, ApiError>> + '_ {
+        TOKEN_ROLES.call(self.service.clone(), &self.options, |response| response)
     }
 }
 

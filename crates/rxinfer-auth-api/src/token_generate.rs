@@ -1,20 +1,22 @@
 //! `POST /token/generate`.
 
+use std::sync::LazyLock;
+
 use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode};
-use rxinfer_models::TokenGenerateResponse;
+use http::{Method, Request, Response, StatusCode, Uri};
+use rxinfer_models::{ErrorResponse, TokenGenerateResponse};
 use rxinfer_transport::RequestBody;
 use tower::Service;
 
-use crate::{
-    ApiError, ApiResponse, RequestOptions,
-    operation::{Operation, failure, success, unexpected},
-};
+use crate::{ApiError, ApiResponse, RequestOptions, operation::Operation};
 
-const TOKEN_GENERATE: Operation = Operation {
+static PATH: LazyLock<Uri> = LazyLock::new(|| Uri::from_static("/token/generate"));
+
+pub(crate) static TOKEN_GENERATE: Operation<ErrorResponse> = Operation {
     method: Method::POST,
-    path: "/token/generate",
+    path: &PATH,
     needs_auth: false,
+    documented_error: (StatusCode::BAD_REQUEST, ApiError::BadRequest),
 };
 
 /// Generates a new authentication token (`POST /token/generate`).
@@ -54,10 +56,7 @@ where
     S: Service<Request<RequestBody>, Response = Response<Bytes>>,
     S::Error: Into<rxinfer_transport::Error>,
 {
-    let (parts, body) = TOKEN_GENERATE.send(service, options).await?;
-    match parts.status {
-        StatusCode::OK => success(parts, body),
-        StatusCode::BAD_REQUEST => Err(failure(parts, body, ApiError::BadRequest)),
-        _ => Err(unexpected(parts, body)),
-    }
+    TOKEN_GENERATE
+        .call(service, options, |response| response)
+        .await
 }

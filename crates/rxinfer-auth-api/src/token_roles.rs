@@ -1,20 +1,22 @@
 //! `GET /token/roles`.
 
+use std::sync::LazyLock;
+
 use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode};
-use rxinfer_models::TokenRolesResponse;
+use http::{Method, Request, Response, StatusCode, Uri};
+use rxinfer_models::{TokenRolesResponse, UnauthorizedResponse};
 use rxinfer_transport::RequestBody;
 use tower::Service;
 
-use crate::{
-    ApiError, ApiResponse, RequestOptions,
-    operation::{Operation, failure, success, unexpected},
-};
+use crate::{ApiError, ApiResponse, RequestOptions, operation::Operation};
 
-const TOKEN_ROLES: Operation = Operation {
+static PATH: LazyLock<Uri> = LazyLock::new(|| Uri::from_static("/token/roles"));
+
+pub(crate) static TOKEN_ROLES: Operation<UnauthorizedResponse> = Operation {
     method: Method::GET,
-    path: "/token/roles",
+    path: &PATH,
     needs_auth: true,
+    documented_error: (StatusCode::UNAUTHORIZED, ApiError::Unauthorized),
 };
 
 /// Reads the roles of the token the transport sends (`GET /token/roles`).
@@ -50,10 +52,7 @@ where
     S: Service<Request<RequestBody>, Response = Response<Bytes>>,
     S::Error: Into<rxinfer_transport::Error>,
 {
-    let (parts, body) = TOKEN_ROLES.send(service, options).await?;
-    match parts.status {
-        StatusCode::OK => success(parts, body),
-        StatusCode::UNAUTHORIZED => Err(failure(parts, body, ApiError::Unauthorized)),
-        _ => Err(unexpected(parts, body)),
-    }
+    TOKEN_ROLES
+        .call(service, options, |response| response)
+        .await
 }

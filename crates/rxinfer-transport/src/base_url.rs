@@ -101,7 +101,12 @@ impl BaseUrl {
     /// Whether `uri` points at this base's origin (same scheme, host and
     /// port), the only place a token bound to it may be sent.
     pub fn is_same_origin(&self, uri: &Uri) -> bool {
-        uri.scheme() == Some(&self.scheme) && uri.authority() == Some(&self.authority)
+        // Exact bytes settle the common case (a URI resolved from this base)
+        // without the case-insensitive comparison.
+        uri.scheme() == Some(&self.scheme)
+            && uri.authority().is_some_and(|authority| {
+                authority.as_str() == self.authority.as_str() || *authority == self.authority
+            })
     }
 
     /// The absolute URI of `path_and_query` (which starts with `/`) under

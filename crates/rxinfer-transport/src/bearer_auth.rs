@@ -88,7 +88,6 @@ pub struct BearerAuth<S> {
 impl<S> BearerAuth<S> {
     fn wants_token<B>(&self, request: &Request<B>) -> bool {
         request.extensions().get::<NoAuth>().is_none()
-            && !request.headers().contains_key(AUTHORIZATION)
             && self
                 .origin
                 .as_ref()
@@ -112,7 +111,8 @@ where
         if self.wants_token(&request) {
             request
                 .headers_mut()
-                .insert(AUTHORIZATION, self.token.header_value().clone());
+                .entry(AUTHORIZATION)
+                .or_insert_with(|| self.token.header_value().clone());
         }
         self.inner.call(request)
     }
