@@ -1,6 +1,9 @@
 //! Add `Authorization: Bearer <token>` to requests that need it.
 
-use std::task::{Context, Poll};
+use std::{
+    sync::Arc,
+    task::{Context, Poll},
+};
 
 use http::{Request, header::AUTHORIZATION};
 use tower::{Layer, Service};
@@ -51,8 +54,7 @@ impl<S> Layer<S> for BearerAuthLayer {
     fn layer(&self, inner: S) -> Self::Service {
         BearerAuth {
             inner,
-            token: self.token.clone(),
-            origin: self.origin.clone(),
+            config: Arc::new(self.clone()),
         }
     }
 }
@@ -81,14 +83,16 @@ impl<S> Layer<S> for BearerAuthLayer {
 #[derive(Debug, Clone)]
 pub struct BearerAuth<S> {
     inner: S,
-    token: BearerToken,
-    origin: Option<BaseUrl>,
+    // Shared, so the per-call clone of the stack costs one reference count
+    // rather than one for the token and two for the origin.
+    config: Arc<BearerAuthLayer>,
 }
 
 impl<S> BearerAuth<S> {
     fn wants_token<B>(&self, request: &Request<B>) -> bool {
         request.extensions().get::<NoAuth>().is_none()
             && self
+                .config
                 .origin
                 .as_ref()
                 .is_none_or(|base| base.is_same_origin(request.uri()))
@@ -112,7 +116,7 @@ where
             request
                 .headers_mut()
                 .entry(AUTHORIZATION)
-                .or_insert_with(|| self.token.header_value().clone());
+                .or_insert_with(|| self.config.token.header_value().clone());
         }
         self.inner.call(request)
     }
