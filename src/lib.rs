@@ -37,6 +37,11 @@
 mod client;
 
 pub use client::{Client, ClientBuilder};
+
+/// The README's code blocks, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 pub use rxinfer_auth_api as auth_api;
 pub use rxinfer_auth_api::{ApiError, ApiResponse, AuthenticationApi, RequestOptions};
 pub use rxinfer_models as models;
