@@ -1,18 +1,16 @@
 //! One client shared by many tasks: clones share the connection pool, and
 //! keep-alive connections are reused.
 
-use rxinfer_client::Client;
+mod support;
+
 use rxinfer_mock_server::MockServer;
+use support::client;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_calls_on_one_client_all_succeed() {
     let server = MockServer::start().await.expect("stand-in starts");
     server.insert_token("shared", ["user"]);
-    let client = Client::builder()
-        .base_url(server.url())
-        .and_then(|b| b.token("shared"))
-        .expect("valid settings")
-        .build();
+    let client = client(server.url(), Some("shared"));
 
     let calls: Vec<_> = (0..64)
         .map(|_| {
@@ -31,10 +29,7 @@ async fn concurrent_calls_on_one_client_all_succeed() {
 async fn sequential_calls_reuse_one_connection() {
     let server = MockServer::start().await.expect("stand-in starts");
     server.insert_token("shared", ["user"]);
-    let client = Client::builder()
-        .base_url(server.url())
-        .expect("valid URL")
-        .build();
+    let client = client(server.url(), None);
     let authenticated = client.with_token("shared").expect("valid token");
 
     for _ in 0..20 {
@@ -56,10 +51,7 @@ async fn sequential_calls_reuse_one_connection() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_generation_mints_distinct_tokens() {
     let server = MockServer::start().await.expect("stand-in starts");
-    let client = Client::builder()
-        .base_url(server.url())
-        .expect("valid URL")
-        .build();
+    let client = client(server.url(), None);
     let calls: Vec<_> = (0..32)
         .map(|_| {
             let client = client.clone();

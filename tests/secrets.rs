@@ -6,7 +6,7 @@ mod support;
 use http::{Request, header::AUTHORIZATION};
 use rxinfer_client::{ApiError, Client, transport::RequestBody};
 use rxinfer_mock_server::MockServer;
-use support::{Behaviour, RawServer, json_ok};
+use support::{Behaviour, RawServer, client, json_ok};
 use tower::ServiceExt;
 
 const SECRET: &str = "s3cr3t-t0k3n-value";
@@ -18,11 +18,7 @@ async fn no_debug_or_display_output_shows_the_token() {
         .start()
         .await
         .expect("stand-in starts");
-    let client = Client::builder()
-        .base_url(server.url())
-        .and_then(|b| b.token(SECRET))
-        .expect("valid settings")
-        .build();
+    let client = client(server.url(), Some(SECRET));
 
     // The server echoes a presented token on generate; a raw call makes it.
     let echoed = client
@@ -56,11 +52,7 @@ async fn no_debug_or_display_output_shows_the_token() {
 async fn the_token_never_goes_to_another_origin() {
     let home = RawServer::start(Behaviour::Respond(json_ok(r#"{"roles":[]}"#))).await;
     let mut elsewhere = RawServer::start(Behaviour::Respond(json_ok(r#"{"roles":[]}"#))).await;
-    let client = Client::builder()
-        .base_url(&home.url)
-        .and_then(|b| b.token(SECRET))
-        .expect("valid settings")
-        .build();
+    let client = client(&home.url, Some(SECRET));
 
     // A request with an absolute URI to another host passes through the
     // same stack, without the token.
@@ -90,11 +82,7 @@ async fn the_token_reaches_its_own_server_intact() {
         .await
         .expect("stand-in starts");
     server.insert_token(SECRET, ["user"]);
-    let client = Client::builder()
-        .base_url(server.url())
-        .and_then(|b| b.token(SECRET))
-        .expect("valid settings")
-        .build();
+    let client = client(server.url(), Some(SECRET));
     client.authentication().token_roles().await.expect("roles");
     let recorded = server.requests();
     // It reached the server intact, and only there.

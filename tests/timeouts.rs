@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use rxinfer_client::{ApiError, Client, RequestOptions, TransportError};
-use support::{Behaviour, RawServer, dead_url, within_10s};
+use support::{Behaviour, RawServer, client, dead_url, within_10s};
 
 fn timed_out_after(error: &ApiError) -> Option<Duration> {
     match error {
@@ -59,10 +59,7 @@ async fn the_timeout_covers_a_body_that_stops_arriving() {
 #[tokio::test]
 async fn one_call_can_override_the_timeout() {
     let peer = RawServer::start(Behaviour::Silent).await;
-    let client = Client::builder()
-        .base_url(&peer.url)
-        .expect("valid URL")
-        .build();
+    let client = client(&peer.url, None);
     let api = client
         .authentication()
         .with_options(RequestOptions::new().timeout(Duration::from_millis(150)));
@@ -79,7 +76,7 @@ async fn one_call_can_override_the_timeout() {
 #[tokio::test]
 async fn a_dead_server_is_a_connect_error() {
     let url = dead_url().await;
-    let client = Client::builder().base_url(&url).expect("valid URL").build();
+    let client = client(&url, None);
     let error = client
         .authentication()
         .token_roles()

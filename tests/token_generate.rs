@@ -1,16 +1,17 @@
 //! `token_generate` against the stand-in server over real TCP.
 
+mod support;
+
+use support::client;
+
 use http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, AUTHORIZATION, CONTENT_TYPE};
-use rxinfer_client::{ApiError, Client, models::ErrorResponse};
+use rxinfer_client::{ApiError, models::ErrorResponse};
 use rxinfer_mock_server::{BAD_REQUEST_MESSAGE, MockServer};
 
 #[tokio::test]
 async fn generates_a_token_the_server_then_accepts() {
     let server = MockServer::start().await.expect("stand-in starts");
-    let client = Client::builder()
-        .base_url(server.url())
-        .expect("valid URL")
-        .build();
+    let client = client(server.url(), None);
 
     let generated = client
         .authentication()
@@ -37,11 +38,7 @@ async fn sends_no_authorization_even_when_the_client_has_a_token() {
         .start()
         .await
         .expect("stand-in starts");
-    let client = Client::builder()
-        .base_url(server.url())
-        .and_then(|b| b.token("already-have-one"))
-        .expect("valid settings")
-        .build();
+    let client = client(server.url(), Some("already-have-one"));
 
     let generated = client
         .authentication()
@@ -64,10 +61,7 @@ async fn the_documented_400_is_typed() {
         .start()
         .await
         .expect("stand-in starts");
-    let client = Client::builder()
-        .base_url(server.url())
-        .expect("valid URL")
-        .build();
+    let client = client(server.url(), None);
 
     match client.authentication().token_generate().await {
         Err(ApiError::BadRequest(body)) => {
@@ -83,10 +77,7 @@ async fn the_documented_400_is_typed() {
 #[tokio::test]
 async fn with_http_info_returns_status_and_headers() {
     let server = MockServer::start().await.expect("stand-in starts");
-    let client = Client::builder()
-        .base_url(server.url())
-        .expect("valid URL")
-        .build();
+    let client = client(server.url(), None);
 
     let response = client
         .authentication()

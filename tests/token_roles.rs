@@ -1,17 +1,15 @@
 //! `token_roles` against the stand-in server over real TCP.
 
+mod support;
+
 use rxinfer_client::{
-    ApiError, Client,
+    ApiError,
     models::{UnauthorizedError, UnauthorizedResponse},
 };
 use rxinfer_mock_server::{MockServer, UNAUTHORIZED_MESSAGE, UNAUTHORIZED_MESSAGE_WITH_DEV_TOKEN};
 
 async fn roles(server: &MockServer, token: Option<&str>) -> Result<Vec<String>, ApiError> {
-    let mut builder = Client::builder().base_url(server.url()).expect("valid URL");
-    if let Some(token) = token {
-        builder = builder.token(token).expect("valid token");
-    }
-    let client = builder.build();
+    let client = support::client(server.url(), token);
     client.authentication().token_roles().await.map(|r| r.roles)
 }
 

@@ -3,18 +3,13 @@
 
 mod support;
 
-use rxinfer_client::{ApiError, Client, TransportError, auth_api::DecodeError};
+use rxinfer_client::{ApiError, TransportError, auth_api::DecodeError};
 use rxinfer_mock_server::MockServer;
-use support::{Behaviour, RawServer, json_ok, response};
+use support::{Behaviour, RawServer, client, json_ok, response};
 
 async fn roles_from(behaviour: Behaviour) -> ApiError {
     let peer = RawServer::start(behaviour).await;
-    let client = Client::builder()
-        .base_url(&peer.url)
-        .expect("valid URL")
-        .token("t")
-        .expect("valid token")
-        .build();
+    let client = client(&peer.url, Some("t"));
     client
         .authentication()
         .token_roles()
@@ -51,7 +46,7 @@ async fn the_stand_ins_404_for_an_unknown_route_is_kept() {
         .await
         .expect("stand-in starts");
     let url = server.url().replace("/v2", "/v1");
-    let client = Client::builder().base_url(&url).expect("valid URL").build();
+    let client = client(&url, None);
     match client.authentication().token_generate().await {
         Err(ApiError::UnexpectedStatus(raw)) => {
             assert_eq!(raw.status(), 404);

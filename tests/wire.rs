@@ -2,16 +2,7 @@
 
 mod support;
 
-use rxinfer_client::Client;
-use support::{Behaviour, RawServer, json_ok};
-
-fn client(url: &str, token: Option<&str>) -> Client {
-    let mut builder = Client::builder().base_url(url).expect("valid URL");
-    if let Some(token) = token {
-        builder = builder.token(token).expect("valid token");
-    }
-    builder.build()
-}
+use support::{Behaviour, RawServer, client, json_ok};
 
 /// The request head's lines after the request line, lowercased names.
 fn header_lines(request: &str) -> Vec<String> {

@@ -17,6 +17,7 @@
 
 use std::time::Duration;
 
+use rxinfer_client::Client;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
@@ -182,4 +183,13 @@ pub(crate) async fn within_10s<F: std::future::Future>(future: F) -> F::Output {
     tokio::time::timeout(Duration::from_secs(10), future)
         .await
         .expect("finished within 10 s")
+}
+
+/// A default-stack client of `url`, sending `token` when there is one.
+pub(crate) fn client(url: &str, token: Option<&str>) -> Client {
+    let mut builder = Client::builder().base_url(url).expect("valid URL");
+    if let Some(token) = token {
+        builder = builder.token(token).expect("valid token");
+    }
+    builder.build()
 }

@@ -177,3 +177,69 @@ async fn handle(
     });
     Ok(response)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::{
+        io::{AsyncReadExt, AsyncWriteExt},
+        net::TcpStream,
+    };
+
+    /// Sends a raw request and returns the status line of the answer.
+    async fn status_line(addr: SocketAddr, request: &str) -> io::Result<String> {
+        let mut stream = TcpStream::connect(addr).await?;
+        stream.write_all(request.as_bytes()).await?;
+        let mut answer = vec![0; 1024];
+        let read = stream.read(&mut answer).await?;
+        let answer = String::from_utf8_lossy(&answer[..read]).into_owned();
+        Ok(answer.lines().next().unwrap_or_default().to_owned())
+    }
+
+    #[tokio::test]
+    async fn serves_until_shutdown_then_refuses() -> io::Result<()> {
+        let server = MockServer::start().await?;
+        let addr = server.addr();
+        let request = "POST /v1/token/generate HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n";
+        assert_eq!(status_line(addr, request).await?, "HTTP/1.1 200 OK");
+        assert_eq!(server.connections_accepted(), 1);
+        assert_eq!(server.tokens_generated(), 1);
+
+        server.shutdown().await;
+        assert!(TcpStream::connect(addr).await.is_err());
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn dropping_the_server_stops_it() -> io::Result<()> {
+        let server = MockServer::start().await?;
+        let addr = server.addr();
+        drop(server);
+        // The accept loop ends on its next turn.
+        for _ in 0..100 {
+            if TcpStream::connect(addr).await.is_err() {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("still accepting connections after drop");
+    }
+
+    #[tokio::test]
+    async fn records_requests_with_the_token_hidden_from_debug() -> io::Result<()> {
+        let server = MockServer::builder().record_requests(true).start().await?;
+        let request =
+            "GET /v1/token/roles HTTP/1.1\r\nhost: x\r\nauthorization: Bearer hidden-42\r\n\r\n";
+        assert_eq!(
+            status_line(server.addr(), request).await?,
+            "HTTP/1.1 401 Unauthorized"
+        );
+        let recorded = server.requests();
+        assert_eq!(recorded.len(), 1);
+        assert_eq!(recorded[0].method, http::Method::GET);
+        assert_eq!(recorded[0].uri, "/v1/token/roles");
+        assert_eq!(recorded[0].headers[AUTHORIZATION], "Bearer hidden-42");
+        assert!(!format!("{recorded:?}").contains("hidden-42"));
+        Ok(())
+    }
+}

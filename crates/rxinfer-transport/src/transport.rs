@@ -38,6 +38,12 @@ type Stack = Timeout<SetUserAgent<SetBaseUrl<Authenticated>>>;
 /// serves any number of concurrent calls. Its `Debug` output never shows the
 /// token.
 ///
+/// # Panics
+///
+/// Calls must run inside a Tokio runtime with the time driver enabled
+/// (`#[tokio::main]` has it): outside one, tokio's timer and hyper-util's
+/// connection tasks panic. Building a transport needs no runtime.
+///
 /// ```
 /// use rxinfer_transport::Transport;
 ///
