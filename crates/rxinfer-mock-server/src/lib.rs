@@ -7,7 +7,7 @@
 //! | `POST {base}/token/generate` | mints a UUIDv4 token with roles `["user"]`; echoes a presented `Bearer X` as `{"token":"X"}` instead; `400` [`ErrorResponse`] when [`fail_token_generation`](MockServerBuilder::fail_token_generation) is on |
 //! | `GET {base}/token/roles` | `200` [`TokenRolesResponse`] for a known token, `401` [`UnauthorizedResponse`] otherwise; `dev-token` and `dev-token:a,b` when [`dev_token`](MockServerBuilder::dev_token) is on |
 //! | `OPTIONS` anything | `200`, empty |
-//! | a known route, other method | `405`, empty |
+//! | a known route, other method | `405`, empty, with `Allow` |
 //! | anything else | `404`, empty |
 //!
 //! Every response carries `Access-Control-Allow-Origin: *`, and JSON ones

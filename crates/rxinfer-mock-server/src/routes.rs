@@ -6,7 +6,7 @@ use http::{
     HeaderValue, Method, Request, Response, StatusCode,
     header::{
         ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-        AUTHORIZATION, CONTENT_TYPE,
+        ALLOW, AUTHORIZATION, CONTENT_TYPE,
     },
 };
 use http_body_util::Full;
@@ -35,7 +35,14 @@ pub(crate) fn route<B>(state: &State, request: &Request<B>) -> Response<Full<Byt
         Endpoint::Options => empty(StatusCode::OK),
         Endpoint::TokenGenerate => token_generate(state, request),
         Endpoint::TokenRoles => token_roles(state, request),
-        Endpoint::WrongMethod => empty(StatusCode::METHOD_NOT_ALLOWED),
+        Endpoint::WrongMethod(allowed) => {
+            let mut response = empty(StatusCode::METHOD_NOT_ALLOWED);
+            // RFC 9110 requires a 405 to say which methods the route takes.
+            response
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static(allowed));
+            response
+        }
         Endpoint::Unknown => empty(StatusCode::NOT_FOUND),
     };
     add_cors_headers(&mut response);
@@ -46,7 +53,8 @@ enum Endpoint {
     Options,
     TokenGenerate,
     TokenRoles,
-    WrongMethod,
+    /// A known route asked with another method; carries the one it takes.
+    WrongMethod(&'static str),
     Unknown,
 }
 
@@ -58,7 +66,8 @@ fn endpoint<B>(base_path: &str, request: &Request<B>) -> Endpoint {
     match (route, request.method()) {
         (Some("/token/generate"), &Method::POST) => Endpoint::TokenGenerate,
         (Some("/token/roles"), &Method::GET) => Endpoint::TokenRoles,
-        (Some("/token/generate" | "/token/roles"), _) => Endpoint::WrongMethod,
+        (Some("/token/generate"), _) => Endpoint::WrongMethod("POST"),
+        (Some("/token/roles"), _) => Endpoint::WrongMethod("GET"),
         _ => Endpoint::Unknown,
     }
 }
@@ -307,5 +316,14 @@ mod tests {
             assert_eq!(response.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], "*");
             assert!(response.headers().get(CONTENT_TYPE).is_none());
         }
+    }
+
+    #[test]
+    fn a_405_names_the_method_the_route_takes() {
+        let state = state(MockServerBuilder::default());
+        let response = route(&state, &request(Method::DELETE, "/v1/token/generate", None));
+        assert_eq!(response.headers()[ALLOW], "POST");
+        let response = route(&state, &request(Method::TRACE, "/v1/token/roles", None));
+        assert_eq!(response.headers()[ALLOW], "GET");
     }
 }
