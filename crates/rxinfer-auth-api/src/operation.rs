@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use bytes::Bytes;
 use http::{
     HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Uri,
-    header::{ACCEPT, CONTENT_TYPE},
+    header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE},
     response::Parts,
 };
 use rxinfer_transport::{NoAuth, RequestBody, RequestTimeout};
@@ -60,8 +60,16 @@ impl<E: DeserializeOwned> Operation<E> {
         request
             .headers_mut()
             .insert(ACCEPT, HeaderValue::from_static("application/json"));
+        for (name, value) in options.headers() {
+            request.headers_mut().insert(name, value.clone());
+        }
         if !self.needs_auth {
             request.extensions_mut().insert(NoAuth);
+        } else if let Some(token) = options.token_override() {
+            // BearerAuth leaves a request's own Authorization in place.
+            request
+                .headers_mut()
+                .insert(AUTHORIZATION, token.header_value().clone());
         }
         if let Some(timeout) = options.timeout_override() {
             request.extensions_mut().insert(RequestTimeout(timeout));
@@ -174,5 +182,49 @@ mod tests {
         assert!(request.extensions().get::<NoAuth>().is_some());
         assert!(request.extensions().get::<RequestTimeout>().is_none());
         assert_eq!(request.body().size_hint().exact(), Some(0));
+    }
+
+    static ROLES: LazyLock<Uri> = LazyLock::new(|| Uri::from_static("/token/roles"));
+
+    fn operation(needs_auth: bool) -> Operation<ErrorResponse> {
+        Operation {
+            method: Method::GET,
+            path: &ROLES,
+            needs_auth,
+            documented_error: (StatusCode::BAD_REQUEST, ApiError::BadRequest),
+        }
+    }
+
+    #[test]
+    fn extra_headers_are_sent_and_may_replace_accept() {
+        let options = RequestOptions::new()
+            .header(
+                http::HeaderName::from_static("x-trace"),
+                HeaderValue::from_static("7"),
+            )
+            .header(ACCEPT, HeaderValue::from_static("application/problem+json"));
+        let request = operation(true).request(&options);
+        assert_eq!(request.headers()["x-trace"], "7");
+        assert_eq!(request.headers()[ACCEPT], "application/problem+json");
+        assert_eq!(request.headers().get_all(ACCEPT).iter().count(), 1);
+    }
+
+    #[test]
+    fn a_token_override_is_sent_only_where_auth_is_needed()
+    -> Result<(), rxinfer_transport::InvalidToken> {
+        let options = RequestOptions::new().token(rxinfer_transport::BearerToken::new("per-call")?);
+        let request = operation(true).request(&options);
+        assert_eq!(request.headers()[AUTHORIZATION], "Bearer per-call");
+        assert!(request.headers()[AUTHORIZATION].is_sensitive());
+        let request = operation(false).request(&options);
+        assert!(request.headers().get(AUTHORIZATION).is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn an_authorization_header_option_is_marked_sensitive() {
+        let options =
+            RequestOptions::new().header(AUTHORIZATION, HeaderValue::from_static("Bearer x"));
+        assert!(options.headers()[AUTHORIZATION].is_sensitive());
     }
 }
