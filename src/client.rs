@@ -1,9 +1,11 @@
 //! The client: the default stack for the common case, any service otherwise.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
-use rxinfer_auth_api::AuthenticationApi;
-use rxinfer_transport::{BaseUrl, Error, HttpClient, Transport, TransportBuilder};
+use rxinfer_auth_api::{AuthenticationApi, GeneratedToken};
+use rxinfer_transport::{
+    BaseUrl, BearerToken, Error, HttpClient, StaticToken, TokenSource, Transport, TransportBuilder,
+};
 
 /// An RxInferServer client: the API groups over one service, by default the
 /// [`Transport`] stack.
@@ -98,6 +100,14 @@ impl<S> Client<S> {
 #[derive(Debug, Clone, Default)]
 pub struct ClientBuilder {
     transport: TransportBuilder,
+    token: Option<TokenChoice>,
+}
+
+/// Where the client's token comes from; the last setting wins.
+#[derive(Debug, Clone)]
+enum TokenChoice {
+    Source(Arc<dyn TokenSource>),
+    Generate,
 }
 
 impl ClientBuilder {
@@ -109,6 +119,7 @@ impl ClientBuilder {
     pub fn base_url(self, url: &str) -> Result<Self, Error> {
         Ok(Self {
             transport: self.transport.base_url(url)?,
+            ..self
         })
     }
 
@@ -116,6 +127,7 @@ impl ClientBuilder {
     pub fn base(self, base: BaseUrl) -> Self {
         Self {
             transport: self.transport.base(base),
+            ..self
         }
     }
 
@@ -127,9 +139,36 @@ impl ClientBuilder {
     /// [`Error::InvalidToken`] when `token` cannot be a header value; the
     /// error does not contain the token.
     pub fn token(self, token: &str) -> Result<Self, Error> {
-        Ok(Self {
-            transport: self.transport.token(token)?,
-        })
+        let source = StaticToken::new(BearerToken::new(token)?);
+        Ok(self.token_source(Arc::new(source)))
+    }
+
+    /// The token in `RXINFER_TOKEN`, or else `BEARER_TOKEN`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingToken`] when neither is set, [`Error::InvalidToken`]
+    /// when the value cannot be a header value.
+    pub fn token_from_env(self) -> Result<Self, Error> {
+        Ok(self.token_source(Arc::new(StaticToken::from_env()?)))
+    }
+
+    /// No token up front: the first call that needs one generates it with
+    /// `token_generate` (once, however many calls wait for it), and a `401`
+    /// to it generates a new one and repeats the call once.
+    pub fn acquire_token(self) -> Self {
+        Self {
+            token: Some(TokenChoice::Generate),
+            ..self
+        }
+    }
+
+    /// The token `source` gives; see [`TokenSource`].
+    pub fn token_source(self, source: Arc<dyn TokenSource>) -> Self {
+        Self {
+            token: Some(TokenChoice::Source(source)),
+            ..self
+        }
     }
 
     /// Fails a call that takes longer than `timeout` (default
@@ -137,6 +176,7 @@ impl ClientBuilder {
     pub fn timeout(self, timeout: Duration) -> Self {
         Self {
             transport: self.transport.timeout(timeout),
+            ..self
         }
     }
 
@@ -145,6 +185,7 @@ impl ClientBuilder {
     pub fn body_limit(self, limit: usize) -> Self {
         Self {
             transport: self.transport.body_limit(limit),
+            ..self
         }
     }
 
@@ -152,11 +193,22 @@ impl ClientBuilder {
     pub fn http_client(self, client: HttpClient) -> Self {
         Self {
             transport: self.transport.http_client(client),
+            ..self
         }
     }
 
     /// The client.
     pub fn build(self) -> Client {
-        Client::from_service(self.transport.build())
+        let transport = match self.token {
+            None => self.transport,
+            Some(TokenChoice::Source(source)) => self.transport.token_source(source),
+            Some(TokenChoice::Generate) => {
+                // Generation goes through the same pool, without a token.
+                let shared = self.transport.http_client(Transport::http_client());
+                let anonymous = AuthenticationApi::new(shared.clone().build());
+                shared.token_source(Arc::new(GeneratedToken::new(anonymous)))
+            }
+        };
+        Client::from_service(transport.build())
     }
 }

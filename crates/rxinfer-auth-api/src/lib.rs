@@ -51,6 +51,7 @@
 mod api_response;
 mod authentication_api;
 mod error;
+mod generated_token;
 mod operation;
 mod request_options;
 mod token_generate;
@@ -59,6 +60,7 @@ mod token_roles;
 pub use api_response::ApiResponse;
 pub use authentication_api::AuthenticationApi;
 pub use error::{ApiError, DecodeError, RawResponse};
+pub use generated_token::GeneratedToken;
 pub use request_options::RequestOptions;
 pub use token_generate::token_generate;
 pub use token_roles::token_roles;

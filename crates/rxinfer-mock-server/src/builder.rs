@@ -22,6 +22,7 @@ pub struct MockServerBuilder {
     pub(crate) dev_token: bool,
     pub(crate) fail_token_generation: bool,
     pub(crate) record_requests: bool,
+    pub(crate) forget_generated_tokens: bool,
 }
 
 impl Default for MockServerBuilder {
@@ -31,6 +32,7 @@ impl Default for MockServerBuilder {
             dev_token: false,
             fail_token_generation: false,
             record_requests: false,
+            forget_generated_tokens: false,
         }
     }
 }
@@ -54,6 +56,13 @@ impl MockServerBuilder {
     /// it cannot store a token.
     pub fn fail_token_generation(mut self, fail: bool) -> Self {
         self.fail_token_generation = fail;
+        self
+    }
+
+    /// Mints tokens but never stores them, as a server that loses its token
+    /// store: every generated token is then answered with `401`.
+    pub fn forget_generated_tokens(mut self, forget: bool) -> Self {
+        self.forget_generated_tokens = forget;
         self
     }
 

@@ -89,6 +89,12 @@ impl MockServer {
         self.state.insert_token(token.to_owned(), roles);
     }
 
+    /// Forgets every token, as when they all expire: each is then answered
+    /// with `401`.
+    pub fn revoke_tokens(&self) {
+        self.state.revoke_tokens();
+    }
+
     /// How many tokens the server has minted.
     pub fn tokens_generated(&self) -> usize {
         self.state.generated()

@@ -44,6 +44,11 @@ impl BearerToken {
     pub fn header_value(&self) -> &HeaderValue {
         &self.0
     }
+
+    /// The full header value, unwrapped.
+    pub fn into_header_value(self) -> HeaderValue {
+        self.0
+    }
 }
 
 fn check(token: &str) -> Result<(), InvalidToken> {

@@ -20,6 +20,12 @@ pub enum Error {
     /// is set.
     #[error("invalid token: {0}")]
     InvalidToken(InvalidToken),
+    /// No token was found where one was asked for.
+    #[error("no token in the environment: set RXINFER_TOKEN or BEARER_TOKEN")]
+    MissingToken,
+    /// A [`TokenSource`](crate::TokenSource) could not obtain a token.
+    #[error("no token could be obtained")]
+    TokenAcquisition(#[source] BoxError),
     /// The request's URI could not be resolved against the base URL.
     #[error("the request URI cannot be resolved against the base URL")]
     InvalidRequestUri(#[source] BoxError),

@@ -49,6 +49,7 @@ mod response_body_limit;
 mod set_base_url;
 mod set_user_agent;
 mod timeout;
+mod token_source;
 mod transport;
 
 pub use base_url::BaseUrl;
@@ -61,6 +62,7 @@ pub use response_body_limit::{
 pub use set_base_url::{SetBaseUrl, SetBaseUrlFuture, SetBaseUrlLayer};
 pub use set_user_agent::{DEFAULT_USER_AGENT, SetUserAgent, SetUserAgentLayer};
 pub use timeout::{DEFAULT_TIMEOUT, RequestTimeout, Timeout, TimeoutFuture, TimeoutLayer};
+pub use token_source::{StaticToken, TOKEN_VARIABLES, TokenFuture, TokenSource};
 pub use transport::{HttpClient, Transport, TransportBuilder};
 
 /// The body type of requests sent through the stack: the whole body in

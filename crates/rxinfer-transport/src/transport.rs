@@ -19,7 +19,7 @@ use tower::{Layer, Service, util::Either};
 use crate::{
     BaseUrl, BearerAuth, BearerAuthLayer, BearerToken, DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT, Error,
     RequestBody, ResponseBodyLimit, ResponseBodyLimitLayer, SetBaseUrl, SetBaseUrlLayer,
-    SetUserAgent, SetUserAgentLayer, Timeout, TimeoutLayer,
+    SetUserAgent, SetUserAgentLayer, StaticToken, Timeout, TimeoutLayer, TokenSource,
 };
 
 /// The pooled HTTP/1.1 client at the bottom of the stack. Clones share one
@@ -130,7 +130,7 @@ impl fmt::Debug for Transport {
 #[derive(Clone)]
 pub struct TransportBuilder {
     base_url: BaseUrl,
-    token: Option<BearerToken>,
+    token: Option<Arc<dyn TokenSource>>,
     timeout: Duration,
     body_limit: usize,
     http_client: Option<HttpClient>,
@@ -171,9 +171,15 @@ impl TransportBuilder {
     ///
     /// [`Error::InvalidToken`] when `token` cannot be a header value; the
     /// error does not contain the token.
-    pub fn token(mut self, token: &str) -> Result<Self, Error> {
-        self.token = Some(BearerToken::new(token)?);
-        Ok(self)
+    pub fn token(self, token: &str) -> Result<Self, Error> {
+        Ok(self.token_source(Arc::new(StaticToken::new(BearerToken::new(token)?))))
+    }
+
+    /// Sends the token `source` gives (see [`TokenSource`]), only to the
+    /// base URL's origin, and renews it on a `401` when the source can.
+    pub fn token_source(mut self, source: Arc<dyn TokenSource>) -> Self {
+        self.token = Some(source);
+        self
     }
 
     /// Fails calls that take longer than `timeout` (default
@@ -206,8 +212,8 @@ impl TransportBuilder {
             .clone();
         let limited = ResponseBodyLimitLayer::new(self.body_limit).layer(http);
         let authenticated = match &self.token {
-            Some(token) => Either::Left(
-                BearerAuthLayer::new(token.clone())
+            Some(source) => Either::Left(
+                BearerAuthLayer::from_source(Arc::clone(source))
                     .bound_to(self.base_url.clone())
                     .layer(limited),
             ),

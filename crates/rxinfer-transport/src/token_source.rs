@@ -1,0 +1,183 @@
+//! Where the bearer token comes from: one trait, and the token a user sets.
+
+use std::{fmt, future::Future, pin::Pin, sync::Arc};
+
+use crate::{BearerToken, Error};
+
+/// A future that yields a token.
+pub type TokenFuture = Pin<Box<dyn Future<Output = Result<BearerToken, Error>> + Send>>;
+
+/// Where [`BearerAuth`](crate::BearerAuth) gets the token it sends.
+///
+/// [`StaticToken`] is a token the user set. `rxinfer-auth-api`'s
+/// `GeneratedToken` acquires one from the server and renews it. Implement
+/// it to read tokens from a secret store.
+///
+/// ```
+/// use rxinfer_transport::{BearerToken, Error, TokenFuture, TokenSource};
+///
+/// /// Reads the token from a vault on first use.
+/// #[derive(Debug)]
+/// struct Vault;
+///
+/// impl TokenSource for Vault {
+///     fn current(&self) -> Option<BearerToken> {
+///         None
+///     }
+///
+///     fn acquire(&self) -> TokenFuture {
+///         Box::pin(async { Ok(BearerToken::new("from-the-vault")?) })
+///     }
+/// }
+/// ```
+pub trait TokenSource: fmt::Debug + Send + Sync + 'static {
+    /// The token to send now, if one is at hand without waiting. Called on
+    /// every authenticated request, so it should be cheap.
+    fn current(&self) -> Option<BearerToken>;
+
+    /// Obtains a token when [`current`](Self::current) has none. Concurrent
+    /// callers should share one acquisition.
+    fn acquire(&self) -> TokenFuture;
+
+    /// Whether [`renew`](Self::renew) can replace a rejected token. When it
+    /// can, each request is kept until its answer is known, so that it can
+    /// be sent again.
+    fn renewable(&self) -> bool {
+        false
+    }
+
+    /// The server answered `401` to `rejected`. A renewable source drops it
+    /// and returns `true`; the request is then sent once more with the token
+    /// [`acquire`](Self::acquire) yields. A token the user set is never
+    /// silently replaced, so the default returns `false`.
+    fn renew(&self, rejected: &BearerToken) -> bool {
+        let _ = rejected;
+        false
+    }
+}
+
+/// A token the user set: always at hand, never renewed.
+///
+/// ```
+/// use rxinfer_transport::{BearerToken, StaticToken, TokenSource};
+///
+/// let source = StaticToken::new(BearerToken::new("abc")?);
+/// assert!(source.current().is_some());
+/// assert!(!source.renewable());
+/// # Ok::<(), rxinfer_transport::InvalidToken>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct StaticToken(BearerToken);
+
+/// The environment variables [`StaticToken::from_env`] reads, in order.
+pub const TOKEN_VARIABLES: [&str; 2] = ["RXINFER_TOKEN", "BEARER_TOKEN"];
+
+impl StaticToken {
+    /// Always sends `token`.
+    pub fn new(token: BearerToken) -> Self {
+        Self(token)
+    }
+
+    /// The token in `RXINFER_TOKEN`, or else in `BEARER_TOKEN` (the name
+    /// the official client's documentation uses).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingToken`] when neither is set; [`Error::InvalidToken`]
+    /// when the value cannot be a header value.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// As [`from_env`](Self::from_env), reading variables through `lookup`.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_env`](Self::from_env).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let value = TOKEN_VARIABLES
+            .iter()
+            .find_map(|name| lookup(name))
+            .ok_or(Error::MissingToken)?;
+        Ok(Self(BearerToken::new(value.trim())?))
+    }
+}
+
+impl TokenSource for StaticToken {
+    fn current(&self) -> Option<BearerToken> {
+        Some(self.0.clone())
+    }
+
+    fn acquire(&self) -> TokenFuture {
+        let token = self.0.clone();
+        Box::pin(async move { Ok(token) })
+    }
+}
+
+impl From<BearerToken> for Arc<dyn TokenSource> {
+    fn from(token: BearerToken) -> Self {
+        Arc::new(StaticToken::new(token))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::InvalidToken;
+
+    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn rxinfer_token_comes_first_then_bearer_token() -> Result<(), Error> {
+        let both =
+            StaticToken::from_lookup(lookup(&[("BEARER_TOKEN", "b"), ("RXINFER_TOKEN", "r")]))?;
+        assert_eq!(
+            both.current().map(|t| t.header_value().clone()),
+            Some("Bearer r".parse().map_err(|_| Error::MissingToken)?)
+        );
+        let bearer = StaticToken::from_lookup(lookup(&[("BEARER_TOKEN", "b")]))?;
+        assert_eq!(
+            bearer.current().map(|t| t.header_value().clone()),
+            Some("Bearer b".parse().map_err(|_| Error::MissingToken)?)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn unset_and_invalid_variables_are_clear_errors() {
+        let unset = StaticToken::from_lookup(lookup(&[])).err();
+        assert!(matches!(unset, Some(Error::MissingToken)));
+        let message = unset.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            message.contains("RXINFER_TOKEN") && message.contains("BEARER_TOKEN"),
+            "{message}"
+        );
+
+        let invalid = StaticToken::from_lookup(lookup(&[("RXINFER_TOKEN", "a b")])).err();
+        assert!(matches!(
+            invalid,
+            Some(Error::InvalidToken(InvalidToken::Whitespace { .. }))
+        ));
+        let empty = StaticToken::from_lookup(lookup(&[("RXINFER_TOKEN", "  ")])).err();
+        assert!(matches!(
+            empty,
+            Some(Error::InvalidToken(InvalidToken::Empty))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_static_token_is_never_renewed() -> Result<(), Error> {
+        let token = BearerToken::new("abc")?;
+        let source = StaticToken::new(token.clone());
+        assert!(!source.renewable());
+        assert!(!source.renew(&token));
+        assert_eq!(source.acquire().await?, token);
+        Ok(())
+    }
+}
