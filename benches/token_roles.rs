@@ -67,7 +67,7 @@ impl Caller {
                 Client::builder()
                     .base_url(url)?
                     .token(TOKEN)?
-                    .build()
+                    .build()?
                     .authentication()
                     .clone(),
             ),

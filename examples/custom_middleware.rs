@@ -86,7 +86,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             HeaderValue::from_static("custom-middleware-example"),
         ))
         .layer(ResponseBodyLimitLayer::default())
-        .service(Transport::http_client());
+        .service(Transport::http_client()?);
 
     let client = Client::from_service(stack);
     let roles = client.authentication().token_roles().await?;

@@ -42,7 +42,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     println!("server: {url}");
 
-    let client = Client::builder().base_url(&url)?.build();
+    let client = Client::builder().base_url(&url)?.build()?;
 
     // Without a token, the roles endpoint answers with a typed 401.
     match client.authentication().token_roles().await {

@@ -59,7 +59,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     });
 
-    let client = Client::builder().base_url(&url)?.build();
+    let client = Client::builder().base_url(&url)?.build()?;
     match client.authentication().token_roles().await {
         Err(ApiError::Unauthorized(body)) => println!("anonymous: 401 {:?}", body.message),
         other => println!("anonymous: unexpected {other:?}"),

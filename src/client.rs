@@ -3,6 +3,8 @@
 use std::{sync::Arc, time::Duration};
 
 use rxinfer_auth_api::{AuthenticationApi, GeneratedToken};
+#[cfg(feature = "rustls")]
+use rxinfer_transport::TlsConfig;
 use rxinfer_transport::{
     BaseUrl, BearerToken, Error, HttpClient, StaticToken, TokenSource, Transport, TransportBuilder,
 };
@@ -16,7 +18,7 @@ use rxinfer_transport::{
 /// ```
 /// use rxinfer_client::Client;
 ///
-/// let client = Client::builder().base_url("http://127.0.0.1:8000/v1")?.build();
+/// let client = Client::builder().base_url("http://127.0.0.1:8000/v1")?.build()?;
 /// let authenticated = client.with_token("3f1c0a52")?;
 /// assert!(!format!("{authenticated:?}").contains("3f1c0a52"));
 /// # Ok::<(), rxinfer_client::TransportError>(())
@@ -34,7 +36,11 @@ impl Client {
 
     /// A client of `http://localhost:8000/v1` with no token and the default
     /// timeout and body limit.
-    pub fn new() -> Self {
+    ///
+    /// # Errors
+    ///
+    /// As [`ClientBuilder::build`].
+    pub fn new() -> Result<Self, Error> {
         Self::builder().build()
     }
 
@@ -51,12 +57,6 @@ impl Client {
     /// The same client, sharing its connection pool, that sends no token.
     pub fn without_token(&self) -> Self {
         Self::from_service(self.service().without_token())
-    }
-}
-
-impl Default for Client {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -82,7 +82,8 @@ impl<S> Client<S> {
 }
 
 /// Configures the default stack of a [`Client`]. Settings that can be wrong
-/// are checked when set, so [`build`](Self::build) cannot fail.
+/// are checked when set; [`build`](Self::build) fails only if TLS cannot be
+/// set up.
 ///
 /// ```
 /// use std::time::Duration;
@@ -93,7 +94,7 @@ impl<S> Client<S> {
 ///     .token("3f1c0a52")?
 ///     .timeout(Duration::from_secs(5))
 ///     .body_limit(64 * 1024)
-///     .build();
+///     .build()?;
 /// assert!(client.service().has_token());
 /// # Ok::<(), rxinfer_client::TransportError>(())
 /// ```
@@ -101,6 +102,8 @@ impl<S> Client<S> {
 pub struct ClientBuilder {
     transport: TransportBuilder,
     token: Option<TokenChoice>,
+    #[cfg(feature = "rustls")]
+    tls: TlsConfig,
 }
 
 /// Where the client's token comes from; the last setting wins.
@@ -197,18 +200,55 @@ impl ClientBuilder {
         }
     }
 
+    /// Trusts the certificates in `pem` too, such as a private CA's, for
+    /// `https` base URLs.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidTlsConfig`] when `pem` holds no readable certificate.
+    #[cfg(feature = "rustls")]
+    pub fn add_root_certificates_pem(mut self, pem: &[u8]) -> Result<Self, Error> {
+        self.tls = self.tls.add_root_certificates_pem(pem)?;
+        Ok(self)
+    }
+
+    /// Presents a client certificate (`chain_pem`, the client's first) with
+    /// its key to servers that ask for one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidTlsConfig`] when either cannot be read.
+    #[cfg(feature = "rustls")]
+    pub fn client_certificate_pem(
+        mut self,
+        chain_pem: &[u8],
+        key_pem: &[u8],
+    ) -> Result<Self, Error> {
+        self.tls = self.tls.client_certificate_pem(chain_pem, key_pem)?;
+        Ok(self)
+    }
+
     /// The client.
-    pub fn build(self) -> Client {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidTlsConfig`] if TLS cannot be set up with the settings
+    /// given (a client key that does not fit its certificate).
+    pub fn build(self) -> Result<Client, Error> {
+        #[cfg(feature = "rustls")]
+        let settings = self.transport.tls(self.tls);
+        #[cfg(not(feature = "rustls"))]
+        let settings = self.transport;
         let transport = match self.token {
-            None => self.transport,
-            Some(TokenChoice::Source(source)) => self.transport.token_source(source),
+            None => settings.build()?,
+            Some(TokenChoice::Source(source)) => settings.token_source(source).build()?,
             Some(TokenChoice::Generate) => {
                 // Generation goes through the same pool, without a token.
-                let shared = self.transport.http_client(Transport::http_client());
-                let anonymous = AuthenticationApi::new(shared.clone().build());
-                shared.token_source(Arc::new(GeneratedToken::new(anonymous)))
+                let anonymous = settings.build()?;
+                let source = GeneratedToken::new(AuthenticationApi::new(anonymous.clone()));
+                anonymous.with_token_source(Arc::new(source))
             }
         };
-        Client::from_service(transport.build())
+        Ok(Client::from_service(transport))
     }
 }

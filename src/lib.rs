@@ -15,7 +15,7 @@
 //! use rxinfer_client::Client;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = Client::builder().base_url("http://localhost:8000/v1")?.build();
+//! let client = Client::builder().base_url("http://localhost:8000/v1")?.build()?;
 //! let generated = client.authentication().token_generate().await?;
 //!
 //! let client = client.with_token(generated.token.expose())?;

@@ -11,7 +11,7 @@ async fn roles_with_limit(peer: &RawServer, limit: Option<usize>) -> Result<Vec<
     if let Some(limit) = limit {
         builder = builder.body_limit(limit);
     }
-    let client = builder.build();
+    let client = builder.build().expect("the client builds");
     within_10s(client.authentication().token_roles())
         .await
         .map(|r| r.roles)

@@ -23,7 +23,8 @@ async fn a_server_that_never_answers_times_out() {
         .base_url(&peer.url)
         .expect("valid URL")
         .timeout(Duration::from_millis(200))
-        .build();
+        .build()
+        .expect("the client builds");
     let error = within_10s(client.authentication().token_roles())
         .await
         .expect_err("a timeout");
@@ -44,7 +45,8 @@ async fn the_timeout_covers_a_body_that_stops_arriving() {
         .base_url(&peer.url)
         .expect("valid URL")
         .timeout(Duration::from_millis(200))
-        .build();
+        .build()
+        .expect("the client builds");
     let error = within_10s(client.authentication().token_roles())
         .await
         .expect_err("a timeout");

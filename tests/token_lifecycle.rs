@@ -13,6 +13,7 @@ fn acquiring(server: &MockServer) -> Client {
         .expect("valid URL")
         .acquire_token()
         .build()
+        .expect("the client builds")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

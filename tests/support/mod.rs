@@ -191,5 +191,5 @@ pub(crate) fn client(url: &str, token: Option<&str>) -> Client {
     if let Some(token) = token {
         builder = builder.token(token).expect("valid token");
     }
-    builder.build()
+    builder.build().expect("the client builds")
 }

@@ -25,10 +25,10 @@ use crate::{
 /// use rxinfer_transport::Transport;
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let api = AuthenticationApi::new(Transport::builder().build());
+/// let api = AuthenticationApi::new(Transport::builder().build()?);
 /// let generated = api.token_generate().await?;
 ///
-/// let api = AuthenticationApi::new(Transport::builder().token(generated.token.expose())?.build());
+/// let api = AuthenticationApi::new(Transport::builder().token(generated.token.expose())?.build()?);
 /// let roles = api
 ///     .with_options(RequestOptions::new().timeout(Duration::from_secs(2)))
 ///     .token_roles()

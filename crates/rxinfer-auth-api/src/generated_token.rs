@@ -27,12 +27,12 @@ use crate::{ApiError, AuthenticationApi};
 /// use rxinfer_transport::Transport;
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let anonymous = Transport::builder().base_url("http://localhost:8000/v1")?.build();
+/// let anonymous = Transport::builder().base_url("http://localhost:8000/v1")?.build()?;
 /// let source = GeneratedToken::new(AuthenticationApi::new(anonymous.clone()));
 /// let transport = Transport::builder()
 ///     .base_url("http://localhost:8000/v1")?
 ///     .token_source(Arc::new(source))
-///     .build();
+///     .build()?;
 /// // The first call generates the token.
 /// let roles = AuthenticationApi::new(transport).token_roles().await?;
 /// # Ok(())

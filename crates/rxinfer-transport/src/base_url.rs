@@ -56,10 +56,10 @@ impl BaseUrl {
             .parse()
             .map_err(|e: http::uri::InvalidUri| InvalidBaseUrl::Unparsable(e.to_string()))?;
         let scheme = uri.scheme().cloned().ok_or(InvalidBaseUrl::MissingScheme)?;
-        if scheme == Scheme::HTTPS {
+        if scheme == Scheme::HTTPS && !cfg!(feature = "rustls") {
             return Err(InvalidBaseUrl::TlsUnsupported);
         }
-        if scheme != Scheme::HTTP {
+        if scheme != Scheme::HTTP && scheme != Scheme::HTTPS {
             return Err(InvalidBaseUrl::UnsupportedScheme(scheme.to_string()));
         }
         let authority = uri
@@ -222,13 +222,25 @@ mod tests {
             ("ftp://host/v1", "`ftp`"),
             ("http://user:pw@host/v1", "credentials"),
             ("http://host/v1?x=1", "query"),
-            ("https://host/v1", "https"),
         ];
         for (url, expected) in cases {
             match BaseUrl::parse(url) {
                 Ok(base) => panic!("{url:?} was accepted as {base}"),
                 Err(e) => assert!(e.to_string().contains(expected), "{url:?}: {e}"),
             }
+        }
+    }
+
+    #[test]
+    fn https_needs_the_rustls_feature() {
+        let parsed = BaseUrl::parse("https://rxinfer.lazydynamics.app/v1");
+        if cfg!(feature = "rustls") {
+            assert_eq!(
+                parsed.map(|b| b.to_string()).ok().as_deref(),
+                Some("https://rxinfer.lazydynamics.app/v1")
+            );
+        } else {
+            assert_eq!(parsed, Err(InvalidBaseUrl::TlsUnsupported));
         }
     }
 

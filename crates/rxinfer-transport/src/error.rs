@@ -29,6 +29,14 @@ pub enum Error {
     /// The request's URI could not be resolved against the base URL.
     #[error("the request URI cannot be resolved against the base URL")]
     InvalidRequestUri(#[source] BoxError),
+    /// The TLS settings cannot be used: a certificate or key that cannot be
+    /// read, or a key that does not fit its certificate.
+    #[error("invalid TLS settings")]
+    InvalidTlsConfig(#[source] BoxError),
+    /// The TLS handshake failed, such as for a server certificate no trusted
+    /// root vouches for.
+    #[error("the TLS handshake with the server failed")]
+    Tls(#[source] BoxError),
     /// No connection to the server could be made (refused, unreachable, DNS).
     #[error("could not connect to the server")]
     Connect(#[source] BoxError),
@@ -78,7 +86,7 @@ pub enum InvalidBaseUrl {
     #[error("the URL has a query string")]
     Query,
     /// `https` was asked for, but this build has no TLS support.
-    #[error("https is not supported by this build; use an http URL")]
+    #[error("https needs the `rustls` feature, which this build turned off")]
     TlsUnsupported,
 }
 
@@ -145,6 +153,10 @@ impl From<BoxError> for Error {
 
 impl From<hyper_util::client::legacy::Error> for Error {
     fn from(error: hyper_util::client::legacy::Error) -> Self {
+        #[cfg(feature = "rustls")]
+        if error.is_connect() && crate::tls::is_tls_failure(&error) {
+            return Error::Tls(error.into());
+        }
         if error.is_connect() {
             Error::Connect(error.into())
         } else {

@@ -24,7 +24,7 @@
 //!     .base_url("http://localhost:8000/v1")?
 //!     .token("my-token")?
 //!     .timeout(Duration::from_secs(5))
-//!     .build();
+//!     .build()?;
 //! # Ok::<(), rxinfer_transport::Error>(())
 //! ```
 //!
@@ -49,6 +49,8 @@ mod response_body_limit;
 mod set_base_url;
 mod set_user_agent;
 mod timeout;
+#[cfg(feature = "rustls")]
+mod tls;
 mod token_source;
 mod transport;
 
@@ -62,6 +64,8 @@ pub use response_body_limit::{
 pub use set_base_url::{SetBaseUrl, SetBaseUrlFuture, SetBaseUrlLayer};
 pub use set_user_agent::{DEFAULT_USER_AGENT, SetUserAgent, SetUserAgentLayer};
 pub use timeout::{DEFAULT_TIMEOUT, RequestTimeout, Timeout, TimeoutFuture, TimeoutLayer};
+#[cfg(feature = "rustls")]
+pub use tls::TlsConfig;
 pub use token_source::{StaticToken, TOKEN_VARIABLES, TokenFuture, TokenSource};
 pub use transport::{HttpClient, Transport, TransportBuilder};
 

@@ -22,9 +22,14 @@ use crate::{
     SetUserAgent, SetUserAgentLayer, StaticToken, Timeout, TimeoutLayer, TokenSource,
 };
 
-/// The pooled HTTP/1.1 client at the bottom of the stack. Clones share one
-/// connection pool.
-pub type HttpClient = Client<HttpConnector, RequestBody>;
+#[cfg(feature = "rustls")]
+use crate::{TlsConfig, tls::Connector};
+#[cfg(not(feature = "rustls"))]
+type Connector = HttpConnector;
+
+/// The pooled HTTP/1.1 client at the bottom of the stack: TCP, and TLS for
+/// `https` with the `rustls` feature. Clones share one connection pool.
+pub type HttpClient = Client<Connector, RequestBody>;
 
 type Authenticated =
     Either<BearerAuth<ResponseBodyLimit<HttpClient>>, ResponseBodyLimit<HttpClient>>;
@@ -47,7 +52,7 @@ type Stack = Timeout<SetUserAgent<SetBaseUrl<Authenticated>>>;
 /// ```
 /// use rxinfer_transport::Transport;
 ///
-/// let transport = Transport::builder().base_url("http://127.0.0.1:8000/v1")?.build();
+/// let transport = Transport::builder().base_url("http://127.0.0.1:8000/v1")?.build()?;
 /// assert_eq!(transport.base_url().to_string(), "http://127.0.0.1:8000/v1");
 ///
 /// // Same pool, now with a token.
@@ -58,7 +63,14 @@ type Stack = Timeout<SetUserAgent<SetBaseUrl<Authenticated>>>;
 #[derive(Clone)]
 pub struct Transport {
     stack: Stack,
-    config: Arc<TransportBuilder>,
+    config: Arc<Built>,
+}
+
+/// What a transport was built from, kept to derive others over the same
+/// pool.
+struct Built {
+    settings: TransportBuilder,
+    http: HttpClient,
 }
 
 impl Transport {
@@ -69,11 +81,17 @@ impl Transport {
     }
 
     /// A new pooled HTTP/1.1 client as the default stack uses it (`TCP_NODELAY`,
-    /// keep-alive), for building a stack of your own.
-    pub fn http_client() -> HttpClient {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        Client::builder(TokioExecutor::new()).build(connector)
+    /// keep-alive, TLS with the default [`TlsConfig`]), for building a stack
+    /// of your own.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidTlsConfig`] if TLS cannot be set up.
+    pub fn http_client() -> Result<HttpClient, Error> {
+        #[cfg(feature = "rustls")]
+        return http_client_with(&TlsConfig::default());
+        #[cfg(not(feature = "rustls"))]
+        return Ok(Client::builder(TokioExecutor::new()).build(tcp_connector()));
     }
 
     /// The same transport, sharing its connection pool, that sends `token`.
@@ -82,26 +100,55 @@ impl Transport {
     ///
     /// [`Error::InvalidToken`] when `token` cannot be a header value.
     pub fn with_token(&self, token: &str) -> Result<Self, Error> {
-        Ok((*self.config).clone().token(token)?.build())
+        let settings = self.config.settings.clone().token(token)?;
+        Ok(Self::assemble(settings, self.config.http.clone()))
+    }
+
+    /// The same transport, sharing its connection pool, that sends the token
+    /// `source` gives.
+    pub fn with_token_source(&self, source: Arc<dyn TokenSource>) -> Self {
+        let settings = self.config.settings.clone().token_source(source);
+        Self::assemble(settings, self.config.http.clone())
     }
 
     /// The same transport, sharing its connection pool, that sends no token.
     pub fn without_token(&self) -> Self {
-        TransportBuilder {
+        let settings = TransportBuilder {
             token: None,
-            ..(*self.config).clone()
-        }
-        .build()
+            ..self.config.settings.clone()
+        };
+        Self::assemble(settings, self.config.http.clone())
     }
 
     /// Where requests go.
     pub fn base_url(&self) -> &BaseUrl {
-        &self.config.base_url
+        &self.config.settings.base_url
     }
 
     /// Whether a token is sent.
     pub fn has_token(&self) -> bool {
-        self.config.token.is_some()
+        self.config.settings.token.is_some()
+    }
+
+    /// The stack of `settings` over `http`.
+    fn assemble(settings: TransportBuilder, http: HttpClient) -> Self {
+        let limited = ResponseBodyLimitLayer::new(settings.body_limit).layer(http.clone());
+        let authenticated = match &settings.token {
+            Some(source) => Either::Left(
+                BearerAuthLayer::from_source(Arc::clone(source))
+                    .bound_to(settings.base_url.clone())
+                    .layer(limited),
+            ),
+            None => Either::Right(limited),
+        };
+        let stack = TimeoutLayer::new(settings.timeout).layer(
+            SetUserAgentLayer::default()
+                .layer(SetBaseUrlLayer::new(settings.base_url.clone()).layer(authenticated)),
+        );
+        Transport {
+            stack,
+            config: Arc::new(Built { settings, http }),
+        }
     }
 }
 
@@ -121,12 +168,12 @@ impl Service<Request<RequestBody>> for Transport {
 
 impl fmt::Debug for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.config, f)
+        fmt::Debug::fmt(&self.config.settings, f)
     }
 }
 
-/// Configures a [`Transport`]. Each setting that can be wrong is checked
-/// when it is set, so [`build`](Self::build) cannot fail.
+/// Configures a [`Transport`]. Settings that can be wrong are checked when
+/// they are set; [`build`](Self::build) fails only if TLS cannot be set up.
 #[derive(Clone)]
 pub struct TransportBuilder {
     base_url: BaseUrl,
@@ -134,6 +181,8 @@ pub struct TransportBuilder {
     timeout: Duration,
     body_limit: usize,
     http_client: Option<HttpClient>,
+    #[cfg(feature = "rustls")]
+    tls: TlsConfig,
 }
 
 impl Default for TransportBuilder {
@@ -144,6 +193,8 @@ impl Default for TransportBuilder {
             timeout: DEFAULT_TIMEOUT,
             body_limit: DEFAULT_BODY_LIMIT,
             http_client: None,
+            #[cfg(feature = "rustls")]
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -198,36 +249,48 @@ impl TransportBuilder {
     }
 
     /// Sends requests through `client`, sharing its connection pool, instead
-    /// of a new [`Transport::http_client`].
+    /// of a new one. Its own TLS settings then apply, not [`tls`](Self::tls).
     pub fn http_client(mut self, client: HttpClient) -> Self {
         self.http_client = Some(client);
         self
     }
 
-    /// The transport.
-    pub fn build(mut self) -> Transport {
-        let http = self
-            .http_client
-            .get_or_insert_with(Transport::http_client)
-            .clone();
-        let limited = ResponseBodyLimitLayer::new(self.body_limit).layer(http);
-        let authenticated = match &self.token {
-            Some(source) => Either::Left(
-                BearerAuthLayer::from_source(Arc::clone(source))
-                    .bound_to(self.base_url.clone())
-                    .layer(limited),
-            ),
-            None => Either::Right(limited),
-        };
-        let stack = TimeoutLayer::new(self.timeout).layer(
-            SetUserAgentLayer::default()
-                .layer(SetBaseUrlLayer::new(self.base_url.clone()).layer(authenticated)),
-        );
-        Transport {
-            stack,
-            config: Arc::new(self),
-        }
+    /// TLS settings for `https` base URLs: extra roots, a client certificate.
+    #[cfg(feature = "rustls")]
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.tls = tls;
+        self
     }
+
+    /// The transport, with a new connection pool unless one was given.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidTlsConfig`] if TLS cannot be set up with the
+    /// settings given (a client key that does not fit its certificate).
+    pub fn build(self) -> Result<Transport, Error> {
+        let http = match &self.http_client {
+            Some(client) => client.clone(),
+            #[cfg(feature = "rustls")]
+            None => http_client_with(&self.tls)?,
+            #[cfg(not(feature = "rustls"))]
+            None => Transport::http_client()?,
+        };
+        Ok(Transport::assemble(self, http))
+    }
+}
+
+fn tcp_connector() -> HttpConnector {
+    let mut tcp = HttpConnector::new();
+    tcp.set_nodelay(true);
+    // TLS, when present, wraps this connector and handles https itself.
+    tcp.enforce_http(!cfg!(feature = "rustls"));
+    tcp
+}
+
+#[cfg(feature = "rustls")]
+fn http_client_with(tls: &TlsConfig) -> Result<HttpClient, Error> {
+    Ok(Client::builder(TokioExecutor::new()).build(tls.connector(tcp_connector())?))
 }
 
 impl fmt::Debug for TransportBuilder {
@@ -247,11 +310,11 @@ mod tests {
 
     #[test]
     fn defaults_are_the_documented_ones() {
-        let transport = Transport::builder().build();
+        let transport = Transport::builder().build().expect("builds");
         assert_eq!(transport.base_url().to_string(), "http://localhost:8000/v1");
         assert!(!transport.has_token());
-        assert_eq!(transport.config.timeout, DEFAULT_TIMEOUT);
-        assert_eq!(transport.config.body_limit, DEFAULT_BODY_LIMIT);
+        assert_eq!(transport.config.settings.timeout, DEFAULT_TIMEOUT);
+        assert_eq!(transport.config.settings.body_limit, DEFAULT_BODY_LIMIT);
     }
 
     #[test]
@@ -268,7 +331,7 @@ mod tests {
 
     #[tokio::test]
     async fn debug_shows_settings_but_not_the_token() -> Result<(), Error> {
-        let transport = Transport::builder().token("very-secret-token")?.build();
+        let transport = Transport::builder().token("very-secret-token")?.build()?;
         let debug = format!("{transport:?}");
         assert!(debug.contains("localhost:8000"), "{debug}");
         assert!(!debug.contains("very-secret-token"), "{debug}");

@@ -26,10 +26,10 @@ async fn main() -> ExitCode {
         eprintln!("usage: prism-checks PRISM_URL");
         return ExitCode::FAILURE;
     };
-    let client = match Client::builder().base_url(&url) {
-        Ok(builder) => builder.build(),
+    let client = match Client::builder().base_url(&url).and_then(|b| b.build()) {
+        Ok(client) => client,
         Err(error) => {
-            eprintln!("invalid URL: {error}");
+            eprintln!("cannot build a client for {url}: {error}");
             return ExitCode::FAILURE;
         }
     };
