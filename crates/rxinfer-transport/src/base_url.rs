@@ -40,6 +40,50 @@ impl BaseUrl {
         }
     }
 
+    /// The spec's local server, `http://localhost:{port}/{base_path}`, from
+    /// its two variables (defaults `8000` and `v1`).
+    ///
+    /// ```
+    /// use rxinfer_transport::BaseUrl;
+    ///
+    /// assert_eq!(BaseUrl::local(8080, "v1")?.to_string(), "http://localhost:8080/v1");
+    /// assert_eq!(BaseUrl::local(8000, "v1")?, BaseUrl::localhost());
+    /// # Ok::<(), rxinfer_transport::InvalidBaseUrl>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When `base_path` cannot be part of a URL path.
+    pub fn local(port: u16, base_path: &str) -> Result<Self, InvalidBaseUrl> {
+        Self::parse(&format!(
+            "http://localhost:{port}/{}",
+            base_path.trim_matches('/')
+        ))
+    }
+
+    /// The public server run by Lazy Dynamics,
+    /// `https://rxinfer.lazydynamics.app/{base_path}`, from the spec's
+    /// second server entry (`base_path` default `v1`).
+    ///
+    /// ```
+    /// use rxinfer_transport::BaseUrl;
+    ///
+    /// let public = BaseUrl::public("v1")?;
+    /// assert_eq!(public.to_string(), "https://rxinfer.lazydynamics.app/v1");
+    /// # Ok::<(), rxinfer_transport::InvalidBaseUrl>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When `base_path` cannot be part of a URL path, or the `rustls`
+    /// feature is off.
+    pub fn public(base_path: &str) -> Result<Self, InvalidBaseUrl> {
+        Self::parse(&format!(
+            "https://rxinfer.lazydynamics.app/{}",
+            base_path.trim_matches('/')
+        ))
+    }
+
     /// Parses and checks `url`.
     ///
     /// # Errors
@@ -228,6 +272,28 @@ mod tests {
                 Ok(base) => panic!("{url:?} was accepted as {base}"),
                 Err(e) => assert!(e.to_string().contains(expected), "{url:?}: {e}"),
             }
+        }
+    }
+
+    #[test]
+    fn server_variables_build_the_specs_urls() {
+        assert_eq!(
+            BaseUrl::local(9000, "/api/v2/").map(|b| b.to_string()),
+            Ok("http://localhost:9000/api/v2".to_owned())
+        );
+        assert_eq!(
+            BaseUrl::local(8000, "").map(|b| b.to_string()),
+            Ok("http://localhost:8000".to_owned())
+        );
+        assert!(BaseUrl::local(8000, "v1?x=1").is_err());
+        assert!(BaseUrl::local(8000, "a b").is_err());
+        if cfg!(feature = "rustls") {
+            assert_eq!(
+                BaseUrl::public("v2").map(|b| b.to_string()),
+                Ok("https://rxinfer.lazydynamics.app/v2".to_owned())
+            );
+        } else {
+            assert_eq!(BaseUrl::public("v1"), Err(InvalidBaseUrl::TlsUnsupported));
         }
     }
 
