@@ -1,7 +1,7 @@
 //! What the operations share: building a request, sending it, decoding the
 //! answer by status.
 
-use std::sync::LazyLock;
+use std::{sync::LazyLock, time::Instant};
 
 use bytes::Bytes;
 use http::{
@@ -12,6 +12,7 @@ use http::{
 use rxinfer_transport::{NoAuth, RequestBody, RequestTimeout};
 use serde::de::DeserializeOwned;
 use tower::{Service, ServiceExt};
+use tracing::{Instrument, field::Empty};
 
 use crate::{ApiError, ApiResponse, DecodeError, RawResponse, RequestOptions};
 
@@ -19,6 +20,8 @@ use crate::{ApiError, ApiResponse, DecodeError, RawResponse, RequestOptions};
 /// whether it needs the bearer token, and the error status it documents
 /// with the variant that carries that status's body.
 pub(crate) struct Operation<E> {
+    /// The name in spans and events, as the Rust function is called.
+    pub(crate) name: &'static str,
     pub(crate) method: Method,
     pub(crate) path: &'static LazyLock<Uri>,
     pub(crate) needs_auth: bool,
@@ -41,9 +44,40 @@ impl<E: DeserializeOwned> Operation<E> {
         T: DeserializeOwned,
     {
         let transport = |e: S::Error| ApiError::Transport(e.into());
+        // Layers below record the full URL into this span; no field ever
+        // holds a header, so no token reaches a log.
+        let span = tracing::info_span!(
+            "rxinfer.call",
+            operation = self.name,
+            http.method = %self.method,
+            url.path = self.path.path(),
+            url.full = Empty,
+            http.status = Empty,
+            latency_ms = Empty,
+        );
         let ready = service.ready().await.map_err(transport)?;
-        let response = ready.call(self.request(options)).await.map_err(transport)?;
+        let request = self.request(options);
+        // With nobody listening, the span costs nothing on the way.
+        let response = if span.is_disabled() {
+            ready.call(request).await
+        } else {
+            let started = Instant::now();
+            let sent = span.in_scope(|| ready.call(request));
+            let response = sent.instrument(span.clone()).await;
+            span.record("latency_ms", started.elapsed().as_secs_f64() * 1e3);
+            response
+        };
+        let response = match response {
+            Ok(response) => response,
+            Err(error) => {
+                let error = transport(error);
+                tracing::debug!(parent: &span, error = %error, "rxinfer call failed");
+                return Err(error);
+            }
+        };
         let (parts, body) = response.into_parts();
+        span.record("http.status", parts.status.as_u16());
+        tracing::debug!(parent: &span, status = parts.status.as_u16(), "rxinfer call answered");
         match parts.status {
             StatusCode::OK => success(parts, body).map(finish),
             status if status == self.documented_error.0 => {
@@ -170,6 +204,7 @@ mod tests {
         use http_body::Body as _;
         static PATH: LazyLock<Uri> = LazyLock::new(|| Uri::from_static("/token/generate"));
         let operation = Operation::<ErrorResponse> {
+            name: "token_generate",
             method: Method::POST,
             path: &PATH,
             needs_auth: false,
@@ -188,6 +223,7 @@ mod tests {
 
     fn operation(needs_auth: bool) -> Operation<ErrorResponse> {
         Operation {
+            name: "token_roles",
             method: Method::GET,
             path: &ROLES,
             needs_auth,

@@ -13,6 +13,7 @@ use crate::{ApiError, ApiResponse, RequestOptions, operation::Operation};
 static PATH: LazyLock<Uri> = LazyLock::new(|| Uri::from_static("/token/generate"));
 
 pub(crate) static TOKEN_GENERATE: Operation<ErrorResponse> = Operation {
+    name: "token_generate",
     method: Method::POST,
     path: &PATH,
     needs_auth: false,

@@ -13,6 +13,7 @@ use crate::{ApiError, ApiResponse, RequestOptions, operation::Operation};
 static PATH: LazyLock<Uri> = LazyLock::new(|| Uri::from_static("/token/roles"));
 
 pub(crate) static TOKEN_ROLES: Operation<UnauthorizedResponse> = Operation {
+    name: "token_roles",
     method: Method::GET,
     path: &PATH,
     needs_auth: true,

@@ -166,7 +166,10 @@ where
 {
     let token = match source.current() {
         Some(token) => token,
-        None => source.acquire().await?,
+        None => {
+            tracing::debug!("acquiring a token");
+            source.acquire().await?
+        }
     };
     let again = source.renewable().then(|| copy(&request));
     insert_token(&mut request, &token);
@@ -177,6 +180,7 @@ where
     if response.status() != StatusCode::UNAUTHORIZED || !source.renew(&token) {
         return Ok(response);
     }
+    tracing::debug!("the server rejected the token; renewing it and sending once more");
     let token = source.acquire().await?;
     insert_token(&mut again, &token);
     let ready = inner.ready().await.map_err(Into::into)?;

@@ -120,7 +120,13 @@ where
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
         if request.uri().scheme().is_none() {
             match self.resolver.resolve(request.uri().path_and_query()) {
-                Ok(uri) => *request.uri_mut() = uri,
+                Ok(uri) => {
+                    let span = tracing::Span::current();
+                    if !span.is_disabled() {
+                        span.record("url.full", tracing::field::display(&uri));
+                    }
+                    *request.uri_mut() = uri;
+                }
                 Err(error) => return SetBaseUrlFuture::failed(Error::InvalidRequestUri(error)),
             }
         }

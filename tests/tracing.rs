@@ -1,0 +1,195 @@
+//! Log output, captured at the most verbose level: each call has a span
+//! with its operation, method, URL, status and latency, and no token
+//! appears anywhere, also when a user adds tower-http's `TraceLayer`, which
+//! logs request headers.
+
+mod support;
+
+use std::{
+    io::Write,
+    sync::{Arc, Mutex},
+};
+
+use http::header::AUTHORIZATION;
+use rxinfer_client::{
+    Client, Transport,
+    transport::{
+        BaseUrl, BearerAuthLayer, BearerToken, ResponseBodyLimitLayer, SetBaseUrlLayer,
+        SetUserAgentLayer, TimeoutLayer,
+    },
+};
+use rxinfer_mock_server::MockServer;
+use tower::ServiceBuilder;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnRequest, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+use tracing_subscriber::fmt::{MakeWriter, format::FmtSpan};
+
+const SECRET: &str = "s3cr3t-t0k3n-in-logs";
+
+/// Everything the subscriber writes, kept for the test to read.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("log buffer")).into_owned()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Captures every event and span (opened, entered, closed) at TRACE while
+/// the guard lives; the tests run on one thread, so the guard covers them.
+fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(Level::TRACE)
+        .with_span_events(FmtSpan::FULL)
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    (captured, tracing::subscriber::set_default(subscriber))
+}
+
+#[tokio::test]
+async fn each_call_has_a_span_with_operation_url_status_and_latency() {
+    let server = MockServer::start().await.expect("stand-in starts");
+    server.insert_token(SECRET, ["user"]);
+    let (logs, _guard) = capture();
+
+    let client = support::client(server.url(), Some(SECRET));
+    client.authentication().token_roles().await.expect("roles");
+    let _ = client
+        .with_token("unknown")
+        .expect("valid")
+        .authentication()
+        .token_roles()
+        .await;
+
+    let logs = logs.text();
+    assert!(logs.contains("rxinfer.call"), "{logs}");
+    assert!(logs.contains("operation=\"token_roles\""), "{logs}");
+    assert!(logs.contains("http.method=GET"), "{logs}");
+    assert!(
+        logs.contains(&format!("url.full={}/token/roles", server.url())),
+        "{logs}"
+    );
+    assert!(logs.contains("http.status=200"), "{logs}");
+    assert!(logs.contains("http.status=401"), "{logs}");
+    assert!(logs.contains("latency_ms="), "{logs}");
+    assert!(!logs.contains(SECRET), "the token leaked:\n{logs}");
+}
+
+#[tokio::test]
+async fn an_acquired_and_renewed_token_never_appears() {
+    let server = MockServer::builder()
+        .record_requests(true)
+        .start()
+        .await
+        .expect("stand-in starts");
+    let (logs, _guard) = capture();
+
+    let client = Client::builder()
+        .base_url(server.url())
+        .expect("valid URL")
+        .acquire_token()
+        .build()
+        .expect("the client builds");
+    client.authentication().token_roles().await.expect("roles");
+    server.revoke_tokens();
+    client
+        .authentication()
+        .token_roles()
+        .await
+        .expect("roles after renewal");
+
+    let sent: Vec<String> = server
+        .requests()
+        .iter()
+        .filter_map(|r| {
+            r.headers
+                .get(AUTHORIZATION)?
+                .to_str()
+                .ok()?
+                .strip_prefix("Bearer ")
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(
+        sent.len(),
+        3,
+        "roles, the rejected roles, roles after renewal"
+    );
+    let logs = logs.text();
+    assert!(logs.contains("acquiring a token"), "{logs}");
+    assert!(logs.contains("renewing"), "{logs}");
+    for token in sent {
+        assert!(!logs.contains(&token), "token {token:?} leaked:\n{logs}");
+    }
+}
+
+#[tokio::test]
+async fn tower_http_trace_layer_logging_headers_shows_no_token() {
+    let server = MockServer::start().await.expect("stand-in starts");
+    server.insert_token(SECRET, ["user"]);
+    let (logs, _guard) = capture();
+
+    let base: BaseUrl = server.url().parse().expect("valid URL");
+    // TraceLayer below BearerAuth, where the Authorization header is set,
+    // logging every header at TRACE. It wraps the streaming body, so it sits
+    // under the body limit.
+    let stack = ServiceBuilder::new()
+        .layer(TimeoutLayer::default())
+        .layer(SetUserAgentLayer::default())
+        .layer(SetBaseUrlLayer::new(base.clone()))
+        .layer(BearerAuthLayer::new(BearerToken::new(SECRET).expect("valid")).bound_to(base))
+        .layer(ResponseBodyLimitLayer::default())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(
+                    DefaultMakeSpan::new()
+                        .level(Level::TRACE)
+                        .include_headers(true),
+                )
+                .on_request(DefaultOnRequest::new().level(Level::TRACE))
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::TRACE)
+                        .include_headers(true),
+                ),
+        )
+        .service(Transport::http_client().expect("a pool"));
+    Client::from_service(stack)
+        .authentication()
+        .token_roles()
+        .await
+        .expect("roles");
+
+    let logs = logs.text();
+    assert!(
+        logs.contains("authorization"),
+        "headers were logged: {logs}"
+    );
+    assert!(
+        logs.contains("Sensitive"),
+        "the header is marked sensitive: {logs}"
+    );
+    assert!(!logs.contains(SECRET), "the token leaked:\n{logs}");
+}
