@@ -192,6 +192,16 @@ impl ClientBuilder {
         }
     }
 
+    /// When to send a failed call again (default
+    /// [`RetryPolicy::new`](rxinfer_transport::RetryPolicy::new): connection
+    /// failures, and 429/503 on idempotent calls, twice at most).
+    pub fn retry(self, policy: rxinfer_transport::RetryPolicy) -> Self {
+        Self {
+            transport: self.transport.retry(policy),
+            ..self
+        }
+    }
+
     /// Shares `client`'s connection pool.
     pub fn http_client(self, client: HttpClient) -> Self {
         Self {

@@ -11,11 +11,18 @@
 //! | [`Behaviour::Stall`] | timeouts while reading the body |
 //! | [`Behaviour::Endless`] | body limits: the client must stop reading |
 //! | [`Behaviour::Close`] | connections dropped before any answer |
+//! | [`Behaviour::Sequence`] | a server that fails, then recovers (retries) |
 
 // Each test binary uses part of this module.
 #![allow(dead_code)]
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use rxinfer_client::Client;
 use tokio::{
@@ -42,6 +49,30 @@ pub(crate) enum Behaviour {
     Endless(Vec<u8>),
     /// Closes the connection.
     Close,
+    /// Behaves as the first entry for the first request the peer reads (on
+    /// any connection), the second for the second, and as the last for the
+    /// rest.
+    Sequence(Arc<[Behaviour]>, Arc<AtomicUsize>),
+}
+
+impl Behaviour {
+    /// A [`Behaviour::Sequence`] of `steps`.
+    pub(crate) fn sequence(steps: Vec<Behaviour>) -> Self {
+        Behaviour::Sequence(steps.into(), Arc::default())
+    }
+
+    /// What to do for the request at hand.
+    fn step(&self) -> &Behaviour {
+        match self {
+            Behaviour::Sequence(steps, next) => {
+                let index = next
+                    .fetch_add(1, Ordering::SeqCst)
+                    .min(steps.len().saturating_sub(1));
+                steps.get(index).map_or(&Behaviour::Close, Behaviour::step)
+            }
+            other => other,
+        }
+    }
 }
 
 /// A running raw peer. Dropping it stops it.
@@ -49,6 +80,7 @@ pub(crate) struct RawServer {
     /// `http://127.0.0.1:PORT/v1`
     pub(crate) url: String,
     requests: mpsc::UnboundedReceiver<Vec<u8>>,
+    counted: usize,
     task: JoinHandle<()>,
 }
 
@@ -68,8 +100,19 @@ impl RawServer {
         Self {
             url,
             requests,
+            counted: 0,
             task,
         }
+    }
+
+    /// How many requests the peer has read so far.
+    pub(crate) fn requests_read(&mut self) -> usize {
+        let mut count = 0;
+        while self.requests.try_recv().is_ok() {
+            count += 1;
+        }
+        self.counted += count;
+        self.counted
     }
 
     /// The bytes of the next request the peer read (head and any body).
@@ -95,7 +138,7 @@ async fn serve(
 ) {
     while let Some(request) = read_request(&mut stream).await {
         let _ = captured.send(request);
-        match &behaviour {
+        match behaviour.step() {
             Behaviour::Respond(bytes) => {
                 if stream.write_all(bytes).await.is_err() {
                     return;
@@ -116,7 +159,7 @@ async fn serve(
                 while stream.write_all(&chunk).await.is_ok() {}
                 return;
             }
-            Behaviour::Close => return,
+            Behaviour::Close | Behaviour::Sequence(..) => return,
         }
     }
 }

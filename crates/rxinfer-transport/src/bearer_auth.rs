@@ -12,7 +12,7 @@ use http::{Request, Response, StatusCode, header::AUTHORIZATION};
 use pin_project_lite::pin_project;
 use tower::{Layer, Service, ServiceExt};
 
-use crate::{BaseUrl, BearerToken, Error, StaticToken, TokenSource};
+use crate::{BaseUrl, BearerToken, Error, StaticToken, TokenSource, request_copy::copy};
 
 /// Marks a request as needing no authentication, so [`BearerAuth`] sends no
 /// token with it. Endpoints such as `POST /token/generate` carry it, because
@@ -191,18 +191,6 @@ fn insert_token<B>(request: &mut Request<B>, token: &BearerToken) {
     request
         .headers_mut()
         .insert(AUTHORIZATION, token.header_value().clone());
-}
-
-/// A request to send again: same method, target, headers, extensions and
-/// body.
-fn copy<B: Clone>(request: &Request<B>) -> Request<B> {
-    let mut copy = Request::new(request.body().clone());
-    *copy.method_mut() = request.method().clone();
-    *copy.uri_mut() = request.uri().clone();
-    *copy.version_mut() = request.version();
-    *copy.headers_mut() = request.headers().clone();
-    *copy.extensions_mut() = request.extensions().clone();
-    copy
 }
 
 type Waiting<R> = Pin<Box<dyn Future<Output = Result<R, Error>> + Send>>;

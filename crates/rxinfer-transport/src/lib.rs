@@ -45,7 +45,10 @@ mod base_url;
 mod bearer_auth;
 mod bearer_token;
 mod error;
+mod http_client;
+mod request_copy;
 mod response_body_limit;
+mod retry;
 mod set_base_url;
 mod set_user_agent;
 mod timeout;
@@ -58,16 +61,18 @@ pub use base_url::BaseUrl;
 pub use bearer_auth::{BearerAuth, BearerAuthLayer, NoAuth};
 pub use bearer_token::BearerToken;
 pub use error::{BoxError, Error, InvalidBaseUrl, InvalidToken};
+pub use http_client::HttpClient;
 pub use response_body_limit::{
     DEFAULT_BODY_LIMIT, ResponseBodyLimit, ResponseBodyLimitFuture, ResponseBodyLimitLayer,
 };
+pub use retry::RetryPolicy;
 pub use set_base_url::{SetBaseUrl, SetBaseUrlFuture, SetBaseUrlLayer};
 pub use set_user_agent::{DEFAULT_USER_AGENT, SetUserAgent, SetUserAgentLayer};
 pub use timeout::{DEFAULT_TIMEOUT, RequestTimeout, Timeout, TimeoutFuture, TimeoutLayer};
 #[cfg(feature = "rustls")]
 pub use tls::TlsConfig;
 pub use token_source::{StaticToken, TOKEN_VARIABLES, TokenFuture, TokenSource};
-pub use transport::{HttpClient, Transport, TransportBuilder};
+pub use transport::{Transport, TransportBuilder};
 
 /// The body type of requests sent through the stack: the whole body in
 /// memory, empty for the Authentication endpoints.

@@ -14,30 +14,32 @@ use hyper_util::{
     client::legacy::{Client, connect::HttpConnector},
     rt::TokioExecutor,
 };
-use tower::{Layer, Service, util::Either};
+use tower::{
+    Layer, Service,
+    retry::{Retry, RetryLayer},
+    util::Either,
+};
 
 use crate::{
     BaseUrl, BearerAuth, BearerAuthLayer, BearerToken, DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT, Error,
-    RequestBody, ResponseBodyLimit, ResponseBodyLimitLayer, SetBaseUrl, SetBaseUrlLayer,
-    SetUserAgent, SetUserAgentLayer, StaticToken, Timeout, TimeoutLayer, TokenSource,
+    RequestBody, ResponseBodyLimit, ResponseBodyLimitLayer, RetryPolicy, SetBaseUrl,
+    SetBaseUrlLayer, SetUserAgent, SetUserAgentLayer, StaticToken, Timeout, TimeoutLayer,
+    TokenSource,
 };
 
 #[cfg(feature = "rustls")]
-use crate::{TlsConfig, tls::Connector};
-#[cfg(not(feature = "rustls"))]
-type Connector = HttpConnector;
-
-/// The pooled HTTP/1.1 client at the bottom of the stack: TCP, and TLS for
-/// `https` with the `rustls` feature. Clones share one connection pool.
-pub type HttpClient = Client<Connector, RequestBody>;
+use crate::TlsConfig;
+use crate::{HttpClient, http_client::Connector};
 
 type Authenticated =
     Either<BearerAuth<ResponseBodyLimit<HttpClient>>, ResponseBodyLimit<HttpClient>>;
-type Stack = Timeout<SetUserAgent<SetBaseUrl<Authenticated>>>;
+type Stack = Timeout<Retry<RetryPolicy, SetUserAgent<SetBaseUrl<Authenticated>>>>;
 
-/// The default transport: [`Timeout`] → [`SetUserAgent`] → [`SetBaseUrl`] →
-/// [`BearerAuth`] (when a token is set) → [`ResponseBodyLimit`] → a pooled
-/// [`HttpClient`] with keep-alive.
+/// The default transport: [`Timeout`] → tower's [`Retry`] with a
+/// [`RetryPolicy`] → [`SetUserAgent`] → [`SetBaseUrl`] → [`BearerAuth`]
+/// (when a token is set) → [`ResponseBodyLimit`] → a pooled [`HttpClient`]
+/// with keep-alive. The timeout bounds the whole call, retries and their
+/// waits included.
 ///
 /// Cloning is cheap and clones share the connection pool, so one transport
 /// serves any number of concurrent calls. Its `Debug` output never shows the
@@ -91,7 +93,7 @@ impl Transport {
         #[cfg(feature = "rustls")]
         return http_client_with(&TlsConfig::default());
         #[cfg(not(feature = "rustls"))]
-        return Ok(Client::builder(TokioExecutor::new()).build(tcp_connector()));
+        return Ok(pooled(tcp_connector()));
     }
 
     /// The same transport, sharing its connection pool, that sends `token`.
@@ -142,8 +144,10 @@ impl Transport {
             None => Either::Right(limited),
         };
         let stack = TimeoutLayer::new(settings.timeout).layer(
-            SetUserAgentLayer::default()
-                .layer(SetBaseUrlLayer::new(settings.base_url.clone()).layer(authenticated)),
+            RetryLayer::new(settings.retry.clone()).layer(
+                SetUserAgentLayer::default()
+                    .layer(SetBaseUrlLayer::new(settings.base_url.clone()).layer(authenticated)),
+            ),
         );
         Transport {
             stack,
@@ -180,6 +184,7 @@ pub struct TransportBuilder {
     token: Option<Arc<dyn TokenSource>>,
     timeout: Duration,
     body_limit: usize,
+    retry: RetryPolicy,
     http_client: Option<HttpClient>,
     #[cfg(feature = "rustls")]
     tls: TlsConfig,
@@ -192,6 +197,7 @@ impl Default for TransportBuilder {
             token: None,
             timeout: DEFAULT_TIMEOUT,
             body_limit: DEFAULT_BODY_LIMIT,
+            retry: RetryPolicy::default(),
             http_client: None,
             #[cfg(feature = "rustls")]
             tls: TlsConfig::default(),
@@ -248,6 +254,13 @@ impl TransportBuilder {
         self
     }
 
+    /// When to send a failed call again (default [`RetryPolicy::new`]; use
+    /// [`RetryPolicy::disabled`] to turn retries off).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
     /// Sends requests through `client`, sharing its connection pool, instead
     /// of a new one. Its own TLS settings then apply, not [`tls`](Self::tls).
     pub fn http_client(mut self, client: HttpClient) -> Self {
@@ -288,9 +301,13 @@ fn tcp_connector() -> HttpConnector {
     tcp
 }
 
+fn pooled(connector: Connector) -> HttpClient {
+    HttpClient::new(Client::builder(TokioExecutor::new()).build(connector))
+}
+
 #[cfg(feature = "rustls")]
 fn http_client_with(tls: &TlsConfig) -> Result<HttpClient, Error> {
-    Ok(Client::builder(TokioExecutor::new()).build(tls.connector(tcp_connector())?))
+    Ok(pooled(tls.connector(tcp_connector())?))
 }
 
 impl fmt::Debug for TransportBuilder {
@@ -300,6 +317,7 @@ impl fmt::Debug for TransportBuilder {
             .field("token", &self.token)
             .field("timeout", &self.timeout)
             .field("body_limit", &self.body_limit)
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
