@@ -52,7 +52,7 @@ impl Mode {
 /// One way of making the call, built fresh for each run so each run opens
 /// its own connections.
 enum Caller {
-    Stack(Box<AuthenticationApi<Transport>>),
+    Stack(AuthenticationApi<Transport>),
     Baseline {
         client: HyperClient<HttpConnector, Full<Bytes>>,
         uri: Uri,
@@ -63,14 +63,14 @@ enum Caller {
 impl Caller {
     fn new(mode: Mode, url: &str) -> Result<Self, Box<dyn std::error::Error>> {
         Ok(match mode {
-            Mode::Stack => Caller::Stack(Box::new(
+            Mode::Stack => Caller::Stack(
                 Client::builder()
                     .base_url(url)?
                     .token(TOKEN)?
                     .build()?
                     .authentication()
                     .clone(),
-            )),
+            ),
             Mode::Baseline => {
                 let mut connector = HttpConnector::new();
                 connector.set_nodelay(true);
