@@ -202,6 +202,15 @@ impl ClientBuilder {
         }
     }
 
+    /// Which requests go through which proxy (default: the environment's
+    /// `HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`, as curl reads them).
+    pub fn proxy(self, proxy: rxinfer_transport::Proxy) -> Self {
+        Self {
+            transport: self.transport.proxy(proxy),
+            ..self
+        }
+    }
+
     /// Shares `client`'s connection pool.
     pub fn http_client(self, client: HttpClient) -> Self {
         Self {

@@ -3,6 +3,8 @@
 //! is a clear TLS error, and a client certificate is presented on request.
 #![cfg(feature = "rustls")]
 
+mod support;
+
 use std::{convert::Infallible, sync::Arc};
 
 use bytes::Bytes;
@@ -20,7 +22,7 @@ use rustls::{
     pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer},
     server::WebPkiClientVerifier,
 };
-use rxinfer_client::{ApiError, Client, ClientBuilder, TransportError};
+use rxinfer_client::{ApiError, Client, ClientBuilder, TransportError, transport::Proxy};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
@@ -202,6 +204,30 @@ async fn a_client_certificate_is_presented_when_the_server_asks() {
     assert_eq!(
         roles(with).await.expect("roles with a client certificate"),
         ["tls"]
+    );
+}
+
+#[tokio::test]
+async fn https_goes_through_a_connect_tunnel_the_proxy_cannot_read() {
+    let ca = ca();
+    let url = tls_server(
+        issue(&ca, "127.0.0.1", ExtendedKeyUsagePurpose::ServerAuth),
+        None,
+    )
+    .await;
+    let mut proxy = support::ProxyServer::start().await;
+    let builder = builder(&url)
+        .add_root_certificates_pem(ca.pem().as_bytes())
+        .expect("CA PEM")
+        .proxy(Proxy::all(&proxy.url).expect("valid proxy"));
+    assert_eq!(
+        roles(builder).await.expect("roles through the tunnel"),
+        ["tls"]
+    );
+    let authority = url.trim_start_matches("https://").trim_end_matches("/v1");
+    assert_eq!(
+        proxy.first_lines(),
+        [format!("CONNECT {authority} HTTP/1.1")]
     );
 }
 

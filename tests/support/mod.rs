@@ -236,3 +236,78 @@ pub(crate) fn client(url: &str, token: Option<&str>) -> Client {
     }
     builder.build().expect("the client builds")
 }
+
+/// A forwarding HTTP proxy on 127.0.0.1: absolute-form requests and
+/// `CONNECT` tunnels. It keeps the first line of each connection it serves.
+pub(crate) struct ProxyServer {
+    /// `http://127.0.0.1:PORT`
+    pub(crate) url: String,
+    lines: mpsc::UnboundedReceiver<String>,
+    task: JoinHandle<()>,
+}
+
+impl ProxyServer {
+    pub(crate) async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let url = format!("http://{}", listener.local_addr().expect("local addr"));
+        let (seen, lines) = mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                tokio::spawn(forward(client, seen.clone()));
+            }
+        });
+        Self { url, lines, task }
+    }
+
+    /// The first lines of the connections served so far.
+    pub(crate) fn first_lines(&mut self) -> Vec<String> {
+        let mut lines = Vec::new();
+        while let Ok(line) = self.lines.try_recv() {
+            lines.push(line);
+        }
+        lines
+    }
+}
+
+impl Drop for ProxyServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn forward(mut client: TcpStream, seen: mpsc::UnboundedSender<String>) {
+    let Some(request) = read_request(&mut client).await else {
+        return;
+    };
+    let head = String::from_utf8_lossy(&request).into_owned();
+    let first = head.lines().next().unwrap_or_default().to_owned();
+    let _ = seen.send(first.clone());
+    let mut words = first.split(' ');
+    let (method, target) = (
+        words.next().unwrap_or_default(),
+        words.next().unwrap_or_default(),
+    );
+    let authority = if method == "CONNECT" {
+        target.to_owned()
+    } else {
+        let rest = target.trim_start_matches("http://");
+        rest.split('/').next().unwrap_or_default().to_owned()
+    };
+    let Ok(mut upstream) = TcpStream::connect(&authority).await else {
+        return;
+    };
+    if method == "CONNECT" {
+        if client
+            .write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+            .await
+            .is_err()
+        {
+            return;
+        }
+    } else if upstream.write_all(&request).await.is_err() {
+        return;
+    }
+    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+}

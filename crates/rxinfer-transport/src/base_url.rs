@@ -66,11 +66,13 @@ impl BaseUrl {
     /// second server entry (`base_path` default `v1`).
     ///
     /// ```
-    /// use rxinfer_transport::BaseUrl;
+    /// use rxinfer_transport::{BaseUrl, InvalidBaseUrl};
     ///
-    /// let public = BaseUrl::public("v1")?;
-    /// assert_eq!(public.to_string(), "https://rxinfer.lazydynamics.app/v1");
-    /// # Ok::<(), rxinfer_transport::InvalidBaseUrl>(())
+    /// match BaseUrl::public("v1") {
+    ///     Ok(public) => assert_eq!(public.to_string(), "https://rxinfer.lazydynamics.app/v1"),
+    ///     // A build without the `rustls` feature.
+    ///     Err(error) => assert_eq!(error, InvalidBaseUrl::TlsUnsupported),
+    /// }
     /// ```
     ///
     /// # Errors

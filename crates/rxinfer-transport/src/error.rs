@@ -33,6 +33,9 @@ pub enum Error {
     /// read, or a key that does not fit its certificate.
     #[error("invalid TLS settings")]
     InvalidTlsConfig(#[source] BoxError),
+    /// The proxy setting cannot be used.
+    #[error("invalid proxy: {0}")]
+    InvalidProxy(BoxError),
     /// The TLS handshake failed, such as for a server certificate no trusted
     /// root vouches for.
     #[error("the TLS handshake with the server failed")]

@@ -15,7 +15,7 @@ use crate::RequestBody;
 #[cfg(feature = "rustls")]
 pub(crate) type Connector = crate::tls::Connector;
 #[cfg(not(feature = "rustls"))]
-pub(crate) type Connector = hyper_util::client::legacy::connect::HttpConnector;
+pub(crate) type Connector = crate::ProxyConnector;
 
 /// hyper-util's pooled HTTP/1.1 client (TCP, and TLS for `https` with the
 /// `rustls` feature), behind one reference count: the stack is cloned for

@@ -46,6 +46,7 @@ mod bearer_auth;
 mod bearer_token;
 mod error;
 mod http_client;
+mod proxy;
 mod request_copy;
 mod response_body_limit;
 mod retry;
@@ -62,6 +63,7 @@ pub use bearer_auth::{BearerAuth, BearerAuthLayer, NoAuth};
 pub use bearer_token::BearerToken;
 pub use error::{BoxError, Error, InvalidBaseUrl, InvalidToken};
 pub use http_client::HttpClient;
+pub use proxy::{ProxiedStream, Proxy, ProxyConnector};
 pub use response_body_limit::{
     DEFAULT_BODY_LIMIT, ResponseBodyLimit, ResponseBodyLimitFuture, ResponseBodyLimitLayer,
 };

@@ -4,14 +4,14 @@
 use std::{fmt, sync::Arc};
 
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
-use hyper_util::client::legacy::connect::HttpConnector;
 use rustls::{ClientConfig, RootCertStore, crypto::ring};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
 
-use crate::Error;
+use crate::{Error, ProxyConnector};
 
-/// The connector under the pooled client: TCP, then TLS for `https`.
-pub(crate) type Connector = HttpsConnector<HttpConnector>;
+/// The connector under the pooled client: TCP (or a proxy), then TLS for
+/// `https`.
+pub(crate) type Connector = HttpsConnector<ProxyConnector>;
 
 /// TLS settings for `https` base URLs. The default trusts the Mozilla root
 /// certificates (bundled, so no system store is read) and sends no client
@@ -91,7 +91,7 @@ impl TlsConfig {
     }
 
     /// A connector for `http` and `https` with these settings.
-    pub(crate) fn connector(&self, tcp: HttpConnector) -> Result<Connector, Error> {
+    pub(crate) fn connector(&self, tcp: ProxyConnector) -> Result<Connector, Error> {
         Ok(HttpsConnectorBuilder::new()
             .with_tls_config(self.client_config()?)
             .https_or_http()

@@ -22,9 +22,9 @@ use tower::{
 
 use crate::{
     BaseUrl, BearerAuth, BearerAuthLayer, BearerToken, DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT, Error,
-    RequestBody, ResponseBodyLimit, ResponseBodyLimitLayer, RetryPolicy, SetBaseUrl,
-    SetBaseUrlLayer, SetUserAgent, SetUserAgentLayer, StaticToken, Timeout, TimeoutLayer,
-    TokenSource,
+    Proxy, ProxyConnector, RequestBody, ResponseBodyLimit, ResponseBodyLimitLayer, RetryPolicy,
+    SetBaseUrl, SetBaseUrlLayer, SetUserAgent, SetUserAgentLayer, StaticToken, Timeout,
+    TimeoutLayer, TokenSource,
 };
 
 #[cfg(feature = "rustls")]
@@ -83,17 +83,14 @@ impl Transport {
     }
 
     /// A new pooled HTTP/1.1 client as the default stack uses it (`TCP_NODELAY`,
-    /// keep-alive, TLS with the default [`TlsConfig`]), for building a stack
-    /// of your own.
+    /// keep-alive, proxies from the environment, TLS with the default
+    /// settings), for building a stack of your own.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidTlsConfig`] if TLS cannot be set up.
     pub fn http_client() -> Result<HttpClient, Error> {
-        #[cfg(feature = "rustls")]
-        return http_client_with(&TlsConfig::default());
-        #[cfg(not(feature = "rustls"))]
-        return Ok(pooled(tcp_connector()));
+        Self::builder().new_pool()
     }
 
     /// The same transport, sharing its connection pool, that sends `token`.
@@ -185,6 +182,7 @@ pub struct TransportBuilder {
     timeout: Duration,
     body_limit: usize,
     retry: RetryPolicy,
+    proxy: Proxy,
     http_client: Option<HttpClient>,
     #[cfg(feature = "rustls")]
     tls: TlsConfig,
@@ -198,6 +196,7 @@ impl Default for TransportBuilder {
             timeout: DEFAULT_TIMEOUT,
             body_limit: DEFAULT_BODY_LIMIT,
             retry: RetryPolicy::default(),
+            proxy: Proxy::default(),
             http_client: None,
             #[cfg(feature = "rustls")]
             tls: TlsConfig::default(),
@@ -261,6 +260,13 @@ impl TransportBuilder {
         self
     }
 
+    /// Which requests go through which proxy (default
+    /// [`Proxy::from_env`]).
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = proxy;
+        self
+    }
+
     /// Sends requests through `client`, sharing its connection pool, instead
     /// of a new one. Its own TLS settings then apply, not [`tls`](Self::tls).
     pub fn http_client(mut self, client: HttpClient) -> Self {
@@ -284,30 +290,26 @@ impl TransportBuilder {
     pub fn build(self) -> Result<Transport, Error> {
         let http = match &self.http_client {
             Some(client) => client.clone(),
-            #[cfg(feature = "rustls")]
-            None => http_client_with(&self.tls)?,
-            #[cfg(not(feature = "rustls"))]
-            None => Transport::http_client()?,
+            None => self.new_pool()?,
         };
         Ok(Transport::assemble(self, http))
     }
-}
 
-fn tcp_connector() -> HttpConnector {
-    let mut tcp = HttpConnector::new();
-    tcp.set_nodelay(true);
-    // TLS, when present, wraps this connector and handles https itself.
-    tcp.enforce_http(!cfg!(feature = "rustls"));
-    tcp
-}
-
-fn pooled(connector: Connector) -> HttpClient {
-    HttpClient::new(Client::builder(TokioExecutor::new()).build(connector))
-}
-
-#[cfg(feature = "rustls")]
-fn http_client_with(tls: &TlsConfig) -> Result<HttpClient, Error> {
-    Ok(pooled(tls.connector(tcp_connector())?))
+    /// A pool with these proxy and TLS settings.
+    fn new_pool(&self) -> Result<HttpClient, Error> {
+        let mut tcp = HttpConnector::new();
+        tcp.set_nodelay(true);
+        // TLS, when present, wraps this connector and handles https itself.
+        tcp.enforce_http(!cfg!(feature = "rustls"));
+        let proxied = ProxyConnector::new(tcp, &self.proxy);
+        #[cfg(feature = "rustls")]
+        let connector: Connector = self.tls.connector(proxied)?;
+        #[cfg(not(feature = "rustls"))]
+        let connector: Connector = proxied;
+        Ok(HttpClient::new(
+            Client::builder(TokioExecutor::new()).build(connector),
+        ))
+    }
 }
 
 impl fmt::Debug for TransportBuilder {
@@ -318,6 +320,7 @@ impl fmt::Debug for TransportBuilder {
             .field("timeout", &self.timeout)
             .field("body_limit", &self.body_limit)
             .field("retry", &self.retry)
+            .field("proxy", &self.proxy)
             .finish_non_exhaustive()
     }
 }
