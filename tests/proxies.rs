@@ -64,3 +64,21 @@ async fn no_proxy_hosts_are_reached_directly() {
     assert!(proxy.first_lines().is_empty());
     assert_eq!(server.connections_accepted(), 1);
 }
+
+#[tokio::test]
+async fn proxy_credentials_go_with_each_plain_http_request() {
+    let server = MockServer::start().await.expect("stand-in starts");
+    server.insert_token("known", ["user"]);
+    let mut proxy = ProxyServer::start().await;
+
+    let with_credentials = proxy.url.replace("http://", "http://alice:s3cret@");
+    roles_via(&server, Proxy::all(&with_credentials).expect("valid proxy")).await;
+    let heads = proxy.heads();
+    assert_eq!(heads.len(), 1);
+    // base64("alice:s3cret")
+    assert!(
+        heads[0].contains("proxy-authorization: Basic YWxpY2U6czNjcmV0"),
+        "{}",
+        heads[0]
+    );
+}

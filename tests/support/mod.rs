@@ -238,11 +238,12 @@ pub(crate) fn client(url: &str, token: Option<&str>) -> Client {
 }
 
 /// A forwarding HTTP proxy on 127.0.0.1: absolute-form requests and
-/// `CONNECT` tunnels. It keeps the first line of each connection it serves.
+/// `CONNECT` tunnels. It keeps the head of the first request of each
+/// connection it serves.
 pub(crate) struct ProxyServer {
     /// `http://127.0.0.1:PORT`
     pub(crate) url: String,
-    lines: mpsc::UnboundedReceiver<String>,
+    heads: mpsc::UnboundedReceiver<String>,
     task: JoinHandle<()>,
 }
 
@@ -252,22 +253,30 @@ impl ProxyServer {
             .await
             .expect("bind 127.0.0.1:0");
         let url = format!("http://{}", listener.local_addr().expect("local addr"));
-        let (seen, lines) = mpsc::unbounded_channel();
+        let (seen, heads) = mpsc::unbounded_channel();
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 tokio::spawn(forward(client, seen.clone()));
             }
         });
-        Self { url, lines, task }
+        Self { url, heads, task }
+    }
+
+    /// The request heads of the connections served so far.
+    pub(crate) fn heads(&mut self) -> Vec<String> {
+        let mut heads = Vec::new();
+        while let Ok(head) = self.heads.try_recv() {
+            heads.push(head);
+        }
+        heads
     }
 
     /// The first lines of the connections served so far.
     pub(crate) fn first_lines(&mut self) -> Vec<String> {
-        let mut lines = Vec::new();
-        while let Ok(line) = self.lines.try_recv() {
-            lines.push(line);
-        }
-        lines
+        self.heads()
+            .iter()
+            .map(|head| head.lines().next().unwrap_or_default().to_owned())
+            .collect()
     }
 }
 
@@ -283,7 +292,7 @@ async fn forward(mut client: TcpStream, seen: mpsc::UnboundedSender<String>) {
     };
     let head = String::from_utf8_lossy(&request).into_owned();
     let first = head.lines().next().unwrap_or_default().to_owned();
-    let _ = seen.send(first.clone());
+    let _ = seen.send(head.clone());
     let mut words = first.split(' ');
     let (method, target) = (
         words.next().unwrap_or_default(),

@@ -86,8 +86,9 @@ impl Proxy {
     }
 
     /// Every request goes through the proxy at `url`, such as
-    /// `http://user:pass@proxy:3128` (credentials are sent to the proxy as
-    /// `Proxy-Authorization` for tunnels).
+    /// `http://user:pass@proxy:3128`. Credentials go to the proxy as a
+    /// sensitive `Proxy-Authorization` header: on each plain-http request,
+    /// and on the `CONNECT` of each tunnel.
     ///
     /// # Errors
     ///
@@ -114,7 +115,7 @@ impl Proxy {
         self
     }
 
-    fn matcher(&self) -> Option<Arc<Matcher>> {
+    pub(crate) fn matcher(&self) -> Option<Arc<Matcher>> {
         if self.all.is_empty() && self.http.is_empty() && self.https.is_empty() {
             return None;
         }
@@ -154,11 +155,8 @@ pub struct ProxyConnector {
 }
 
 impl ProxyConnector {
-    pub(crate) fn new(tcp: HttpConnector, proxy: &Proxy) -> Self {
-        Self {
-            tcp,
-            matcher: proxy.matcher(),
-        }
+    pub(crate) fn new(tcp: HttpConnector, matcher: Option<Arc<Matcher>>) -> Self {
+        Self { tcp, matcher }
     }
 }
 

@@ -301,14 +301,14 @@ impl TransportBuilder {
         tcp.set_nodelay(true);
         // TLS, when present, wraps this connector and handles https itself.
         tcp.enforce_http(!cfg!(feature = "rustls"));
-        let proxied = ProxyConnector::new(tcp, &self.proxy);
+        let proxies = self.proxy.matcher();
+        let proxied = ProxyConnector::new(tcp, proxies.clone());
         #[cfg(feature = "rustls")]
         let connector: Connector = self.tls.connector(proxied)?;
         #[cfg(not(feature = "rustls"))]
         let connector: Connector = proxied;
-        Ok(HttpClient::new(
-            Client::builder(TokioExecutor::new()).build(connector),
-        ))
+        let client = Client::builder(TokioExecutor::new()).build(connector);
+        Ok(HttpClient::new(client, proxies))
     }
 }
 
