@@ -23,6 +23,7 @@ pub struct MockServerBuilder {
     pub(crate) fail_token_generation: bool,
     pub(crate) record_requests: bool,
     pub(crate) forget_generated_tokens: bool,
+    pub(crate) unavailable_for: usize,
 }
 
 impl Default for MockServerBuilder {
@@ -33,6 +34,7 @@ impl Default for MockServerBuilder {
             fail_token_generation: false,
             record_requests: false,
             forget_generated_tokens: false,
+            unavailable_for: 0,
         }
     }
 }
@@ -63,6 +65,13 @@ impl MockServerBuilder {
     /// store: every generated token is then answered with `401`.
     pub fn forget_generated_tokens(mut self, forget: bool) -> Self {
         self.forget_generated_tokens = forget;
+        self
+    }
+
+    /// Answers the first `requests` requests with `503 Service Unavailable`
+    /// and `Retry-After: 0`, as a server that is starting up.
+    pub fn unavailable_for(mut self, requests: usize) -> Self {
+        self.unavailable_for = requests;
         self
     }
 

@@ -9,6 +9,7 @@
 //! | `OPTIONS` anything | `200`, empty |
 //! | a known route, other method | `405`, empty, with `Allow` |
 //! | anything else | `404`, empty |
+//! | the first N requests, with [`unavailable_for`](MockServerBuilder::unavailable_for) | `503` with `Retry-After: 0` |
 //!
 //! Every response carries `Access-Control-Allow-Origin: *`, and JSON ones
 //! `Content-Type: application/json`. The bodies are encoded from the

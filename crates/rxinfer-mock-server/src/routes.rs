@@ -6,7 +6,7 @@ use http::{
     HeaderValue, Method, Request, Response, StatusCode,
     header::{
         ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-        ALLOW, AUTHORIZATION, CONTENT_TYPE,
+        ALLOW, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER,
     },
 };
 use http_body_util::Full;
@@ -31,7 +31,21 @@ const DEV_TOKEN: &str = "dev-token";
 
 /// Answers one request.
 pub(crate) fn route<B>(state: &State, request: &Request<B>) -> Response<Full<Bytes>> {
-    let mut response = match endpoint(&state.config.base_path, request) {
+    let mut response = if state.still_unavailable() {
+        let mut response = empty(StatusCode::SERVICE_UNAVAILABLE);
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from_static("0"));
+        response
+    } else {
+        respond(state, request)
+    };
+    add_cors_headers(&mut response);
+    response
+}
+
+fn respond<B>(state: &State, request: &Request<B>) -> Response<Full<Bytes>> {
+    match endpoint(&state.config.base_path, request) {
         Endpoint::Options => empty(StatusCode::OK),
         Endpoint::TokenGenerate => token_generate(state, request),
         Endpoint::TokenRoles => token_roles(state, request),
@@ -44,9 +58,7 @@ pub(crate) fn route<B>(state: &State, request: &Request<B>) -> Response<Full<Byt
             response
         }
         Endpoint::Unknown => empty(StatusCode::NOT_FOUND),
-    };
-    add_cors_headers(&mut response);
-    response
+    }
 }
 
 enum Endpoint {
@@ -316,6 +328,18 @@ mod tests {
             assert_eq!(response.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], "*");
             assert!(response.headers().get(CONTENT_TYPE).is_none());
         }
+    }
+
+    #[tokio::test]
+    async fn an_unavailable_start_answers_503_then_serves() {
+        let state = state(MockServerBuilder::default().unavailable_for(2));
+        for _ in 0..2 {
+            let response = route(&state, &request(Method::POST, "/v1/token/generate", None));
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(response.headers()[RETRY_AFTER], "0");
+        }
+        let (status, _) = answer(&state, request(Method::POST, "/v1/token/generate", None)).await;
+        assert_eq!(status, StatusCode::OK);
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub(crate) struct State {
     requests: Mutex<Vec<RecordedRequest>>,
     generated: AtomicUsize,
     connections: AtomicUsize,
+    answered: AtomicUsize,
 }
 
 impl State {
@@ -28,6 +29,7 @@ impl State {
             requests: Mutex::default(),
             generated: AtomicUsize::new(0),
             connections: AtomicUsize::new(0),
+            answered: AtomicUsize::new(0),
         }
     }
 
@@ -59,6 +61,11 @@ impl State {
 
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.requests).clone()
+    }
+
+    /// Counts a request; whether it falls in the unavailable start.
+    pub(crate) fn still_unavailable(&self) -> bool {
+        self.answered.fetch_add(1, Ordering::Relaxed) < self.config.unavailable_for
     }
 
     pub(crate) fn count_connection(&self) {

@@ -156,9 +156,11 @@ impl From<BoxError> for Error {
 
 impl From<hyper_util::client::legacy::Error> for Error {
     fn from(error: hyper_util::client::legacy::Error) -> Self {
+        // The rustls error says what failed ("invalid peer certificate:
+        // UnknownIssuer"); the client error around it only says "Connect".
         #[cfg(feature = "rustls")]
-        if error.is_connect() && crate::tls::is_tls_failure(&error) {
-            return Error::Tls(error.into());
+        if let Some(tls) = crate::tls::tls_failure(&error).filter(|_| error.is_connect()) {
+            return Error::Tls(tls.into());
         }
         if error.is_connect() {
             Error::Connect(error.into())

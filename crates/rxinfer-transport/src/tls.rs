@@ -121,23 +121,24 @@ impl fmt::Debug for TlsConfig {
     }
 }
 
-/// Whether a rustls error (a failed handshake, an untrusted certificate)
-/// is somewhere in `error`'s chain, including inside an `io::Error`.
-pub(crate) fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
+/// The rustls error (a failed handshake, an untrusted certificate)
+/// somewhere in `error`'s chain, including inside an `io::Error`.
+pub(crate) fn tls_failure(error: &(dyn std::error::Error + 'static)) -> Option<rustls::Error> {
     let mut next = Some(error);
     while let Some(error) = next {
-        if error.is::<rustls::Error>() {
-            return true;
+        if let Some(tls) = error.downcast_ref::<rustls::Error>() {
+            return Some(tls.clone());
         }
         let inside_io = error
             .downcast_ref::<std::io::Error>()
-            .and_then(std::io::Error::get_ref);
-        if inside_io.is_some_and(|inner| is_tls_failure(inner)) {
-            return true;
+            .and_then(std::io::Error::get_ref)
+            .and_then(|inner| tls_failure(inner));
+        if inside_io.is_some() {
+            return inside_io;
         }
         next = error.source();
     }
-    false
+    None
 }
 
 #[cfg(test)]
@@ -166,8 +167,11 @@ mod tests {
     #[test]
     fn finds_rustls_errors_inside_io_errors() {
         let tls = std::io::Error::other(rustls::Error::General("handshake".into()));
-        assert!(is_tls_failure(&tls));
+        assert_eq!(
+            tls_failure(&tls),
+            Some(rustls::Error::General("handshake".into()))
+        );
         let plain = std::io::Error::other("refused");
-        assert!(!is_tls_failure(&plain));
+        assert_eq!(tls_failure(&plain), None);
     }
 }
