@@ -194,6 +194,11 @@ impl<B: Clone, RB> Policy<Request<B>, Response<RB>, Error> for RetryPolicy {
         if self.retries >= self.max_retries || !self.budget.withdraw() {
             return None;
         }
+        if self.retries == 0 {
+            // Each call's policy is a clone, so its generator would repeat
+            // every other call's draws; fresh keys decorrelate the jitter.
+            self.rng = HasherRng::default();
+        }
         let delay = asked.max(self.backoff()).min(self.max_delay);
         self.retries += 1;
         tracing::debug!(
@@ -315,6 +320,16 @@ mod tests {
                 "retry {retry}: {wait:?}"
             );
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_draw_different_jitter() {
+        let policy = RetryPolicy::new().base_delay(Duration::from_secs(1000));
+        let waits: std::collections::HashSet<Duration> = (0..8)
+            .filter_map(|_| decide(&mut policy.clone(), Method::GET, response(503, None)))
+            .collect();
+        // Eight uniform draws up to 1000 s: equal ones mean shared state.
+        assert_eq!(waits.len(), 8, "{waits:?}");
     }
 
     #[tokio::test(start_paused = true)]
