@@ -6,12 +6,17 @@
 //! | layer | service | what it does |
 //! |---|---|---|
 //! | [`TimeoutLayer`] | [`Timeout`] | fails a call that takes too long with [`Error::Timeout`], overridable per request with [`RequestTimeout`] |
+//! | tower's [`RetryLayer`](tower::retry::RetryLayer) with a [`RetryPolicy`] | [`Retry`](tower::retry::Retry) | sends a failed call again when that is safe, with backoff and a budget |
 //! | [`SetUserAgentLayer`] | [`SetUserAgent`] | adds a `User-Agent` unless the request has one |
 //! | [`SetBaseUrlLayer`] | [`SetBaseUrl`] | resolves a request's path under a [`BaseUrl`], keeping the base's path |
-//! | [`BearerAuthLayer`] | [`BearerAuth`] | adds `Authorization: Bearer <token>`, marked sensitive, except on [`NoAuth`] requests and other origins |
+//! | [`BearerAuthLayer`] | [`BearerAuth`] | adds `Authorization: Bearer <token>` from a [`TokenSource`], marked sensitive, except on [`NoAuth`] requests and other origins; renews a rejected token once when the source can |
 //! | [`ResponseBodyLimitLayer`] | [`ResponseBodyLimit`] | reads the response body into [`Bytes`](bytes::Bytes), failing with [`Error::BodyTooLarge`] past a limit |
 //!
-//! [`Transport`] is the default stack of all five, in that order from the
+//! Under them, [`HttpClient`] is hyper-util's pooled client over a
+//! [`ProxyConnector`] (proxies per [`Proxy`]), with TLS for `https` under
+//! the default `rustls` feature (see `TlsConfig`).
+//!
+//! [`Transport`] is the default stack of all six, in that order from the
 //! outside in, built by [`TransportBuilder`]. Its requests carry a
 //! [`RequestBody`] and its responses a fully read [`Bytes`](bytes::Bytes)
 //! body; every failure is an [`Error`].
