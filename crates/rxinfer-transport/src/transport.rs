@@ -268,7 +268,8 @@ impl TransportBuilder {
     }
 
     /// Sends requests through `client`, sharing its connection pool, instead
-    /// of a new one. Its own TLS settings then apply, not [`tls`](Self::tls).
+    /// of a new one. Its own proxy and TLS settings then apply, not this
+    /// builder's.
     pub fn http_client(mut self, client: HttpClient) -> Self {
         self.http_client = Some(client);
         self
