@@ -16,15 +16,19 @@ fn timed_out_after(error: &ApiError) -> Option<Duration> {
     }
 }
 
+fn timing_out_after(url: &str, timeout: Duration) -> Client {
+    Client::builder()
+        .base_url(url)
+        .expect("valid URL")
+        .timeout(timeout)
+        .build()
+        .expect("the client builds")
+}
+
 #[tokio::test]
 async fn a_server_that_never_answers_times_out() {
     let peer = RawServer::start(Behaviour::Silent).await;
-    let client = Client::builder()
-        .base_url(&peer.url)
-        .expect("valid URL")
-        .timeout(Duration::from_millis(200))
-        .build()
-        .expect("the client builds");
+    let client = timing_out_after(&peer.url, Duration::from_millis(200));
     let error = within_10s(client.authentication().token_roles())
         .await
         .expect_err("a timeout");
@@ -41,12 +45,7 @@ async fn the_timeout_covers_a_body_that_stops_arriving() {
     let head =
         b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"ro";
     let peer = RawServer::start(Behaviour::Stall(head.to_vec())).await;
-    let client = Client::builder()
-        .base_url(&peer.url)
-        .expect("valid URL")
-        .timeout(Duration::from_millis(200))
-        .build()
-        .expect("the client builds");
+    let client = timing_out_after(&peer.url, Duration::from_millis(200));
     let error = within_10s(client.authentication().token_roles())
         .await
         .expect_err("a timeout");

@@ -57,6 +57,8 @@ mod response_body_limit;
 mod retry;
 mod set_base_url;
 mod set_user_agent;
+#[cfg(test)]
+mod test_env;
 mod timeout;
 #[cfg(feature = "rustls")]
 mod tls;

@@ -262,14 +262,7 @@ impl Write for ProxiedStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            vars.iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| (*v).to_owned())
-        }
-    }
+    use crate::test_env::lookup;
 
     fn intercepts(proxy: &Proxy, uri: &str) -> Option<String> {
         let uri: Uri = uri.parse().expect("valid URI");

@@ -188,10 +188,29 @@ mod tests {
     use std::convert::Infallible;
     use tower::{ServiceExt, service_fn};
 
+    type EchoUri = SetBaseUrl<
+        tower::util::ServiceFn<fn(Request<()>) -> std::future::Ready<Result<String, Infallible>>>,
+    >;
+
+    /// A service that answers with the URI the layer resolved.
+    fn echo_uri(base: &str) -> Result<EchoUri, Error> {
+        let echo: fn(Request<()>) -> std::future::Ready<Result<String, Infallible>> =
+            |request| std::future::ready(Ok(request.uri().to_string()));
+        Ok(SetBaseUrlLayer::new(BaseUrl::parse(base)?).layer(service_fn(echo)))
+    }
+
+    /// How many targets the layer remembers.
+    fn remembered(service: &EchoUri) -> usize {
+        service
+            .resolver
+            .remembered
+            .read()
+            .map(|r| r.len())
+            .unwrap_or(0)
+    }
+
     async fn resolve(base: &str, uri: &str) -> Result<String, Error> {
-        let service = SetBaseUrlLayer::new(BaseUrl::parse(base)?).layer(service_fn(
-            |request: Request<()>| async move { Ok::<_, Infallible>(request.uri().to_string()) },
-        ));
+        let service = echo_uri(base)?;
         let request = Request::builder()
             .uri(uri)
             .body(())
@@ -223,9 +242,7 @@ mod tests {
 
     #[tokio::test]
     async fn remembered_targets_resolve_the_same() -> Result<(), Error> {
-        let service = SetBaseUrlLayer::new(BaseUrl::parse("http://h:1/v1")?).layer(service_fn(
-            |request: Request<()>| async move { Ok::<_, Infallible>(request.uri().to_string()) },
-        ));
+        let service = echo_uri("http://h:1/v1")?;
         for _ in 0..3 {
             for (target, expected) in [
                 ("/a", "http://h:1/v1/a"),
@@ -238,23 +255,13 @@ mod tests {
                 assert_eq!(service.clone().oneshot(request).await?, expected);
             }
         }
-        assert_eq!(
-            service
-                .resolver
-                .remembered
-                .read()
-                .map(|r| r.len())
-                .unwrap_or(0),
-            3
-        );
+        assert_eq!(remembered(&service), 3);
         Ok(())
     }
 
     #[tokio::test]
     async fn remembering_is_bounded() -> Result<(), Error> {
-        let service = SetBaseUrlLayer::new(BaseUrl::parse("http://h:1")?).layer(service_fn(
-            |request: Request<()>| async move { Ok::<_, Infallible>(request.uri().to_string()) },
-        ));
+        let service = echo_uri("http://h:1")?;
         for i in 0..MAX_REMEMBERED + 10 {
             let request = Request::get(format!("/models/{i}"))
                 .body(())
@@ -264,15 +271,7 @@ mod tests {
                 format!("http://h:1/models/{i}")
             );
         }
-        assert_eq!(
-            service
-                .resolver
-                .remembered
-                .read()
-                .map(|r| r.len())
-                .unwrap_or(0),
-            MAX_REMEMBERED
-        );
+        assert_eq!(remembered(&service), MAX_REMEMBERED);
         Ok(())
     }
 

@@ -124,14 +124,7 @@ impl From<BearerToken> for Arc<dyn TokenSource> {
 mod tests {
     use super::*;
     use crate::InvalidToken;
-
-    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            vars.iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| (*v).to_owned())
-        }
-    }
+    use crate::test_env::lookup;
 
     #[test]
     fn rxinfer_token_comes_first_then_bearer_token() -> Result<(), Error> {
