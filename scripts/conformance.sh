@@ -9,12 +9,12 @@
 # It installs what it needs into ignored folders (scripts/conformance/node_modules,
 # scripts/conformance/.venv-*), starts each server on a free loopback port, stops
 # what it started by PID even on failure, and exits non-zero if any check fails.
-# The document is ../shared/openapi/rxinferserver-spec.yaml, or $RXINFER_SPEC.
+# The document is the repository's copy, openapi/rxinferserver-spec.yaml, or $RXINFER_SPEC.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 here=$root/scripts/conformance
-spec=${RXINFER_SPEC:-$root/../shared/openapi/rxinferserver-spec.yaml}
+spec=${RXINFER_SPEC:-$root/openapi/rxinferserver-spec.yaml}
 logs=$root/target/conformance
 mkdir -p "$logs"
 [ -f "$spec" ] || { echo "conformance: no OpenAPI document at $spec" >&2; exit 2; }

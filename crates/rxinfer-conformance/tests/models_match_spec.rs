@@ -1,6 +1,6 @@
 //! Each model against the schema of the same name in the official OpenAPI
-//! document (`../shared/openapi/rxinferserver-spec.yaml`, or the path in
-//! `RXINFER_SPEC`): its required and optional fields, and every example the
+//! document (the repository's copy, `openapi/rxinferserver-spec.yaml`, or
+//! the path in `RXINFER_SPEC`): its required and optional fields, and every example the
 //! document gives for it.
 //!
 //! Fields are checked by behaviour rather than by reflection: an object with
@@ -21,7 +21,7 @@ fn spec() -> Value {
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/openapi/rxinferserver-spec.yaml")
+                .join("../../openapi/rxinferserver-spec.yaml")
         });
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("the OpenAPI document at {} is needed: {e}", path.display()));
