@@ -2,8 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::strict::json_object;
+
 /// Schema `ErrorResponse`: why the server could not do what was asked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct ErrorResponse {
     /// A short error name, such as `"Bad Request"`. Required.
@@ -13,6 +16,8 @@ pub struct ErrorResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
+
+json_object!(ErrorResponse);
 
 impl ErrorResponse {
     /// An error with no message.

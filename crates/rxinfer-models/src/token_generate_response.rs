@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::strict::json_object;
+
 use crate::Token;
 
 /// Schema `TokenGenerateResponse`: a newly generated token.
@@ -14,11 +16,14 @@ use crate::Token;
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct TokenGenerateResponse {
     /// The token to send as `Authorization: Bearer {token}`. Required.
     pub token: Token,
 }
+
+json_object!(TokenGenerateResponse);
 
 impl TokenGenerateResponse {
     /// A response carrying `token`.
@@ -45,6 +50,11 @@ mod tests {
             serde_json::from_str(r#"{"token":"t","expires":"never"}"#)?;
         assert_eq!(response, TokenGenerateResponse::new("t"));
         Ok(())
+    }
+
+    #[test]
+    fn an_array_is_not_an_object() {
+        assert!(serde_json::from_str::<TokenGenerateResponse>(r#"["abc"]"#).is_err());
     }
 
     #[test]

@@ -2,13 +2,18 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::strict::json_object;
+
 /// Schema `TokenRolesResponse`: the roles granted to the presented token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[non_exhaustive]
 pub struct TokenRolesResponse {
     /// Role identifiers, such as `"user"`. Required.
     pub roles: Vec<String>,
 }
+
+json_object!(TokenRolesResponse);
 
 impl TokenRolesResponse {
     /// A response listing `roles`.
