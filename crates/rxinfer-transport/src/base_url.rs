@@ -91,12 +91,15 @@ impl BaseUrl {
     /// # Errors
     ///
     /// [`InvalidBaseUrl`] names what is wrong: no scheme, a scheme other than
-    /// `http`/`https`, no host, credentials, a query string, or `https` in a
-    /// build without TLS.
+    /// `http`/`https`, no host, a port outside 1-65535, credentials, a query
+    /// string or fragment, or `https` in a build without TLS.
     pub fn parse(url: &str) -> Result<Self, InvalidBaseUrl> {
         let url = url.trim();
         if !url.contains("://") {
             return Err(InvalidBaseUrl::MissingScheme);
+        }
+        if url.contains('#') {
+            return Err(InvalidBaseUrl::Query);
         }
         let uri: Uri = url
             .parse()
@@ -118,6 +121,7 @@ impl BaseUrl {
         if authority.host().is_empty() {
             return Err(InvalidBaseUrl::MissingHost);
         }
+        check_port(&authority)?;
         if uri.query().is_some() {
             return Err(InvalidBaseUrl::Query);
         }
@@ -175,6 +179,64 @@ impl BaseUrl {
             .path_and_query(joined)
             .build()
             .map_err(Into::into)
+    }
+}
+
+/// `http` parses a port above 65535 as no port at all, which would send
+/// the call (and its token) to port 80: an explicit port must be a number
+/// from 1 to 65535.
+fn check_port(authority: &Authority) -> Result<(), InvalidBaseUrl> {
+    let text = authority.as_str();
+    // What follows an IPv6 literal's `]`, or the whole authority otherwise.
+    let after_host = text.rsplit_once(']').map_or(text, |(_, rest)| rest);
+    let Some((_, port)) = after_host.rsplit_once(':') else {
+        return Ok(());
+    };
+    match port.parse::<u16>() {
+        Ok(port) if port > 0 && authority.port_u16() == Some(port) => Ok(()),
+        _ => Err(InvalidBaseUrl::InvalidPort),
+    }
+}
+
+/// What [`ClientBuilder::base_url`](https://docs.rs/rxinfer-client) and
+/// [`Config`](crate::Config) accept as a base URL: text, checked when set,
+/// or a [`BaseUrl`] already checked.
+pub trait IntoBaseUrl {
+    /// The checked base URL.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidBaseUrl`] when the text cannot address a server.
+    fn into_base_url(self) -> Result<BaseUrl, InvalidBaseUrl>;
+}
+
+impl IntoBaseUrl for BaseUrl {
+    fn into_base_url(self) -> Result<BaseUrl, InvalidBaseUrl> {
+        Ok(self)
+    }
+}
+
+impl IntoBaseUrl for &BaseUrl {
+    fn into_base_url(self) -> Result<BaseUrl, InvalidBaseUrl> {
+        Ok(self.clone())
+    }
+}
+
+impl IntoBaseUrl for &str {
+    fn into_base_url(self) -> Result<BaseUrl, InvalidBaseUrl> {
+        BaseUrl::parse(self)
+    }
+}
+
+impl IntoBaseUrl for String {
+    fn into_base_url(self) -> Result<BaseUrl, InvalidBaseUrl> {
+        BaseUrl::parse(&self)
+    }
+}
+
+impl IntoBaseUrl for &String {
+    fn into_base_url(self) -> Result<BaseUrl, InvalidBaseUrl> {
+        BaseUrl::parse(self)
     }
 }
 
@@ -268,12 +330,35 @@ mod tests {
             ("ftp://host/v1", "`ftp`"),
             ("http://user:pw@host/v1", "credentials"),
             ("http://host/v1?x=1", "query"),
+            ("http://host/v1#top", "fragment"),
+            ("http://127.0.0.1:65616/v1", "port"),
+            ("http://127.0.0.1:0/v1", "port"),
+            ("http://127.0.0.1:/v1", "port"),
+            ("http://127.0.0.1:8o/v1", "port"),
+            ("http://[::1]:70000/v1", "port"),
         ];
         for (url, expected) in cases {
             match BaseUrl::parse(url) {
                 Ok(base) => panic!("{url:?} was accepted as {base}"),
                 Err(e) => assert!(e.to_string().contains(expected), "{url:?}: {e}"),
             }
+        }
+    }
+
+    #[test]
+    fn ports_in_range_and_ipv6_literals_are_kept() {
+        for url in [
+            "http://127.0.0.1:65535/v1",
+            "http://127.0.0.1:1/v1",
+            "http://[::1]:8000/v1",
+            "http://[::1]/v1",
+            "http://localhost/v1",
+        ] {
+            assert_eq!(
+                BaseUrl::parse(url).map(|b| b.to_string()).as_deref(),
+                Ok(url),
+                "{url}"
+            );
         }
     }
 

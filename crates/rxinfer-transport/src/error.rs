@@ -1,7 +1,9 @@
 //! The one error type of the transport, and the reasons behind its
 //! configuration variants.
 
-use std::time::Duration;
+use std::{fmt, sync::Arc, time::Duration};
+
+use http::StatusCode;
 
 /// A type-erased error, as tower middleware commonly returns.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -9,7 +11,8 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// Everything that can go wrong between building a request and holding its
 /// fully read response.
 ///
-/// No variant's message contains a token or the body of a request.
+/// No variant's message contains a token, a password or the body of a
+/// request or response.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -23,7 +26,8 @@ pub enum Error {
     /// No token was found where one was asked for.
     #[error("no token in the environment: set RXINFER_TOKEN or BEARER_TOKEN")]
     MissingToken,
-    /// A [`TokenSource`](crate::TokenSource) could not obtain a token.
+    /// A [`TokenSource`](crate::TokenSource) could not obtain a token. Never
+    /// retried: a retry would generate the token again.
     #[error("no token could be obtained")]
     TokenAcquisition(#[source] BoxError),
     /// The request's URI could not be resolved against the base URL.
@@ -33,14 +37,27 @@ pub enum Error {
     /// read, or a key that does not fit its certificate.
     #[error("invalid TLS settings")]
     InvalidTlsConfig(#[source] BoxError),
-    /// The proxy setting cannot be used.
+    /// A proxy setting cannot be used; raised when the client is built.
     #[error("invalid proxy: {0}")]
-    InvalidProxy(BoxError),
+    InvalidProxy(InvalidProxy),
+    /// The proxy could not be reached, or refused to forward the request
+    /// (`status`, such as `407 Proxy Authentication Required`).
+    #[error("{}", proxy_message(.proxy, .status))]
+    Proxy {
+        /// The proxy's scheme, host and port; never its credentials.
+        proxy: String,
+        /// The status the proxy answered a `CONNECT` with, when it answered.
+        status: Option<StatusCode>,
+        /// What failed underneath, when something did.
+        #[source]
+        source: Option<BoxError>,
+    },
     /// The TLS handshake failed, such as for a server certificate no trusted
     /// root vouches for.
     #[error("the TLS handshake with the server failed")]
     Tls(#[source] BoxError),
-    /// No connection to the server could be made (refused, unreachable, DNS).
+    /// No connection to the server could be made (refused, unreachable, DNS,
+    /// connect timeout). The request never left, so any call may be retried.
     #[error("could not connect to the server")]
     Connect(#[source] BoxError),
     /// The call took longer than its timeout; nothing was made up in its
@@ -65,6 +82,86 @@ pub enum Error {
     Middleware(#[source] BoxError),
 }
 
+fn proxy_message(proxy: &str, status: &Option<StatusCode>) -> String {
+    match status {
+        Some(status) => format!("the proxy {proxy} answered {status}"),
+        None => format!("could not connect through the proxy {proxy}"),
+    }
+}
+
+impl Error {
+    /// Whether the call failed for lack of time.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout(_))
+    }
+
+    /// Whether no connection could be made, to the server or to a proxy.
+    pub fn is_connect(&self) -> bool {
+        matches!(
+            self,
+            Error::Connect(_) | Error::Tls(_) | Error::Proxy { status: None, .. }
+        )
+    }
+
+    /// A short, stable name for the kind of failure, as tracing's
+    /// `error.type` field records it (`timeout`, `connect`, `proxy`, ...).
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Error::InvalidBaseUrl(_) => "invalid_base_url",
+            Error::InvalidToken(_) => "invalid_token",
+            Error::MissingToken => "missing_token",
+            Error::TokenAcquisition(_) => "token_acquisition",
+            Error::InvalidRequestUri(_) => "invalid_request_uri",
+            Error::InvalidTlsConfig(_) => "invalid_tls_config",
+            Error::InvalidProxy(_) => "invalid_proxy",
+            Error::Proxy { .. } => "proxy",
+            Error::Tls(_) => "tls",
+            Error::Connect(_) => "connect",
+            Error::Timeout(_) => "timeout",
+            Error::BodyTooLarge { .. } => "body_too_large",
+            Error::Body(_) => "body",
+            Error::Http(_) => "http",
+            Error::Middleware(_) => "middleware",
+        }
+    }
+
+    /// Whether the request never left the client, so that sending it again
+    /// cannot repeat its effect.
+    pub(crate) fn never_sent(&self) -> bool {
+        matches!(self, Error::Connect(_) | Error::Proxy { status: None, .. })
+    }
+}
+
+/// An error that several waiting calls share: the first caller's failure,
+/// handed to each of them. It keeps the original's message and source.
+#[derive(Clone)]
+pub struct SharedError(Arc<dyn std::error::Error + Send + Sync>);
+
+impl SharedError {
+    /// Shares `error`.
+    pub fn new(error: impl Into<BoxError>) -> Self {
+        Self(Arc::from(error.into()))
+    }
+}
+
+impl fmt::Debug for SharedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for SharedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl std::error::Error for SharedError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
 /// Why a base URL was rejected. The URL itself is not repeated, since it may
 /// carry credentials.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -82,11 +179,15 @@ pub enum InvalidBaseUrl {
     /// The URL names no host.
     #[error("the URL has no host")]
     MissingHost,
+    /// The port is empty, not a number, or above 65535.
+    #[error("the port is not a number from 1 to 65535")]
+    InvalidPort,
     /// The URL carries `user:password@`, which this client does not send.
     #[error("credentials in the URL are not supported; use a token instead")]
     Credentials,
-    /// The URL has a query string, which cannot prefix endpoint paths.
-    #[error("the URL has a query string")]
+    /// The URL has a query string or a fragment, which cannot prefix
+    /// endpoint paths.
+    #[error("the URL has a query string or a fragment")]
     Query,
     /// `https` was asked for, but this build has no TLS support.
     #[error("https needs the `rustls` feature, which this build turned off")]
@@ -121,6 +222,35 @@ pub enum InvalidToken {
     },
 }
 
+/// Why a proxy setting was rejected: which setting, and what is wrong with
+/// it. The proxy URL is never repeated, since it may carry credentials.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{reason}", .variable.map(|v| format!("in {v}: ")).unwrap_or_default())]
+pub struct InvalidProxy {
+    /// The environment variable the setting came from, if it came from one.
+    pub variable: Option<&'static str>,
+    /// What is wrong with it.
+    pub reason: InvalidProxyReason,
+}
+
+/// What is wrong with a proxy URL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidProxyReason {
+    /// The text is not a URL.
+    #[error("not a URL")]
+    Unparsable,
+    /// The URL names no host.
+    #[error("the proxy URL names no host")]
+    MissingHost,
+    /// The scheme is not one this client speaks.
+    #[error("the proxy scheme `{0}` is not supported; use http, https, socks5 or socks5h")]
+    UnsupportedScheme(String),
+    /// An `https` proxy in a build without TLS support.
+    #[error("an https proxy needs the `rustls` feature, which this build turned off")]
+    TlsUnsupported,
+}
+
 impl From<InvalidBaseUrl> for Error {
     fn from(reason: InvalidBaseUrl) -> Self {
         Error::InvalidBaseUrl(reason)
@@ -133,6 +263,12 @@ impl From<InvalidToken> for Error {
     }
 }
 
+impl From<InvalidProxy> for Error {
+    fn from(reason: InvalidProxy) -> Self {
+        Error::InvalidProxy(reason)
+    }
+}
+
 impl From<std::convert::Infallible> for Error {
     fn from(never: std::convert::Infallible) -> Self {
         match never {}
@@ -140,33 +276,22 @@ impl From<std::convert::Infallible> for Error {
 }
 
 /// Sorts a boxed error from any layer: our own errors come back unboxed,
-/// the pooled client's are classified, anything else is a middleware error.
+/// the pooled client's are classified, tower's timeout is a
+/// [`Error::Timeout`], anything else is a middleware error.
 impl From<BoxError> for Error {
     fn from(error: BoxError) -> Self {
         let error = match error.downcast::<Error>() {
             Ok(ours) => return *ours,
             Err(other) => other,
         };
-        match error.downcast::<hyper_util::client::legacy::Error>() {
-            Ok(client) => Error::from(*client),
-            Err(other) => Error::Middleware(other),
+        let error = match error.downcast::<hyper_util::client::legacy::Error>() {
+            Ok(client) => return crate::connect::classify(*client),
+            Err(other) => other,
+        };
+        if error.is::<tower::timeout::error::Elapsed>() {
+            return Error::Timeout(Duration::ZERO);
         }
-    }
-}
-
-impl From<hyper_util::client::legacy::Error> for Error {
-    fn from(error: hyper_util::client::legacy::Error) -> Self {
-        // The rustls error says what failed ("invalid peer certificate:
-        // UnknownIssuer"); the client error around it only says "Connect".
-        #[cfg(feature = "rustls")]
-        if let Some(tls) = crate::tls::tls_failure(&error).filter(|_| error.is_connect()) {
-            return Error::Tls(tls.into());
-        }
-        if error.is_connect() {
-            Error::Connect(error.into())
-        } else {
-            Error::Http(error.into())
-        }
+        Error::Middleware(error)
     }
 }
 
@@ -187,5 +312,55 @@ mod tests {
         assert!(matches!(error, Error::Middleware(_)));
         let source = std::error::Error::source(&error).map(ToString::to_string);
         assert_eq!(source.as_deref(), Some("rate limited by my layer"));
+    }
+
+    #[test]
+    fn towers_timeout_is_a_timeout() {
+        let boxed: BoxError = Box::new(tower::timeout::error::Elapsed::new());
+        assert!(Error::from(boxed).is_timeout());
+    }
+
+    #[test]
+    fn proxy_errors_name_the_proxy_and_its_status() {
+        let error = Error::Proxy {
+            proxy: "http://proxy.internal:3128".into(),
+            status: Some(StatusCode::PROXY_AUTHENTICATION_REQUIRED),
+            source: None,
+        };
+        assert_eq!(
+            error.to_string(),
+            "the proxy http://proxy.internal:3128 answered 407 Proxy Authentication Required"
+        );
+        assert!(!error.is_connect());
+        let unreachable = Error::Proxy {
+            proxy: "socks5h://127.0.0.1:1080".into(),
+            status: None,
+            source: Some("refused".into()),
+        };
+        assert!(unreachable.is_connect() && unreachable.never_sent());
+    }
+
+    #[test]
+    fn invalid_proxies_name_the_variable() {
+        let error = InvalidProxy {
+            variable: Some("HTTPS_PROXY"),
+            reason: InvalidProxyReason::UnsupportedScheme("ftp".into()),
+        };
+        assert_eq!(
+            error.to_string(),
+            "in HTTPS_PROXY: the proxy scheme `ftp` is not supported; use http, https, socks5 or socks5h"
+        );
+    }
+
+    #[test]
+    fn a_shared_error_keeps_message_and_source() {
+        let inner = Error::TokenAcquisition("generation failed".into());
+        let shared = SharedError::new(inner);
+        let again = shared.clone();
+        assert_eq!(again.to_string(), "no token could be obtained");
+        assert_eq!(
+            std::error::Error::source(&again).map(ToString::to_string),
+            Some("generation failed".to_owned())
+        );
     }
 }

@@ -1,51 +1,109 @@
-//! Add `Authorization: Bearer <token>` to requests that need it, from a
-//! [`TokenSource`], and renew a rejected token once.
+//! Add `Authorization: Bearer <token>` to requests that need it, only for
+//! the base URL's origin, and renew a rejected token once.
+//!
+//! [`Authorizer`] holds the rules; the default [`Transport`](crate::Transport)
+//! applies them inline, and [`BearerAuthLayer`] applies them as a layer of
+//! its own for stacks built by hand. tower-http's `AddAuthorization` does not
+//! fit: it sends the token to every host, on every request, and cannot renew
+//! it.
 
-use std::{
-    future::Future,
-    pin::Pin,
-    sync::Arc,
-    task::{Context, Poll, ready},
-};
+use std::{future::Future, pin::Pin, sync::Arc, task::Context, task::Poll};
 
-use http::{Request, Response, StatusCode, header::AUTHORIZATION};
-use pin_project_lite::pin_project;
+use http::{HeaderMap, Request, Response, StatusCode, Uri, header::AUTHORIZATION};
 use tower::{Layer, Service, ServiceExt};
 
-use crate::{BaseUrl, BearerToken, Error, StaticToken, TokenSource, request_copy::copy};
+use crate::{
+    BaseUrl, BearerToken, BoxError, Error, OnUnauthorized, Operation, StaticToken, TokenSource,
+};
 
-/// Marks a request as needing no authentication, so [`BearerAuth`] sends no
-/// token with it. Endpoints such as `POST /token/generate` carry it, because
-/// the server would otherwise echo the token back instead of minting one.
-///
-/// ```
-/// use rxinfer_transport::NoAuth;
-///
-/// let mut request = http::Request::new(());
-/// request.extensions_mut().insert(NoAuth);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct NoAuth;
-
-/// Layer that adds a bearer token to requests; see [`BearerAuth`].
+/// Where a token comes from, and where it may go.
 #[derive(Debug, Clone)]
-pub struct BearerAuthLayer {
+pub(crate) struct Authorizer {
     source: Arc<dyn TokenSource>,
     origin: Option<BaseUrl>,
 }
 
+impl Authorizer {
+    pub(crate) fn new(source: Arc<dyn TokenSource>, origin: Option<BaseUrl>) -> Self {
+        Self { source, origin }
+    }
+
+    /// Whether `request` gets the token: its operation needs one, it has no
+    /// `Authorization` of its own, and it goes to the token's origin.
+    pub(crate) fn wants_token(
+        &self,
+        uri: &Uri,
+        headers: &HeaderMap,
+        operation: &Operation,
+    ) -> bool {
+        operation.needs_token
+            && !headers.contains_key(AUTHORIZATION)
+            && self
+                .origin
+                .as_ref()
+                .is_none_or(|base| base.is_same_origin(uri))
+    }
+
+    /// The token at hand, or one fetched now. Any failure is a
+    /// [`Error::TokenAcquisition`], which no retry policy re-sends: a retry
+    /// of the call would fetch (and perhaps generate) a token again.
+    pub(crate) async fn token(&self) -> Result<BearerToken, Error> {
+        match self.source.current() {
+            Some(token) => Ok(token),
+            None => {
+                tracing::debug!("fetching a token");
+                self.source.fetch().await.map_err(acquisition)
+            }
+        }
+    }
+
+    /// After a `401` to `rejected`: a new token to send the request again
+    /// with, or `None` to hand the `401` to the caller.
+    pub(crate) async fn renewed(
+        &self,
+        rejected: &BearerToken,
+    ) -> Result<Option<BearerToken>, Error> {
+        match self.source.on_unauthorized(rejected) {
+            OnUnauthorized::Return => Ok(None),
+            OnUnauthorized::RenewAndResend => {
+                tracing::debug!("the server rejected the token; renewing it and sending once more");
+                self.source.fetch().await.map(Some).map_err(acquisition)
+            }
+        }
+    }
+}
+
+fn acquisition(error: Error) -> Error {
+    match error {
+        Error::TokenAcquisition(_) => error,
+        other => Error::TokenAcquisition(other.into()),
+    }
+}
+
+/// Sets the token's header, marked sensitive.
+pub(crate) fn insert_token<B>(request: &mut Request<B>, token: &BearerToken) {
+    request
+        .headers_mut()
+        .insert(AUTHORIZATION, token.header_value().clone());
+}
+
+/// Layer that adds a bearer token to requests; see [`BearerAuth`].
+#[derive(Debug, Clone)]
+pub struct BearerAuthLayer {
+    authorizer: Authorizer,
+}
+
 impl BearerAuthLayer {
-    /// Sends `token` with every request not marked [`NoAuth`].
+    /// Sends `token` with every request that needs one.
     pub fn new(token: BearerToken) -> Self {
         Self::from_source(Arc::new(StaticToken::new(token)))
     }
 
     /// Sends the token `source` gives, and renews it on a `401` when the
-    /// source can.
+    /// source says so.
     pub fn from_source(source: Arc<dyn TokenSource>) -> Self {
         Self {
-            source,
-            origin: None,
+            authorizer: Authorizer::new(source, None),
         }
     }
 
@@ -53,7 +111,7 @@ impl BearerAuthLayer {
     /// request to any other host never sees it. The default stack always
     /// binds the token this way.
     pub fn bound_to(mut self, base: BaseUrl) -> Self {
-        self.origin = Some(base);
+        self.authorizer.origin = Some(base);
         self
     }
 }
@@ -64,20 +122,19 @@ impl<S> Layer<S> for BearerAuthLayer {
     fn layer(&self, inner: S) -> Self::Service {
         BearerAuth {
             inner,
-            config: Arc::new(self.clone()),
+            authorizer: Arc::new(self.authorizer.clone()),
         }
     }
 }
 
-/// Adds `Authorization: Bearer <token>`, marked sensitive, to each request,
-/// unless the request is marked [`NoAuth`], already has an `Authorization`
-/// header, or (when bound to an origin) goes to another origin.
+/// Adds `Authorization: Bearer <token>`, marked sensitive, to each request
+/// whose [`Operation`] needs a token, unless it already has an
+/// `Authorization` header or (when bound to an origin) goes to another
+/// origin. A request whose operation needs no token has any
+/// `Authorization` header removed.
 ///
-/// With a token at hand that cannot be renewed (the common case) it only
-/// adds the header. When the source must first acquire a token, or can
-/// renew one, the call waits for the token and, on a `401` to a renewable
-/// token, asks the source for a new one and sends the request once more; a
-/// second `401` goes to the caller.
+/// On a `401` it asks the source what to do; when the source renews the
+/// token, the request is sent once more with the new one.
 ///
 /// ```
 /// use rxinfer_transport::{BearerAuthLayer, BearerToken, Error};
@@ -97,150 +154,80 @@ impl<S> Layer<S> for BearerAuthLayer {
 #[derive(Debug, Clone)]
 pub struct BearerAuth<S> {
     inner: S,
-    // Shared, so the per-call clone of the stack costs one reference count.
-    config: Arc<BearerAuthLayer>,
+    // Shared, so cloning the stack per call costs one reference count.
+    authorizer: Arc<Authorizer>,
 }
 
-impl<S> BearerAuth<S> {
-    fn wants_token<B>(&self, request: &Request<B>) -> bool {
-        request.extensions().get::<NoAuth>().is_none()
-            && !request.headers().contains_key(AUTHORIZATION)
-            && self
-                .config
-                .origin
-                .as_ref()
-                .is_none_or(|base| base.is_same_origin(request.uri()))
-    }
-}
+/// Response future of [`BearerAuth`].
+pub type BearerAuthFuture<R> = Pin<Box<dyn Future<Output = Result<R, Error>> + Send>>;
 
 impl<S, B, RB> Service<Request<B>> for BearerAuth<S>
 where
     S: Service<Request<B>, Response = Response<RB>> + Clone + Send + 'static,
     S::Future: Send,
-    S::Error: Into<Error>,
+    S::Error: Into<BoxError>,
     B: Clone + Send + 'static,
     RB: Send + 'static,
 {
     type Response = Response<RB>;
     type Error = Error;
-    type Future = BearerAuthFuture<S::Future, Response<RB>>;
+    type Future = BearerAuthFuture<Response<RB>>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        // Readiness is taken on the clone that makes the call.
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        if !self.wants_token(&request) {
-            return BearerAuthFuture::direct(self.inner.call(request));
-        }
-        let source = &self.config.source;
-        let at_hand = if source.renewable() {
-            None
-        } else {
-            source.current()
-        };
-        if let Some(token) = at_hand {
-            request
-                .headers_mut()
-                .insert(AUTHORIZATION, token.into_header_value());
-            return BearerAuthFuture::direct(self.inner.call(request));
-        }
-        // The ready service goes with the call; this one takes a fresh clone.
-        let ready = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, ready);
-        BearerAuthFuture::waiting(Box::pin(authenticate(inner, Arc::clone(source), request)))
+        let inner = self.inner.clone();
+        let authorizer = Arc::clone(&self.authorizer);
+        Box::pin(async move {
+            let operation = Operation::of(&request);
+            if !operation.needs_token {
+                request.headers_mut().remove(AUTHORIZATION);
+            }
+            if !authorizer.wants_token(request.uri(), request.headers(), &operation) {
+                return send(inner, request).await;
+            }
+            let token = authorizer.token().await?;
+            let again = copy(&request);
+            insert_token(&mut request, &token);
+            let response = send(inner.clone(), request).await?;
+            if response.status() != StatusCode::UNAUTHORIZED {
+                return Ok(response);
+            }
+            match authorizer.renewed(&token).await? {
+                None => Ok(response),
+                Some(renewed) => {
+                    let mut again = again;
+                    insert_token(&mut again, &renewed);
+                    send(inner, again).await
+                }
+            }
+        })
     }
 }
 
-/// Waits for a token, sends, and on a `401` to a renewable token sends once
-/// more with a new one.
-async fn authenticate<S, B, RB>(
-    mut inner: S,
-    source: Arc<dyn TokenSource>,
-    mut request: Request<B>,
-) -> Result<Response<RB>, Error>
+async fn send<S, B, RB>(service: S, request: Request<B>) -> Result<Response<RB>, Error>
 where
     S: Service<Request<B>, Response = Response<RB>>,
-    S::Error: Into<Error>,
-    B: Clone,
+    S::Error: Into<BoxError>,
 {
-    let token = match source.current() {
-        Some(token) => token,
-        None => {
-            tracing::debug!("acquiring a token");
-            source.acquire().await?
-        }
-    };
-    let again = source.renewable().then(|| copy(&request));
-    insert_token(&mut request, &token);
-    let response = inner.call(request).await.map_err(Into::into)?;
-    let Some(mut again) = again else {
-        return Ok(response);
-    };
-    if response.status() != StatusCode::UNAUTHORIZED || !source.renew(&token) {
-        return Ok(response);
-    }
-    tracing::debug!("the server rejected the token; renewing it and sending once more");
-    let token = source.acquire().await?;
-    insert_token(&mut again, &token);
-    let ready = inner.ready().await.map_err(Into::into)?;
-    ready.call(again).await.map_err(Into::into)
+    service
+        .oneshot(request)
+        .await
+        .map_err(|e| Error::from(e.into()))
 }
 
-fn insert_token<B>(request: &mut Request<B>, token: &BearerToken) {
-    request
-        .headers_mut()
-        .insert(AUTHORIZATION, token.header_value().clone());
-}
-
-type Waiting<R> = Pin<Box<dyn Future<Output = Result<R, Error>> + Send>>;
-
-pin_project! {
-    /// Response future of [`BearerAuth`]: the inner call directly, or a
-    /// call that waits for a token (and may be repeated once).
-    pub struct BearerAuthFuture<F, R> {
-        #[pin]
-        state: State<F, R>,
-    }
-}
-
-pin_project! {
-    #[project = StateProj]
-    enum State<F, R> {
-        Direct { #[pin] future: F },
-        Waiting { future: Waiting<R> },
-    }
-}
-
-impl<F, R> BearerAuthFuture<F, R> {
-    fn direct(future: F) -> Self {
-        Self {
-            state: State::Direct { future },
-        }
-    }
-
-    fn waiting(future: Waiting<R>) -> Self {
-        Self {
-            state: State::Waiting { future },
-        }
-    }
-}
-
-impl<F, R, E> Future for BearerAuthFuture<F, R>
-where
-    F: Future<Output = Result<R, E>>,
-    E: Into<Error>,
-{
-    type Output = Result<R, Error>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().state.project() {
-            StateProj::Direct { future } => {
-                Poll::Ready(ready!(future.poll(cx)).map_err(Into::into))
-            }
-            StateProj::Waiting { future } => future.as_mut().poll(cx),
-        }
-    }
+/// The same request, to send again.
+fn copy<B: Clone>(request: &Request<B>) -> Request<B> {
+    let mut copy = Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    *copy.extensions_mut() = request.extensions().clone();
+    copy
 }
 
 #[cfg(test)]
@@ -252,16 +239,7 @@ mod tests {
         Mutex,
         atomic::{AtomicUsize, Ordering},
     };
-    use tokio_test::{assert_pending, assert_ready_ok};
     use tower::service_fn;
-    use tower_test::mock;
-
-    type Mock = mock::Mock<Request<()>, Response<()>>;
-    type Handle = mock::Handle<Request<()>, Response<()>>;
-
-    fn service(layer: BearerAuthLayer) -> (mock::Spawn<BearerAuth<Mock>>, Handle) {
-        mock::spawn_layer(layer)
-    }
 
     fn token(value: &str) -> BearerToken {
         BearerToken::new(value).expect("valid token")
@@ -271,36 +249,45 @@ mod tests {
         Request::builder().uri(uri).body(()).expect("valid request")
     }
 
-    /// Sends `request` through the layer and returns what the inner service got.
-    async fn forwarded(layer: BearerAuthLayer, request: Request<()>) -> Request<()> {
-        let (mut service, mut handle) = service(layer);
-        assert_ready_ok!(service.poll_ready());
-        let response = service.call(request);
-        let (seen, send) = handle.next_request().await.expect("request forwarded");
-        send.send_response(Response::new(()));
-        tokio::spawn(response);
-        seen
+    /// Sends `request` through the layer and returns the Authorization
+    /// header the inner service saw.
+    async fn seen(layer: BearerAuthLayer, request: Request<()>) -> Option<HeaderValue> {
+        let echo = service_fn(|request: Request<()>| async move {
+            Ok::<_, Error>(Response::new(request.headers().get(AUTHORIZATION).cloned()))
+        });
+        layer
+            .layer(echo)
+            .oneshot(request)
+            .await
+            .expect("answered")
+            .into_body()
     }
 
     #[tokio::test]
     async fn adds_a_sensitive_bearer_header() {
-        let seen = forwarded(
+        let value = seen(
             BearerAuthLayer::new(token("t0k3n")),
             request("/token/roles"),
         )
-        .await;
-        let value = &seen.headers()[AUTHORIZATION];
+        .await
+        .expect("a header");
         assert_eq!(value, "Bearer t0k3n");
         assert!(value.is_sensitive());
-        assert!(!format!("{:?}", seen.headers()).contains("t0k3n"));
     }
 
     #[tokio::test]
-    async fn skips_requests_marked_no_auth() {
+    async fn requests_that_need_no_token_lose_any_authorization() {
         let mut request = request("/token/generate");
-        request.extensions_mut().insert(NoAuth);
-        let seen = forwarded(BearerAuthLayer::new(token("t0k3n")), request).await;
-        assert!(seen.headers().get(AUTHORIZATION).is_none());
+        request
+            .extensions_mut()
+            .insert(Operation::new("token_generate").without_token());
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, HeaderValue::from_static("Bearer mine"));
+        assert_eq!(
+            seen(BearerAuthLayer::new(token("t0k3n")), request).await,
+            None
+        );
     }
 
     #[tokio::test]
@@ -309,73 +296,58 @@ mod tests {
         request
             .headers_mut()
             .insert(AUTHORIZATION, HeaderValue::from_static("Bearer other"));
-        let seen = forwarded(BearerAuthLayer::new(token("t0k3n")), request).await;
-        assert_eq!(seen.headers()[AUTHORIZATION], "Bearer other");
+        let value = seen(BearerAuthLayer::new(token("t0k3n")), request).await;
+        assert_eq!(value.expect("a header"), "Bearer other");
     }
 
     #[tokio::test]
     async fn bound_token_goes_only_to_its_origin() {
         let base = BaseUrl::parse("http://127.0.0.1:8000/v1").expect("valid base");
         let layer = BearerAuthLayer::new(token("t0k3n")).bound_to(base);
-
-        let seen = forwarded(
+        let value = seen(
             layer.clone(),
             request("http://127.0.0.1:8000/v1/token/roles"),
         )
         .await;
-        assert_eq!(seen.headers()[AUTHORIZATION], "Bearer t0k3n");
-
+        assert_eq!(value.expect("a header"), "Bearer t0k3n");
         for elsewhere in [
             "http://evil.example:8000/v1/token/roles",
             "http://127.0.0.1:9000/v1/token/roles",
+            "https://127.0.0.1:8000/v1/token/roles",
             "/v1/token/roles",
         ] {
-            let seen = forwarded(layer.clone(), request(elsewhere)).await;
-            assert!(seen.headers().get(AUTHORIZATION).is_none(), "{elsewhere}");
+            assert_eq!(
+                seen(layer.clone(), request(elsewhere)).await,
+                None,
+                "{elsewhere}"
+            );
         }
-    }
-
-    #[tokio::test]
-    async fn readiness_is_the_inner_services() {
-        let (mut service, mut handle) = service(BearerAuthLayer::new(token("t0k3n")));
-        handle.allow(0);
-        assert_pending!(service.poll_ready());
-        handle.allow(1);
-        assert_ready_ok!(service.poll_ready());
     }
 
     /// A renewable source that hands out `t1`, `t2`, ... and counts.
     #[derive(Debug, Default)]
     struct Counting {
         current: Mutex<Option<BearerToken>>,
-        acquired: AtomicUsize,
+        fetched: AtomicUsize,
         renewed: AtomicUsize,
     }
 
     impl TokenSource for Arc<Counting> {
         fn current(&self) -> Option<BearerToken> {
-            self.current.lock().ok()?.clone()
+            self.current.lock().expect("lock").clone()
         }
 
-        fn acquire(&self) -> TokenFuture {
-            let n = self.acquired.fetch_add(1, Ordering::SeqCst) + 1;
+        fn fetch(&self) -> TokenFuture {
+            let n = self.fetched.fetch_add(1, Ordering::SeqCst) + 1;
             let next = token(&format!("t{n}"));
-            if let Ok(mut current) = self.current.lock() {
-                *current = Some(next.clone());
-            }
+            *self.current.lock().expect("lock") = Some(next.clone());
             Box::pin(async move { Ok(next) })
         }
 
-        fn renewable(&self) -> bool {
-            true
-        }
-
-        fn renew(&self, _: &BearerToken) -> bool {
+        fn on_unauthorized(&self, _: &BearerToken) -> OnUnauthorized {
             self.renewed.fetch_add(1, Ordering::SeqCst);
-            if let Ok(mut current) = self.current.lock() {
-                *current = None;
-            }
-            true
+            *self.current.lock().expect("lock") = None;
+            OnUnauthorized::RenewAndResend
         }
     }
 
@@ -393,25 +365,19 @@ mod tests {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("")
                 .to_owned();
-            if let Ok(mut seen) = seen.lock() {
-                seen.push(header.clone());
-            }
+            seen.lock().expect("lock").push(header.clone());
             async move {
-                let status = if header == format!("Bearer {accepted}") {
-                    200
-                } else {
-                    401
-                };
                 let mut response = Response::new(());
-                *response.status_mut() =
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::UNAUTHORIZED);
+                if header != format!("Bearer {accepted}") {
+                    *response.status_mut() = StatusCode::UNAUTHORIZED;
+                }
                 Ok(response)
             }
         })
     }
 
     #[tokio::test]
-    async fn acquires_a_token_when_none_is_at_hand() -> Result<(), Error> {
+    async fn fetches_a_token_when_none_is_at_hand() -> Result<(), Error> {
         let source = Arc::new(Counting::default());
         let seen = Arc::new(Mutex::new(Vec::new()));
         let layer = BearerAuthLayer::from_source(Arc::new(Arc::clone(&source)));
@@ -420,11 +386,8 @@ mod tests {
             .oneshot(request("/r"))
             .await?;
         assert_eq!(response.status(), 200);
-        assert_eq!(source.acquired.load(Ordering::SeqCst), 1);
-        assert_eq!(
-            *seen.lock().map_err(|_| Error::MissingToken)?,
-            ["Bearer t1"]
-        );
+        assert_eq!(source.fetched.load(Ordering::SeqCst), 1);
+        assert_eq!(*seen.lock().expect("lock"), ["Bearer t1"]);
         Ok(())
     }
 
@@ -440,10 +403,7 @@ mod tests {
             .oneshot(request("/r"))
             .await?;
         assert_eq!(response.status(), 200);
-        assert_eq!(
-            *seen.lock().map_err(|_| Error::MissingToken)?,
-            ["Bearer t1", "Bearer t2"]
-        );
+        assert_eq!(*seen.lock().expect("lock"), ["Bearer t1", "Bearer t2"]);
 
         // Nothing is accepted: one renewal, then the second 401 is returned.
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -452,7 +412,7 @@ mod tests {
             .oneshot(request("/r"))
             .await?;
         assert_eq!(response.status(), 401);
-        assert_eq!(seen.lock().map_err(|_| Error::MissingToken)?.len(), 2);
+        assert_eq!(seen.lock().expect("lock").len(), 2);
         assert_eq!(source.renewed.load(Ordering::SeqCst), 2);
         Ok(())
     }
@@ -460,16 +420,34 @@ mod tests {
     #[tokio::test]
     async fn a_static_token_is_never_replaced_on_a_401() -> Result<(), Error> {
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let layer = BearerAuthLayer::new(token("static"));
-        let response = layer
+        let response = BearerAuthLayer::new(token("static"))
             .layer(server("other", Arc::clone(&seen)))
             .oneshot(request("/r"))
             .await?;
         assert_eq!(response.status(), 401);
-        assert_eq!(
-            *seen.lock().map_err(|_| Error::MissingToken)?,
-            ["Bearer static"]
-        );
+        assert_eq!(*seen.lock().expect("lock"), ["Bearer static"]);
         Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_failed_fetch_is_a_token_acquisition_error() {
+        #[derive(Debug)]
+        struct Failing;
+        impl TokenSource for Failing {
+            fn current(&self) -> Option<BearerToken> {
+                None
+            }
+            fn fetch(&self) -> TokenFuture {
+                Box::pin(async { Err(Error::Connect("refused".into())) })
+            }
+        }
+        let result = BearerAuthLayer::from_source(Arc::new(Failing))
+            .layer(server("x", Arc::default()))
+            .oneshot(request("/r"))
+            .await;
+        assert!(
+            matches!(result, Err(Error::TokenAcquisition(_))),
+            "{result:?}"
+        );
     }
 }

@@ -4,7 +4,7 @@ use std::fmt;
 
 use http::HeaderValue;
 
-use crate::error::InvalidToken;
+use crate::InvalidToken;
 
 /// The value of an `Authorization: Bearer <token>` header, built once and
 /// marked sensitive, so that `Debug` output and HTTP/2 header compression

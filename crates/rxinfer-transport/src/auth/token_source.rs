@@ -7,11 +7,23 @@ use crate::{BearerToken, Error};
 /// A future that yields a token.
 pub type TokenFuture = Pin<Box<dyn Future<Output = Result<BearerToken, Error>> + Send>>;
 
-/// Where [`BearerAuth`](crate::BearerAuth) gets the token it sends.
+/// What to do when the server answers `401 Unauthorized` to a token: the
+/// one question a [`TokenSource`] answers about renewal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnUnauthorized {
+    /// Hand the `401` to the caller; the token stays. Right for a token the
+    /// user set, which is never silently replaced.
+    Return,
+    /// The source has dropped the rejected token: fetch a new one and send
+    /// the request once more with it. A second `401` goes to the caller.
+    RenewAndResend,
+}
+
+/// Where the stack gets the token it sends.
 ///
 /// [`StaticToken`] is a token the user set. `rxinfer-auth-api`'s
-/// `GeneratedToken` acquires one from the server and renews it. Implement
-/// it to read tokens from a secret store.
+/// `GeneratedToken` generates one with `token_generate` and renews it.
+/// Implement it to read tokens from a secret store.
 ///
 /// ```
 /// use rxinfer_transport::{BearerToken, Error, TokenFuture, TokenSource};
@@ -25,7 +37,7 @@ pub type TokenFuture = Pin<Box<dyn Future<Output = Result<BearerToken, Error>> +
 ///         None
 ///     }
 ///
-///     fn acquire(&self) -> TokenFuture {
+///     fn fetch(&self) -> TokenFuture {
 ///         Box::pin(async { Ok(BearerToken::new("from-the-vault")?) })
 ///     }
 /// }
@@ -35,35 +47,28 @@ pub trait TokenSource: fmt::Debug + Send + Sync + 'static {
     /// every authenticated request, so it should be cheap.
     fn current(&self) -> Option<BearerToken>;
 
-    /// Obtains a token when [`current`](Self::current) has none. Concurrent
-    /// callers should share one acquisition.
-    fn acquire(&self) -> TokenFuture;
+    /// Obtains a token when [`current`](Self::current) has none. Callers
+    /// that wait at the same time should share one fetch and its outcome,
+    /// failure included. Its failure is never retried by the stack.
+    fn fetch(&self) -> TokenFuture;
 
-    /// Whether [`renew`](Self::renew) can replace a rejected token. When it
-    /// can, each request is kept until its answer is known, so that it can
-    /// be sent again.
-    fn renewable(&self) -> bool {
-        false
-    }
-
-    /// The server answered `401` to `rejected`. A renewable source drops it
-    /// and returns `true`; the request is then sent once more with the token
-    /// [`acquire`](Self::acquire) yields. A token the user set is never
-    /// silently replaced, so the default returns `false`.
-    fn renew(&self, rejected: &BearerToken) -> bool {
+    /// The server answered `401` to `rejected`: what to do now. The default
+    /// hands the answer to the caller.
+    fn on_unauthorized(&self, rejected: &BearerToken) -> OnUnauthorized {
         let _ = rejected;
-        false
+        OnUnauthorized::Return
     }
 }
 
 /// A token the user set: always at hand, never renewed.
 ///
 /// ```
-/// use rxinfer_transport::{BearerToken, StaticToken, TokenSource};
+/// use rxinfer_transport::{BearerToken, OnUnauthorized, StaticToken, TokenSource};
 ///
-/// let source = StaticToken::new(BearerToken::new("abc")?);
-/// assert!(source.current().is_some());
-/// assert!(!source.renewable());
+/// let token = BearerToken::new("abc")?;
+/// let source = StaticToken::new(token.clone());
+/// assert_eq!(source.current(), Some(token.clone()));
+/// assert_eq!(source.on_unauthorized(&token), OnUnauthorized::Return);
 /// # Ok::<(), rxinfer_transport::InvalidToken>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -79,7 +84,8 @@ impl StaticToken {
     }
 
     /// The token in `RXINFER_TOKEN`, or else in `BEARER_TOKEN` (the name
-    /// the official client's documentation uses).
+    /// the official client's documentation uses). A variable that is empty
+    /// or only whitespace counts as unset.
     ///
     /// # Errors
     ///
@@ -97,7 +103,8 @@ impl StaticToken {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let value = TOKEN_VARIABLES
             .iter()
-            .find_map(|name| lookup(name))
+            .filter_map(|name| lookup(name))
+            .find(|value| !value.trim().is_empty())
             .ok_or(Error::MissingToken)?;
         Ok(Self(BearerToken::new(value.trim())?))
     }
@@ -108,7 +115,7 @@ impl TokenSource for StaticToken {
         Some(self.0.clone())
     }
 
-    fn acquire(&self) -> TokenFuture {
+    fn fetch(&self) -> TokenFuture {
         let token = self.0.clone();
         Box::pin(async move { Ok(token) })
     }
@@ -157,20 +164,24 @@ mod tests {
             invalid,
             Some(Error::InvalidToken(InvalidToken::Whitespace { .. }))
         ));
+    }
+
+    #[test]
+    fn an_empty_variable_counts_as_unset() -> Result<(), Error> {
         let empty = StaticToken::from_lookup(lookup(&[("RXINFER_TOKEN", "  ")])).err();
-        assert!(matches!(
-            empty,
-            Some(Error::InvalidToken(InvalidToken::Empty))
-        ));
+        assert!(matches!(empty, Some(Error::MissingToken)));
+        let next =
+            StaticToken::from_lookup(lookup(&[("RXINFER_TOKEN", ""), ("BEARER_TOKEN", "b")]))?;
+        assert_eq!(next.current(), Some(BearerToken::new("b")?));
+        Ok(())
     }
 
     #[tokio::test]
     async fn a_static_token_is_never_renewed() -> Result<(), Error> {
         let token = BearerToken::new("abc")?;
         let source = StaticToken::new(token.clone());
-        assert!(!source.renewable());
-        assert!(!source.renew(&token));
-        assert_eq!(source.acquire().await?, token);
+        assert_eq!(source.on_unauthorized(&token), OnUnauthorized::Return);
+        assert_eq!(source.fetch().await?, token);
         Ok(())
     }
 }

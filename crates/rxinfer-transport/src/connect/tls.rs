@@ -1,5 +1,7 @@
-//! TLS for `https` base URLs: rustls with the Mozilla root certificates,
-//! plus extra roots (a private CA) and a client certificate.
+//! TLS for `https` base URLs and `https://` proxies: rustls, trusting the
+//! bundled Mozilla roots or the platform's store, or the bundle in
+//! `SSL_CERT_FILE`, plus extra roots (a private CA) and a client
+//! certificate.
 
 use std::{fmt, sync::Arc};
 
@@ -7,14 +9,28 @@ use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use rustls::{ClientConfig, RootCertStore, crypto::ring};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
 
-use crate::{Error, ProxyConnector};
+use crate::Error;
 
-/// The connector under the pooled client: TCP (or a proxy), then TLS for
-/// `https`.
-pub(crate) type Connector = HttpsConnector<ProxyConnector>;
+/// The environment variable naming a PEM bundle that replaces the default
+/// roots, as curl, OpenSSL and uv read it.
+pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
 
-/// TLS settings for `https` base URLs. The default trusts the Mozilla root
-/// certificates (bundled, so no system store is read) and sends no client
+/// Which certificate authorities are trusted before any extra root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Roots {
+    /// The Mozilla root certificates bundled in the binary (`webpki-roots`):
+    /// the same everywhere, no system store read.
+    #[default]
+    Bundled,
+    /// The platform's trust store (`rustls-native-certs`), which also honours
+    /// `SSL_CERT_DIR`. Needs the `native-roots` feature.
+    #[cfg(feature = "native-roots")]
+    Platform,
+}
+
+/// TLS settings. The default trusts the bundled Mozilla roots, or the
+/// bundle named by `SSL_CERT_FILE` when that is set, and sends no client
 /// certificate.
 ///
 /// ```
@@ -23,16 +39,43 @@ pub(crate) type Connector = HttpsConnector<ProxyConnector>;
 /// let tls = TlsConfig::new();
 /// assert!(TlsConfig::new().add_root_certificates_pem(b"not PEM").is_err());
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct TlsConfig {
+    roots: Roots,
+    honour_ssl_cert_file: bool,
     extra_roots: Vec<CertificateDer<'static>>,
     client_identity: Option<(Vec<CertificateDer<'static>>, Arc<PrivateKeyDer<'static>>)>,
 }
 
+impl Default for TlsConfig {
+    fn default() -> Self {
+        Self {
+            roots: Roots::Bundled,
+            honour_ssl_cert_file: true,
+            extra_roots: Vec::new(),
+            client_identity: None,
+        }
+    }
+}
+
 impl TlsConfig {
-    /// The defaults: Mozilla roots, no client certificate.
+    /// The defaults: Mozilla roots (or `SSL_CERT_FILE`), no client
+    /// certificate.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Trusts `roots` instead of the bundled Mozilla roots.
+    pub fn roots(mut self, roots: Roots) -> Self {
+        self.roots = roots;
+        self
+    }
+
+    /// Whether a bundle named by `SSL_CERT_FILE` replaces the default roots
+    /// (default: yes, as curl and OpenSSL do).
+    pub fn honour_ssl_cert_file(mut self, honour: bool) -> Self {
+        self.honour_ssl_cert_file = honour;
+        self
     }
 
     /// Also trusts every certificate in `pem`, such as a private CA's.
@@ -67,14 +110,15 @@ impl TlsConfig {
         Ok(self)
     }
 
-    /// The rustls client configuration, on rustls's `ring` provider chosen
-    /// explicitly, so another provider elsewhere in the program does not
-    /// make the choice ambiguous.
-    pub(crate) fn client_config(&self) -> Result<ClientConfig, Error> {
+    /// The rustls client configuration, reading `SSL_CERT_FILE` through
+    /// `lookup`, on rustls's `ring` provider chosen explicitly, so another
+    /// provider elsewhere in the program does not make the choice ambiguous.
+    pub(crate) fn client_config(
+        &self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<ClientConfig, Error> {
         let invalid = |e: rustls::Error| Error::InvalidTlsConfig(e.into());
-        let mut roots = RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
+        let mut roots = self.default_roots(lookup)?;
         for root in &self.extra_roots {
             roots.add(root.clone()).map_err(invalid)?;
         }
@@ -90,14 +134,55 @@ impl TlsConfig {
         }
     }
 
-    /// A connector for `http` and `https` with these settings.
-    pub(crate) fn connector(&self, tcp: ProxyConnector) -> Result<Connector, Error> {
-        Ok(HttpsConnectorBuilder::new()
-            .with_tls_config(self.client_config()?)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(tcp))
+    fn default_roots(
+        &self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<RootCertStore, Error> {
+        let bundle = lookup(SSL_CERT_FILE).filter(|path| !path.trim().is_empty());
+        if let Some(path) = bundle.filter(|_| self.honour_ssl_cert_file) {
+            let pem = std::fs::read(path.trim()).map_err(|e| {
+                Error::InvalidTlsConfig(format!("{SSL_CERT_FILE} cannot be read: {e}").into())
+            })?;
+            let mut roots = RootCertStore::empty();
+            for certificate in certificates(&pem).map_err(|_| {
+                Error::InvalidTlsConfig(
+                    format!("{SSL_CERT_FILE} holds no readable certificate").into(),
+                )
+            })? {
+                roots
+                    .add(certificate)
+                    .map_err(|e| Error::InvalidTlsConfig(e.into()))?;
+            }
+            return Ok(roots);
+        }
+        match self.roots {
+            Roots::Bundled => Ok(RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            }),
+            #[cfg(feature = "native-roots")]
+            Roots::Platform => {
+                let found = rustls_native_certs::load_native_certs();
+                let mut roots = RootCertStore::empty();
+                let (added, _) = roots.add_parsable_certificates(found.certs);
+                if added == 0 {
+                    return Err(Error::InvalidTlsConfig(
+                        "the platform's trust store holds no usable certificate".into(),
+                    ));
+                }
+                Ok(roots)
+            }
+        }
     }
+}
+
+/// The connector under the pooled client: `C` (or a proxy), then TLS for
+/// `https`.
+pub(crate) fn connector<C>(config: ClientConfig, inner: C) -> HttpsConnector<C> {
+    HttpsConnectorBuilder::new()
+        .with_tls_config(config)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(inner)
 }
 
 fn certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error> {
@@ -115,6 +200,8 @@ fn certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error> {
 impl fmt::Debug for TlsConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TlsConfig")
+            .field("roots", &self.roots)
+            .field("honour_ssl_cert_file", &self.honour_ssl_cert_file)
             .field("extra_roots", &self.extra_roots.len())
             .field("client_certificate", &self.client_identity.is_some())
             .finish()
@@ -144,10 +231,11 @@ pub(crate) fn tls_failure(error: &(dyn std::error::Error + 'static)) -> Option<r
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_env::lookup;
 
     #[test]
     fn the_default_configuration_builds() {
-        assert!(TlsConfig::new().client_config().is_ok());
+        assert!(TlsConfig::new().client_config(lookup(&[])).is_ok());
     }
 
     #[test]
@@ -162,6 +250,28 @@ mod tests {
         }
         let result = TlsConfig::new().client_certificate_pem(b"", b"");
         assert!(matches!(result, Err(Error::InvalidTlsConfig(_))));
+    }
+
+    #[test]
+    fn a_missing_ssl_cert_file_is_an_error_naming_the_variable() {
+        let result =
+            TlsConfig::new().client_config(lookup(&[(SSL_CERT_FILE, "/nonexistent/ca.pem")]));
+        let message = match result {
+            Err(Error::InvalidTlsConfig(source)) => source.to_string(),
+            other => panic!("{other:?}"),
+        };
+        assert!(message.contains(SSL_CERT_FILE), "{message}");
+        // Turned off, or empty, the variable is not read.
+        let off = TlsConfig::new().honour_ssl_cert_file(false);
+        assert!(
+            off.client_config(lookup(&[(SSL_CERT_FILE, "/nonexistent/ca.pem")]))
+                .is_ok()
+        );
+        assert!(
+            TlsConfig::new()
+                .client_config(lookup(&[(SSL_CERT_FILE, " ")]))
+                .is_ok()
+        );
     }
 
     #[test]

@@ -1,23 +1,47 @@
 //! Read response bodies into memory, up to a limit.
+//!
+//! The reading is `http_body_util`'s [`Limited`] and `collect()`, after an
+//! early check of a declared length. tower-http's body limit applies to
+//! request bodies on a server; nothing there reads a client's response
+//! whole, which is what every caller of this API needs before decoding JSON.
 
 use std::{
     future::Future,
     pin::Pin,
-    task::{Context, Poll, ready},
+    task::{Context, Poll},
 };
 
-use bytes::{Buf, Bytes, BytesMut};
-use http::{Request, Response, response::Parts};
+use bytes::Bytes;
+use http::{Request, Response};
 use http_body::Body;
-use pin_project_lite::pin_project;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tower::{Layer, Service};
 
-use crate::{BoxError, Error};
+use crate::{BoxError, Error, RequestBodyLimit, ResponseBody};
 
 /// The body limit of the default stack: 4 MiB, far above any answer of the
-/// Authentication API and small enough that a misbehaving server cannot
-/// exhaust memory.
+/// API but a long episode list, and small enough that a misbehaving server
+/// cannot exhaust memory. One call can raise it with [`RequestBodyLimit`].
 pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+/// Reads `body` whole, failing with [`Error::BodyTooLarge`] as soon as it is
+/// known to be larger than `limit`: at once when its declared length says
+/// so, or at the first chunk past the limit. Reading stops there; the rest
+/// of the body is never pulled off the connection.
+pub(crate) async fn read_limited<B>(body: B, limit: usize) -> Result<Bytes, Error>
+where
+    B: Body,
+    B::Error: Into<BoxError>,
+{
+    if body.size_hint().lower() > limit as u64 {
+        return Err(Error::BodyTooLarge { limit });
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<LengthLimitError>() => Err(Error::BodyTooLarge { limit }),
+        Err(error) => Err(Error::Body(error)),
+    }
+}
 
 /// Layer that reads response bodies up to a limit; see [`ResponseBodyLimit`].
 #[derive(Debug, Clone, Copy)]
@@ -26,7 +50,8 @@ pub struct ResponseBodyLimitLayer {
 }
 
 impl ResponseBodyLimitLayer {
-    /// Accepts bodies of at most `limit` bytes.
+    /// Accepts bodies of at most `limit` bytes, unless a request carries its
+    /// own [`RequestBodyLimit`].
     pub fn new(limit: usize) -> Self {
         Self { limit }
     }
@@ -50,11 +75,8 @@ impl<S> Layer<S> for ResponseBodyLimitLayer {
     }
 }
 
-/// Reads the inner service's streaming response body into one [`Bytes`],
-/// failing with [`Error::BodyTooLarge`] as soon as the body is known to be
-/// larger than the limit: at once when its declared length says so, or at
-/// the first chunk past the limit. Reading stops there; the rest of the body
-/// is never pulled off the connection.
+/// Reads the inner service's streaming response body into memory (see
+/// [`DEFAULT_BODY_LIMIT`]), answering a [`ResponseBody`] that holds it.
 ///
 /// ```
 /// use http_body_util::Full;
@@ -76,129 +98,42 @@ pub struct ResponseBodyLimit<S> {
     limit: usize,
 }
 
+/// Response future of [`ResponseBodyLimit`].
+pub type ResponseBodyLimitFuture =
+    Pin<Box<dyn Future<Output = Result<Response<ResponseBody>, Error>> + Send>>;
+
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for ResponseBodyLimit<S>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    S::Error: Into<Error>,
-    ResBody: Body,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Send + 'static,
+    S::Future: Send,
+    S::Error: Into<BoxError>,
+    ResBody: Body + Send + 'static,
+    ResBody::Data: Send,
     ResBody::Error: Into<BoxError>,
+    ReqBody: Send + 'static,
 {
-    type Response = Response<Bytes>;
+    type Response = Response<ResponseBody>;
     type Error = Error;
-    type Future = ResponseBodyLimitFuture<S::Future, ResBody>;
+    type Future = ResponseBodyLimitFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
+        self.inner.poll_ready(cx).map_err(|e| Error::from(e.into()))
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        ResponseBodyLimitFuture {
-            state: State::Waiting {
-                future: self.inner.call(request),
-            },
-            limit: self.limit,
-        }
-    }
-}
-
-pin_project! {
-    /// Response future of [`ResponseBodyLimit`]: waits for the response
-    /// head, then reads the body.
-    pub struct ResponseBodyLimitFuture<F, B> {
-        #[pin]
-        state: State<F, B>,
-        limit: usize,
-    }
-}
-
-pin_project! {
-    #[project = StateProj]
-    enum State<F, B> {
-        Waiting { #[pin] future: F },
-        Reading { parts: Option<Parts>, #[pin] body: B, buffer: BodyBuffer },
-    }
-}
-
-impl<F, B, E> Future for ResponseBodyLimitFuture<F, B>
-where
-    F: Future<Output = Result<Response<B>, E>>,
-    E: Into<Error>,
-    B: Body,
-    B::Error: Into<BoxError>,
-{
-    type Output = Result<Response<Bytes>, Error>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.project();
-        loop {
-            match this.state.as_mut().project() {
-                StateProj::Waiting { future } => {
-                    let (parts, body) = ready!(future.poll(cx)).map_err(Into::into)?.into_parts();
-                    if body.size_hint().lower() > *this.limit as u64 {
-                        return Poll::Ready(Err(Error::BodyTooLarge { limit: *this.limit }));
-                    }
-                    this.state.set(State::Reading {
-                        parts: Some(parts),
-                        body,
-                        buffer: BodyBuffer::default(),
-                    });
-                }
-                StateProj::Reading {
-                    parts,
-                    mut body,
-                    buffer,
-                } => {
-                    while let Some(frame) = ready!(body.as_mut().poll_frame(cx)) {
-                        let frame = frame.map_err(|e| Error::Body(e.into()))?;
-                        if let Ok(data) = frame.into_data() {
-                            buffer.push(data, *this.limit)?;
-                        }
-                    }
-                    let parts = parts.take().ok_or_else(|| {
-                        Error::Middleware("ResponseBodyLimitFuture polled after completion".into())
-                    })?;
-                    let body = std::mem::take(buffer).into_bytes();
-                    return Poll::Ready(Ok(Response::from_parts(parts, body)));
-                }
-            }
-        }
-    }
-}
-
-/// The body read so far. A body that arrives in one chunk, as small JSON
-/// answers do, is kept as that chunk without a copy.
-#[derive(Default)]
-struct BodyBuffer {
-    first: Option<Bytes>,
-    rest: Option<BytesMut>,
-    len: usize,
-}
-
-impl BodyBuffer {
-    fn push<D: Buf>(&mut self, mut data: D, limit: usize) -> Result<(), Error> {
-        self.len = self.len.saturating_add(data.remaining());
-        if self.len > limit {
-            return Err(Error::BodyTooLarge { limit });
-        }
-        if let Some(rest) = &mut self.rest {
-            rest.extend_from_slice(&data.copy_to_bytes(data.remaining()));
-        } else if let Some(first) = self.first.take() {
-            let mut rest = BytesMut::with_capacity(self.len);
-            rest.extend_from_slice(&first);
-            rest.extend_from_slice(&data.copy_to_bytes(data.remaining()));
-            self.rest = Some(rest);
-        } else {
-            self.first = Some(data.copy_to_bytes(data.remaining()));
-        }
-        Ok(())
-    }
-
-    fn into_bytes(self) -> Bytes {
-        match (self.rest, self.first) {
-            (Some(rest), _) => rest.freeze(),
-            (None, Some(first)) => first,
-            (None, None) => Bytes::new(),
-        }
+        let limit = request
+            .extensions()
+            .get::<RequestBodyLimit>()
+            .map_or(self.limit, |l| l.0);
+        let response = self.inner.call(request);
+        Box::pin(async move {
+            let (parts, body) = response
+                .await
+                .map_err(|e| Error::from(e.into()))?
+                .into_parts();
+            let body = read_limited(body, limit).await?;
+            Ok(Response::from_parts(parts, ResponseBody::new(body)))
+        })
     }
 }
 
@@ -206,7 +141,6 @@ impl BodyBuffer {
 mod tests {
     use super::*;
     use http_body::Frame;
-    use http_body_util::BodyExt;
     use std::convert::Infallible;
     use tower::{ServiceExt, service_fn};
 
@@ -233,32 +167,17 @@ mod tests {
         Chunks(chunks.into())
     }
 
-    async fn read(limit: usize, body: Chunks) -> Result<Bytes, Error> {
-        let body = std::sync::Mutex::new(Some(body));
-        let server = service_fn(move |_: Request<()>| {
-            let body = body.lock().ok().and_then(|mut b| b.take());
-            async move {
-                body.map(Response::new)
-                    .ok_or(Error::Middleware("called twice".into()))
-            }
-        });
-        let response = ResponseBodyLimitLayer::new(limit)
-            .layer(server)
-            .oneshot(Request::new(()))
-            .await?;
-        Ok(response.into_body())
-    }
-
     #[tokio::test]
     async fn joins_chunks_up_to_the_limit() -> Result<(), Error> {
-        let body = read(6, chunked(vec![Ok(b"ab"), Ok(b"cd"), Ok(b"ef")])).await?;
+        let body = read_limited(chunked(vec![Ok(b"ab"), Ok(b"cd"), Ok(b"ef")]), 6).await?;
         assert_eq!(body, "abcdef");
         Ok(())
     }
 
     #[tokio::test]
     async fn stops_at_the_first_chunk_past_the_limit() {
-        let result = read(5, chunked(vec![Ok(b"abc"), Ok(b"def"), Err("never read")])).await;
+        let result =
+            read_limited(chunked(vec![Ok(b"abc"), Ok(b"def"), Err("never read")]), 5).await;
         assert!(
             matches!(result, Err(Error::BodyTooLarge { limit: 5 })),
             "{result:?}"
@@ -267,36 +186,57 @@ mod tests {
 
     #[tokio::test]
     async fn a_failing_body_is_a_body_error() {
-        let result = read(100, chunked(vec![Ok(b"abc"), Err("connection reset")])).await;
+        let result = read_limited(chunked(vec![Ok(b"abc"), Err("connection reset")]), 100).await;
         assert!(matches!(result, Err(Error::Body(_))), "{result:?}");
     }
 
     #[tokio::test]
     async fn an_empty_body_is_empty_bytes() -> Result<(), Error> {
-        assert!(read(0, chunked(vec![])).await?.is_empty());
+        assert!(read_limited(chunked(vec![]), 0).await?.is_empty());
         Ok(())
     }
 
     #[tokio::test]
+    async fn one_chunk_is_kept_without_a_copy() -> Result<(), Error> {
+        let chunk = Bytes::from(vec![7u8; 64]);
+        let body = http_body_util::Full::new(chunk.clone());
+        assert_eq!(read_limited(body, 64).await?.as_ptr(), chunk.as_ptr());
+        Ok(())
+    }
+
+    fn ten_bytes() -> impl Service<
+        Request<()>,
+        Response = Response<http_body_util::Full<Bytes>>,
+        Error = Infallible,
+        Future = impl Send,
+    > + Send
+    + 'static {
+        service_fn(|_: Request<()>| async {
+            Ok(Response::new(http_body_util::Full::new(
+                Bytes::from_static(b"0123456789"),
+            )))
+        })
+    }
+
+    #[tokio::test]
     async fn a_declared_length_over_the_limit_fails_before_reading() {
-        let server = service_fn(|_: Request<()>| async {
-            let body = http_body_util::Full::new(Bytes::from_static(b"0123456789"))
-                .map_err(|never: Infallible| match never {});
-            Ok::<_, Error>(Response::new(body))
-        });
         let result = ResponseBodyLimitLayer::new(9)
-            .layer(server)
+            .layer(ten_bytes())
             .oneshot(Request::new(()))
             .await;
         assert!(matches!(result, Err(Error::BodyTooLarge { limit: 9 })));
     }
 
-    #[test]
-    fn one_chunk_is_kept_without_a_copy() -> Result<(), Error> {
-        let chunk = Bytes::from(vec![7u8; 64]);
-        let mut buffer = BodyBuffer::default();
-        buffer.push(chunk.clone(), 64)?;
-        assert_eq!(buffer.into_bytes().as_ptr(), chunk.as_ptr());
+    #[tokio::test]
+    async fn a_request_can_raise_its_own_limit() -> Result<(), Error> {
+        let mut request = Request::new(());
+        request.extensions_mut().insert(RequestBodyLimit(10));
+        let response = ResponseBodyLimitLayer::new(9)
+            .layer(ten_bytes())
+            .oneshot(request)
+            .await?;
+        let body = response.into_body().collect().await.map_err(Error::from)?;
+        assert_eq!(body.to_bytes(), "0123456789");
         Ok(())
     }
 }

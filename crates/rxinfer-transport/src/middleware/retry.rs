@@ -3,40 +3,45 @@
 
 use std::{
     fmt,
-    sync::Arc,
-    time::{Duration, SystemTime},
+    sync::{
+        Arc,
+        atomic::{AtomicI64, AtomicU64, Ordering},
+    },
+    time::{Duration, Instant, SystemTime},
 };
 
-use http::{Method, Request, Response, StatusCode, header::RETRY_AFTER};
+use http::{Request, Response, StatusCode, header::RETRY_AFTER};
 use tokio::time::Sleep;
 use tower::{
-    retry::{
-        Policy,
-        budget::{Budget, TpsBudget},
-    },
+    retry::Policy,
     util::rng::{HasherRng, Rng},
 };
 
-use crate::{Error, request_copy::copy};
+use crate::{Error, Operation};
 
-/// The retry policy of the default stack, for tower's
-/// [`Retry`](tower::retry::Retry) layer.
+/// When to send a call again: the retry policy of the default stack, also
+/// usable with tower's [`Retry`](tower::retry::Retry) layer in a stack of
+/// your own.
 ///
-/// | outcome | retried for |
+/// | outcome | sent again for |
 /// |---|---|
-/// | [`Error::Connect`]: the request never left | every method, `POST` included |
-/// | [`Error::Http`]: the connection dropped before an answer | idempotent methods (`GET`, `HEAD`, `OPTIONS`, `PUT`, `DELETE`) |
-/// | `429 Too Many Requests`, `503 Service Unavailable` | idempotent methods |
-/// | anything else | never |
+/// | [`Error::Connect`], or a proxy that could not be reached: the request never left | every operation, `POST` included |
+/// | [`Error::Http`] or [`Error::Body`]: the connection dropped before the whole answer | idempotent operations (`GET`, `DELETE`) |
+/// | `429 Too Many Requests`, `503 Service Unavailable` | idempotent operations |
+/// | a token that could not be obtained, a proxy's refusal (`407`), TLS, timeouts, anything else | never |
 ///
-/// So `token_generate` (`POST`) is never sent twice once it may have reached
-/// the server, where a second one could mint a second token.
+/// So an operation that changes server state (`token_generate`,
+/// `run_inference`, ...) is never sent twice once it may have reached the
+/// server; which operations are idempotent is the
+/// [`Operation`](crate::Operation) extension's to say, or else the method's.
 ///
 /// Waits grow exponentially from [`base_delay`](Self::base_delay) with full
 /// jitter; a `Retry-After` (seconds or an HTTP date) is honoured; either is
 /// capped at [`max_delay`](Self::max_delay). A budget shared by all clones
-/// (tower's [`TpsBudget`]: at least 10 retries a second, plus 20% of calls,
-/// over 10 s) stops retries from multiplying load on a struggling server.
+/// stops retries from multiplying load on a struggling server: a token
+/// bucket that each call adds a fifth of a retry to and time refills at ten
+/// retries a second, holding at most a hundred and twenty. It costs a call
+/// one atomic addition; the clock is read only when a retry is asked for.
 ///
 /// ```
 /// use std::time::Duration;
@@ -47,16 +52,17 @@ use crate::{Error, request_copy::copy};
 ///     .base_delay(Duration::from_millis(50))
 ///     .max_delay(Duration::from_secs(2));
 /// let off = RetryPolicy::disabled();
+/// assert!(!off.is_enabled());
 /// ```
 #[derive(Clone)]
 pub struct RetryPolicy {
     max_retries: u32,
     base_delay: Duration,
     max_delay: Duration,
-    budget: Arc<TpsBudget>,
-    // Per call: tower clones the policy for each request.
+    budget: Arc<Budget>,
+    // Per call, when used with tower's Retry, which clones the policy for
+    // each request.
     retries: u32,
-    rng: HasherRng,
 }
 
 impl RetryPolicy {
@@ -66,9 +72,8 @@ impl RetryPolicy {
             max_retries: 2,
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_secs(5),
-            budget: Arc::new(TpsBudget::default()),
+            budget: Arc::new(Budget::new(Duration::from_secs(10), 10, 0.2)),
             retries: 0,
-            rng: HasherRng::default(),
         }
     }
 
@@ -95,18 +100,12 @@ impl RetryPolicy {
         self
     }
 
-    /// A budget of at least `min_per_sec` retries a second plus
-    /// `retry_ratio` retries per call, over the last `ttl` (1 to 60 s).
-    /// Values out of range are clamped.
+    /// A budget that refills at `min_per_sec` retries a second and gains
+    /// `retry_ratio` of a retry per call, holding at most `min_per_sec ×
+    /// ttl` retries plus a hundred calls' worth. `ttl` is clamped to 1-60 s
+    /// and the ratio to 0-1000.
     pub fn budget(mut self, ttl: Duration, min_per_sec: u32, retry_ratio: f32) -> Self {
-        let ttl = ttl.clamp(Duration::from_secs(1), Duration::from_secs(60));
-        let min_per_sec = min_per_sec.min(i32::MAX as u32 - 1);
-        let retry_ratio = if retry_ratio.is_finite() {
-            retry_ratio.clamp(0.0, 1000.0)
-        } else {
-            0.0
-        };
-        self.budget = Arc::new(TpsBudget::new(ttl, min_per_sec, retry_ratio));
+        self.budget = Arc::new(Budget::new(ttl, min_per_sec, retry_ratio));
         self
     }
 
@@ -115,46 +114,70 @@ impl RetryPolicy {
         self.max_retries > 0
     }
 
-    /// How long to wait before retry number `self.retries + 1`, or `None`
-    /// when the outcome is not worth retrying.
-    fn wait_for<RB>(
-        &self,
-        method: &Method,
-        result: &Result<Response<RB>, Error>,
-    ) -> Option<Duration> {
-        let idempotent = matches!(
-            *method,
-            Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE
-        );
-        match result {
-            Err(Error::Connect(_)) => Some(Duration::ZERO),
-            Err(Error::Http(_)) if idempotent => Some(Duration::ZERO),
-            Ok(response)
-                if idempotent
-                    && matches!(
-                        response.status(),
-                        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
-                    ) =>
-            {
-                Some(retry_after(response).unwrap_or_default())
-            }
-            _ => None,
+    /// Counts a call towards the budget.
+    pub(crate) fn deposit(&self) {
+        if self.is_enabled() {
+            self.budget.deposit();
         }
     }
 
+    /// How long to wait before sending a call of `operation` again after
+    /// `outcome` and `retries` retries so far, or `None` to give up.
+    pub(crate) fn wait<RB>(
+        &self,
+        operation: &Operation,
+        outcome: Result<&Response<RB>, &Error>,
+        retries: u32,
+    ) -> Option<Duration> {
+        let asked = worth_retrying(operation.idempotent, outcome)?;
+        if retries >= self.max_retries || !self.budget.withdraw() {
+            return None;
+        }
+        let delay = asked.max(self.backoff(retries)).min(self.max_delay);
+        tracing::debug!(
+            retry = retries + 1,
+            delay_ms = delay.as_millis() as u64,
+            "sending the call again"
+        );
+        Some(delay)
+    }
+
     /// Exponential backoff with full jitter: a uniform wait up to
-    /// `base_delay * 2^retries`.
-    fn backoff(&mut self) -> Duration {
+    /// `base_delay * 2^retries`. A fresh generator per wait, so that calls
+    /// draw different waits (a clone's generator repeats its original's).
+    fn backoff(&self, retries: u32) -> Duration {
         let ceiling = self
             .base_delay
-            .saturating_mul(1u32.checked_shl(self.retries).unwrap_or(u32::MAX))
+            .saturating_mul(1u32.checked_shl(retries).unwrap_or(u32::MAX))
             .min(self.max_delay);
-        ceiling.mul_f64(self.rng.next_f64())
+        ceiling.mul_f64(HasherRng::default().next_f64())
+    }
+}
+
+/// The wait an outcome asks for before a retry, or `None` when it is not
+/// worth retrying.
+fn worth_retrying<RB>(
+    idempotent: bool,
+    outcome: Result<&Response<RB>, &Error>,
+) -> Option<Duration> {
+    match outcome {
+        Err(error) if error.never_sent() => Some(Duration::ZERO),
+        Err(Error::Http(_) | Error::Body(_)) if idempotent => Some(Duration::ZERO),
+        Ok(response)
+            if idempotent
+                && matches!(
+                    response.status(),
+                    StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+                ) =>
+        {
+            Some(retry_after(response).unwrap_or_default())
+        }
+        _ => None,
     }
 }
 
 /// The wait a `Retry-After` header asks for, in seconds or as an HTTP date.
-fn retry_after<RB>(response: &Response<RB>) -> Option<Duration> {
+pub(crate) fn retry_after<RB>(response: &Response<RB>) -> Option<Duration> {
     let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
@@ -188,29 +211,85 @@ impl<B: Clone, RB> Policy<Request<B>, Response<RB>, Error> for RetryPolicy {
         result: &mut Result<Response<RB>, Error>,
     ) -> Option<Self::Future> {
         if self.retries == 0 {
-            self.budget.deposit();
+            self.deposit();
         }
-        let asked = self.wait_for(request.method(), result)?;
-        if self.retries >= self.max_retries || !self.budget.withdraw() {
-            return None;
-        }
-        if self.retries == 0 {
-            // Each call's policy is a clone, so its generator would repeat
-            // every other call's draws; fresh keys decorrelate the jitter.
-            self.rng = HasherRng::default();
-        }
-        let delay = asked.max(self.backoff()).min(self.max_delay);
+        let delay = self.wait(&Operation::of(request), result.as_ref(), self.retries)?;
         self.retries += 1;
-        tracing::debug!(
-            retry = self.retries,
-            delay_ms = delay.as_millis() as u64,
-            "retrying the call"
-        );
         Some(tokio::time::sleep(delay))
     }
 
     fn clone_request(&mut self, request: &Request<B>) -> Option<Request<B>> {
-        self.is_enabled().then(|| copy(request))
+        self.is_enabled().then(|| {
+            let mut copy = Request::new(request.body().clone());
+            *copy.method_mut() = request.method().clone();
+            *copy.uri_mut() = request.uri().clone();
+            *copy.version_mut() = request.version();
+            *copy.headers_mut() = request.headers().clone();
+            *copy.extensions_mut() = request.extensions().clone();
+            copy
+        })
+    }
+}
+
+/// How many retries the client may still spend, in thousandths of a
+/// retry: a token bucket without a lock.
+struct Budget {
+    balance: AtomicI64,
+    capacity: i64,
+    per_call: i64,
+    per_second: i64,
+    started: Instant,
+    refilled_ms: AtomicU64,
+}
+
+const ONE_RETRY: i64 = 1000;
+
+impl Budget {
+    fn new(ttl: Duration, min_per_sec: u32, retry_ratio: f32) -> Self {
+        let ttl = ttl.clamp(Duration::from_secs(1), Duration::from_secs(60));
+        let ratio = if retry_ratio.is_finite() {
+            retry_ratio.clamp(0.0, 1000.0)
+        } else {
+            0.0
+        };
+        let per_call = (f64::from(ratio) * ONE_RETRY as f64) as i64;
+        let per_second = i64::from(min_per_sec.min(1_000_000)) * ONE_RETRY;
+        let reserve = per_second.saturating_mul(ttl.as_secs() as i64);
+        Self {
+            balance: AtomicI64::new(reserve),
+            capacity: reserve.saturating_add(per_call.saturating_mul(100)),
+            per_call,
+            per_second,
+            started: Instant::now(),
+            refilled_ms: AtomicU64::new(0),
+        }
+    }
+
+    fn add(&self, amount: i64) {
+        let after = self.balance.fetch_add(amount, Ordering::Relaxed) + amount;
+        if after > self.capacity {
+            self.balance.fetch_min(self.capacity, Ordering::Relaxed);
+        }
+    }
+
+    fn deposit(&self) {
+        if self.per_call > 0 {
+            self.add(self.per_call);
+        }
+    }
+
+    fn withdraw(&self) -> bool {
+        let now = self.started.elapsed().as_millis() as u64;
+        let last = self.refilled_ms.swap(now, Ordering::Relaxed);
+        let refill = (now.saturating_sub(last) as i64).saturating_mul(self.per_second) / 1000;
+        if refill > 0 {
+            self.add(refill);
+        }
+        self.balance
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |balance| {
+                (balance >= ONE_RETRY).then(|| balance - ONE_RETRY)
+            })
+            .is_ok()
     }
 }
 
@@ -219,98 +298,107 @@ mod tests {
     use super::*;
     use http::HeaderValue;
 
-    fn response(status: u16, retry_after: Option<&'static str>) -> Result<Response<()>, Error> {
+    fn response(status: u16, retry_after: Option<&'static str>) -> Response<()> {
         let mut response = Response::new(());
-        *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::IM_A_TEAPOT);
+        *response.status_mut() = StatusCode::from_u16(status).expect("status");
         if let Some(value) = retry_after {
             response
                 .headers_mut()
                 .insert(RETRY_AFTER, HeaderValue::from_static(value));
         }
-        Ok(response)
+        response
     }
+
+    const GET: Operation = Operation::new("get");
+    const POST: Operation = Operation::new("post").never_resent();
 
     fn decide(
-        policy: &mut RetryPolicy,
-        method: Method,
-        mut result: Result<Response<()>, Error>,
+        policy: &RetryPolicy,
+        operation: Operation,
+        outcome: Result<Response<()>, Error>,
     ) -> Option<Duration> {
-        let mut request = Request::new(());
-        *request.method_mut() = method;
-        let sleep = Policy::retry(policy, &mut request, &mut result)?;
-        Some(
-            sleep
-                .deadline()
-                .saturating_duration_since(tokio::time::Instant::now()),
-        )
+        policy.wait(&operation, outcome.as_ref(), 0)
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn what_is_retried_for_which_method() {
+    #[test]
+    fn what_is_retried_for_which_operation() {
         let connect = || Err(Error::Connect("refused".into()));
+        let unreachable_proxy = || {
+            Err(Error::Proxy {
+                proxy: "http://p:1".into(),
+                status: None,
+                source: None,
+            })
+        };
+        let refusing_proxy = || {
+            Err(Error::Proxy {
+                proxy: "http://p:1".into(),
+                status: Some(StatusCode::PROXY_AUTHENTICATION_REQUIRED),
+                source: None,
+            })
+        };
         let dropped = || Err(Error::Http("closed".into()));
+        let cut = || Err(Error::Body("reset".into()));
         let cases = [
-            (Method::GET, connect(), true),
-            (Method::POST, connect(), true),
-            (Method::GET, dropped(), true),
-            (Method::POST, dropped(), false),
-            (Method::GET, response(503, None), true),
-            (Method::GET, response(429, None), true),
-            (Method::POST, response(503, None), false),
-            (Method::GET, response(500, None), false),
-            (Method::GET, response(200, None), false),
-            (
-                Method::GET,
-                Err(Error::Timeout(Duration::from_secs(1))),
-                false,
-            ),
-            (Method::GET, Err(Error::Tls("untrusted".into())), false),
+            (GET, connect(), true),
+            (POST, connect(), true),
+            (POST, unreachable_proxy(), true),
+            (GET, refusing_proxy(), false),
+            (GET, dropped(), true),
+            (POST, dropped(), false),
+            (GET, cut(), true),
+            (POST, cut(), false),
+            (GET, Ok(response(503, None)), true),
+            (GET, Ok(response(429, None)), true),
+            (POST, Ok(response(503, None)), false),
+            (GET, Ok(response(500, None)), false),
+            (GET, Ok(response(200, None)), false),
+            (GET, Err(Error::Timeout(Duration::from_secs(1))), false),
+            (GET, Err(Error::Tls("untrusted".into())), false),
+            (GET, Err(Error::TokenAcquisition("no".into())), false),
         ];
-        for (method, result, retried) in cases {
-            let description = format!("{method} {result:?}");
-            let mut policy = RetryPolicy::new();
+        for (operation, outcome, retried) in cases {
+            let description = format!("{} {outcome:?}", operation.name);
+            let policy = RetryPolicy::new();
             assert_eq!(
-                decide(&mut policy, method, result).is_some(),
+                decide(&policy, operation, outcome).is_some(),
                 retried,
                 "{description}"
             );
         }
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn retry_after_is_honoured_and_capped() {
-        let mut policy = RetryPolicy::new().max_delay(Duration::from_secs(3));
+    #[test]
+    fn retry_after_is_honoured_and_capped() {
+        let policy = RetryPolicy::new().max_delay(Duration::from_secs(3));
         assert_eq!(
-            decide(&mut policy, Method::GET, response(503, Some("2"))),
+            decide(&policy, GET, Ok(response(503, Some("2")))),
             Some(Duration::from_secs(2))
         );
-        let mut policy = RetryPolicy::new().max_delay(Duration::from_secs(3));
         assert_eq!(
-            decide(&mut policy, Method::GET, response(429, Some("120"))),
+            decide(&policy, GET, Ok(response(429, Some("120")))),
             Some(Duration::from_secs(3))
         );
         let in_a_minute = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(60));
-        let mut response = response(503, None);
-        if let Ok(r) = &mut response {
-            r.headers_mut().insert(
-                RETRY_AFTER,
-                HeaderValue::from_str(&in_a_minute).expect("date"),
-            );
-        }
-        let mut policy = RetryPolicy::new().max_delay(Duration::from_secs(3));
+        let mut dated = response(503, None);
+        dated.headers_mut().insert(
+            RETRY_AFTER,
+            HeaderValue::from_str(&in_a_minute).expect("date"),
+        );
         assert_eq!(
-            decide(&mut policy, Method::GET, response),
+            decide(&policy, GET, Ok(dated)),
             Some(Duration::from_secs(3))
         );
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn backoff_grows_with_jitter_and_stops_at_max_retries() {
-        let mut policy = RetryPolicy::new()
+    #[test]
+    fn backoff_grows_with_jitter_and_stops_at_max_retries() {
+        let policy = RetryPolicy::new()
             .max_retries(3)
             .base_delay(Duration::from_millis(100));
+        let unavailable = response(503, None);
         let mut waits = Vec::new();
-        while let Some(wait) = decide(&mut policy, Method::GET, response(503, None)) {
+        while let Some(wait) = policy.wait(&GET, Ok(&unavailable), waits.len() as u32) {
             waits.push(wait);
         }
         assert_eq!(waits.len(), 3);
@@ -322,23 +410,43 @@ mod tests {
         }
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn calls_draw_different_jitter() {
+    #[test]
+    fn calls_draw_different_jitter() {
         let policy = RetryPolicy::new().base_delay(Duration::from_secs(1000));
         let waits: std::collections::HashSet<Duration> = (0..8)
-            .filter_map(|_| decide(&mut policy.clone(), Method::GET, response(503, None)))
+            .filter_map(|_| decide(&policy.clone(), GET, Ok(response(503, None))))
             .collect();
         // Eight uniform draws up to 1000 s: equal ones mean shared state.
         assert_eq!(waits.len(), 8, "{waits:?}");
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn an_exhausted_budget_stops_retries() {
+    #[test]
+    fn an_exhausted_budget_stops_retries() {
         let policy = RetryPolicy::new()
             .max_retries(10)
             .budget(Duration::from_secs(1), 0, 0.0);
-        let mut one_call = policy.clone();
-        assert!(decide(&mut one_call, Method::GET, response(503, None)).is_none());
+        assert!(decide(&policy, GET, Ok(response(503, None))).is_none());
+    }
+
+    #[test]
+    fn calls_earn_retries_and_the_budget_is_capped() {
+        // No reserve, half a retry per call: two calls earn one retry.
+        let policy = RetryPolicy::new()
+            .max_retries(10)
+            .budget(Duration::from_secs(1), 0, 0.5);
+        assert!(decide(&policy, GET, Ok(response(503, None))).is_none());
+        policy.deposit();
+        policy.deposit();
+        assert!(decide(&policy, GET, Ok(response(503, None))).is_some());
+        assert!(decide(&policy, GET, Ok(response(503, None))).is_none());
+        // A million calls earn no more than a hundred calls' worth.
+        for _ in 0..1_000_000 {
+            policy.deposit();
+        }
+        let granted = (0..1000)
+            .filter(|_| decide(&policy, GET, Ok(response(503, None))).is_some())
+            .count();
+        assert_eq!(granted, 50);
     }
 
     #[test]

@@ -1,45 +1,70 @@
-//! The default stack: every layer of this crate over a pooled hyper-util
-//! client, configured by one builder.
+//! The default stack: one service that resolves, authorizes, retries,
+//! bounds and reads each call over a pooled HTTP client, in the order
+//! written once, in [`exchange`].
+
+mod exchange;
 
 use std::{
     fmt,
+    future::Future,
+    pin::Pin,
     sync::Arc,
     task::{Context, Poll},
-    time::Duration,
 };
 
 use bytes::Bytes;
-use http::{Request, Response};
-use hyper_util::{
-    client::legacy::{Client, connect::HttpConnector},
-    rt::TokioExecutor,
+use http::{
+    HeaderMap, HeaderValue, Request, Response,
+    header::{ACCEPT, USER_AGENT},
 };
-use tower::{
-    Layer, Service,
-    retry::{Retry, RetryLayer},
-    util::Either,
-};
+use http_body::Body;
+use tower::{Layer, Service, util::BoxCloneSyncService};
 
 use crate::{
-    BaseUrl, BearerAuth, BearerAuthLayer, BearerToken, DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT, Error,
-    Proxy, ProxyConnector, RequestBody, ResponseBodyLimit, ResponseBodyLimitLayer, RetryPolicy,
-    SetBaseUrl, SetBaseUrlLayer, SetUserAgent, SetUserAgentLayer, StaticToken, Timeout,
-    TimeoutLayer, TokenSource,
+    BaseUrl, BearerToken, BoxError, Config, Error, HttpClient, RequestBody, StaticToken,
+    TokenSource, auth::Authorizer, middleware::Resolver,
 };
 
-#[cfg(feature = "rustls")]
-use crate::TlsConfig;
-use crate::{HttpClient, http_client::Connector};
+/// The body of the default stack's responses: the whole body, already
+/// read. Collecting it is one frame, taken without waiting.
+pub type ResponseBody = http_body_util::Full<Bytes>;
 
-type Authenticated =
-    Either<BearerAuth<ResponseBodyLimit<HttpClient>>, ResponseBodyLimit<HttpClient>>;
-type Stack = Timeout<Retry<RetryPolicy, SetUserAgent<SetBaseUrl<Authenticated>>>>;
+/// Response future of [`Transport`]: one allocation per call for the whole
+/// stack, instead of one nested future per layer.
+pub type ResponseFuture =
+    Pin<Box<dyn Future<Output = Result<Response<ResponseBody>, Error>> + Send>>;
 
-/// The default transport: [`Timeout`] → tower's [`Retry`] with a
-/// [`RetryPolicy`] → [`SetUserAgent`] → [`SetBaseUrl`] → [`BearerAuth`]
-/// (when a token is set) → [`ResponseBodyLimit`] → a pooled [`HttpClient`]
-/// with keep-alive. The timeout bounds the whole call, retries and their
-/// waits included.
+/// A type-erased transport that can be stored, cloned and shared across
+/// tasks without naming the stack's type: what
+/// [`Transport::boxed`] returns. It costs one more allocation per call than
+/// the concrete type.
+pub type BoxTransport = BoxCloneSyncService<Request<RequestBody>, Response<ResponseBody>, Error>;
+
+/// The default stack over a service `S` that sends requests: by default
+/// the pooled [`HttpClient`], or that client wrapped in layers of your own
+/// ([`Transport::with_layer`]).
+///
+/// For each call, in this order:
+///
+/// 1. resolves the request's path under the base URL;
+/// 2. opens a `rxinfer.call` tracing span with OpenTelemetry's field names
+///    (`rxinfer.operation`, `http.request.method`, `url.full`,
+///    `server.address`, `server.port`, `http.response.status_code`,
+///    `error.type`, `http.request.resend_count`);
+/// 3. starts the deadline, which covers everything below;
+/// 4. takes the token (at hand, or fetched once, outside any retry) when
+///    the [`Operation`](crate::Operation) needs one and the request goes to
+///    the base URL's origin; removes any `Authorization` when it needs none;
+/// 5. sends the request through `S` with the default headers (`User-Agent`,
+///    `Accept: application/json`, [`Config::default_headers`]), reads the
+///    body up to the limit, and sends it again when the
+///    [`RetryPolicy`](crate::RetryPolicy) says so, or once with a renewed
+///    token after a `401` when the token source says so.
+///
+/// Layers of your own (see [`Transport::with_layer`]) sit under step 5: they
+/// see each attempt as it goes out, with its absolute URL and headers (the
+/// token marked sensitive), and the streaming response. Around the whole
+/// transport, a layer sees each call once, before its path is resolved.
 ///
 /// Cloning is cheap and clones share the connection pool, so one transport
 /// serves any number of concurrent calls. Its `Debug` output never shows the
@@ -52,45 +77,136 @@ type Stack = Timeout<Retry<RetryPolicy, SetUserAgent<SetBaseUrl<Authenticated>>>
 /// connection tasks panic. Building a transport needs no runtime.
 ///
 /// ```
-/// use rxinfer_transport::Transport;
+/// use rxinfer_transport::{Config, Transport};
 ///
-/// let transport = Transport::builder().base_url("http://127.0.0.1:8000/v1")?.build()?;
+/// let mut config = Config::default();
+/// config.base_url = "http://127.0.0.1:8000/v1".parse()?;
+/// let transport = Transport::new(config)?;
 /// assert_eq!(transport.base_url().to_string(), "http://127.0.0.1:8000/v1");
 ///
 /// // Same pool, now with a token.
 /// let authenticated = transport.with_token("3f1c0a52")?;
 /// assert!(!format!("{authenticated:?}").contains("3f1c0a52"));
-/// # Ok::<(), rxinfer_transport::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone)]
-pub struct Transport {
-    stack: Stack,
-    config: Arc<Built>,
+pub struct Transport<S = HttpClient> {
+    inner: S,
+    shared: Arc<Shared>,
 }
 
-/// What a transport was built from, kept to derive others over the same
-/// pool.
-struct Built {
-    settings: TransportBuilder,
-    http: HttpClient,
+/// What every call of one transport reads, built once.
+pub(crate) struct Shared {
+    config: Config,
+    resolver: Resolver,
+    /// `User-Agent`, `Accept` and the configured defaults, cloned per
+    /// attempt rather than inserted one by one.
+    defaults: HeaderMap,
+    auth: Option<Authorizer>,
+}
+
+impl Shared {
+    fn new(config: Config) -> Self {
+        let mut defaults = config.default_headers.clone();
+        defaults
+            .entry(USER_AGENT)
+            .or_insert_with(|| config.user_agent.clone());
+        defaults
+            .entry(ACCEPT)
+            .or_insert(HeaderValue::from_static("application/json"));
+        let auth = config
+            .token
+            .clone()
+            .map(|source| Authorizer::new(source, Some(config.base_url.clone())));
+        Self {
+            resolver: Resolver::new(config.base_url.clone()),
+            defaults,
+            auth,
+            config,
+        }
+    }
+}
+
+impl<S: Clone> Clone for Transport<S> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            shared: Arc::clone(&self.shared),
+        }
+    }
 }
 
 impl Transport {
-    /// A builder with the defaults: `http://localhost:8000/v1`, no token,
-    /// [`DEFAULT_TIMEOUT`] and [`DEFAULT_BODY_LIMIT`].
-    pub fn builder() -> TransportBuilder {
-        TransportBuilder::default()
-    }
-
-    /// A new pooled HTTP/1.1 client as the default stack uses it (`TCP_NODELAY`,
-    /// keep-alive, proxies from the environment, TLS with the default
-    /// settings), for building a stack of your own.
+    /// The default stack over a new pool built from `config`.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidTlsConfig`] if TLS cannot be set up.
-    pub fn http_client() -> Result<HttpClient, Error> {
-        Self::builder().new_pool()
+    /// As [`HttpClient::new`]: a proxy or TLS setting that cannot be used.
+    pub fn new(config: Config) -> Result<Self, Error> {
+        let http = HttpClient::new(&config)?;
+        Ok(Self::over(config, http))
+    }
+
+    /// The default stack with `layer` around the pool built from `config`:
+    /// the place for your own middleware (tracing, metrics, rate limits,
+    /// extra headers) without giving up retries, the deadline, the base URL,
+    /// the token's origin binding, the body limit, TLS or proxies.
+    ///
+    /// The layer sees every attempt, retries included. A layer whose
+    /// service is not `Clone` (tower's `RateLimit`) goes behind a
+    /// `Buffer`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Transport::new`].
+    pub fn with_layer<L>(config: Config, layer: L) -> Result<Transport<L::Service>, Error>
+    where
+        L: Layer<HttpClient>,
+    {
+        let http = HttpClient::new(&config)?;
+        Ok(Transport::over(config, layer.layer(http)))
+    }
+}
+
+impl<S> Transport<S> {
+    /// The default stack with `config`'s settings over `inner`, any service
+    /// that sends a request and answers a response with a body: a pool over
+    /// a connector of your own ([`HttpClient::with_connector`]), or a fake.
+    pub fn over(config: Config, inner: S) -> Self {
+        Self {
+            inner,
+            shared: Arc::new(Shared::new(config)),
+        }
+    }
+
+    /// The settings this transport was built from.
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    /// Where requests go.
+    pub fn base_url(&self) -> &BaseUrl {
+        &self.shared.config.base_url
+    }
+
+    /// Whether a token is sent.
+    pub fn has_token(&self) -> bool {
+        self.shared.config.token.is_some()
+    }
+
+    /// The service under the stack.
+    pub fn inner(&self) -> &S {
+        &self.inner
+    }
+
+    /// The same transport, sharing its connection pool, with `config`
+    /// changed by `change`.
+    fn derive(&self, change: impl FnOnce(&mut Config)) -> Self
+    where
+        S: Clone,
+    {
+        let mut config = self.shared.config.clone();
+        change(&mut config);
+        Self::over(config, self.inner.clone())
     }
 
     /// The same transport, sharing its connection pool, that sends `token`.
@@ -98,230 +214,81 @@ impl Transport {
     /// # Errors
     ///
     /// [`Error::InvalidToken`] when `token` cannot be a header value.
-    pub fn with_token(&self, token: &str) -> Result<Self, Error> {
-        let settings = self.config.settings.clone().token(token)?;
-        Ok(Self::assemble(settings, self.config.http.clone()))
+    pub fn with_token(&self, token: &str) -> Result<Self, Error>
+    where
+        S: Clone,
+    {
+        let source: Arc<dyn TokenSource> = Arc::new(StaticToken::new(BearerToken::new(token)?));
+        Ok(self.with_token_source(source))
     }
 
     /// The same transport, sharing its connection pool, that sends the token
     /// `source` gives.
-    pub fn with_token_source(&self, source: Arc<dyn TokenSource>) -> Self {
-        let settings = self.config.settings.clone().token_source(source);
-        Self::assemble(settings, self.config.http.clone())
+    pub fn with_token_source(&self, source: Arc<dyn TokenSource>) -> Self
+    where
+        S: Clone,
+    {
+        self.derive(|config| config.token = Some(source))
     }
 
     /// The same transport, sharing its connection pool, that sends no token.
-    pub fn without_token(&self) -> Self {
-        let settings = TransportBuilder {
-            token: None,
-            ..self.config.settings.clone()
-        };
-        Self::assemble(settings, self.config.http.clone())
-    }
-
-    /// Where requests go.
-    pub fn base_url(&self) -> &BaseUrl {
-        &self.config.settings.base_url
-    }
-
-    /// Whether a token is sent.
-    pub fn has_token(&self) -> bool {
-        self.config.settings.token.is_some()
-    }
-
-    /// The stack of `settings` over `http`.
-    fn assemble(settings: TransportBuilder, http: HttpClient) -> Self {
-        let limited = ResponseBodyLimitLayer::new(settings.body_limit).layer(http.clone());
-        let authenticated = match &settings.token {
-            Some(source) => Either::Left(
-                BearerAuthLayer::from_source(Arc::clone(source))
-                    .bound_to(settings.base_url.clone())
-                    .layer(limited),
-            ),
-            None => Either::Right(limited),
-        };
-        let stack = TimeoutLayer::new(settings.timeout).layer(
-            RetryLayer::new(settings.retry.clone()).layer(
-                SetUserAgentLayer::default()
-                    .layer(SetBaseUrlLayer::new(settings.base_url.clone()).layer(authenticated)),
-            ),
-        );
-        Transport {
-            stack,
-            config: Arc::new(Built { settings, http }),
-        }
+    pub fn without_token(&self) -> Self
+    where
+        S: Clone,
+    {
+        self.derive(|config| config.token = None)
     }
 }
 
-impl Service<Request<RequestBody>> for Transport {
-    type Response = Response<Bytes>;
-    type Error = Error;
-    type Future = <Stack as Service<Request<RequestBody>>>::Future;
+impl<S, B> Transport<S>
+where
+    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + Sync + 'static,
+    S::Future: Send,
+    S::Error: Into<BoxError>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    /// This transport behind a type-erased, cloneable service, to store in
+    /// a struct field or share across tasks without naming its type.
+    pub fn boxed(self) -> BoxTransport {
+        BoxCloneSyncService::new(self)
+    }
+}
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.stack.poll_ready(cx)
+impl<S, B> Service<Request<RequestBody>> for Transport<S>
+where
+    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send,
+    S::Error: Into<BoxError>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response<ResponseBody>;
+    type Error = Error;
+    type Future = ResponseFuture;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        // Each attempt takes readiness on its own clone of `S`, so that a
+        // limiting layer inside (a concurrency limit) holds its permit only
+        // while that attempt is in flight.
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, request: Request<RequestBody>) -> Self::Future {
-        self.stack.call(request)
+        Box::pin(exchange::call(
+            self.inner.clone(),
+            Arc::clone(&self.shared),
+            request,
+        ))
     }
 }
 
-impl fmt::Debug for Transport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.config.settings, f)
-    }
-}
-
-/// Configures a [`Transport`]. Settings that can be wrong are checked when
-/// they are set; [`build`](Self::build) fails only if TLS cannot be set up.
-#[derive(Clone)]
-pub struct TransportBuilder {
-    base_url: BaseUrl,
-    token: Option<Arc<dyn TokenSource>>,
-    timeout: Duration,
-    body_limit: usize,
-    retry: RetryPolicy,
-    proxy: Proxy,
-    http_client: Option<HttpClient>,
-    #[cfg(feature = "rustls")]
-    tls: TlsConfig,
-}
-
-impl Default for TransportBuilder {
-    fn default() -> Self {
-        Self {
-            base_url: BaseUrl::default(),
-            token: None,
-            timeout: DEFAULT_TIMEOUT,
-            body_limit: DEFAULT_BODY_LIMIT,
-            retry: RetryPolicy::default(),
-            proxy: Proxy::default(),
-            http_client: None,
-            #[cfg(feature = "rustls")]
-            tls: TlsConfig::default(),
-        }
-    }
-}
-
-impl TransportBuilder {
-    /// Sends requests under `url`, such as `http://127.0.0.1:8000/v1`.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidBaseUrl`] naming what is wrong with it.
-    pub fn base_url(self, url: &str) -> Result<Self, Error> {
-        Ok(self.base(BaseUrl::parse(url)?))
-    }
-
-    /// Sends requests under an already parsed `base`.
-    pub fn base(mut self, base: BaseUrl) -> Self {
-        self.base_url = base;
-        self
-    }
-
-    /// Sends `Authorization: Bearer <token>` on the endpoints that need it,
-    /// and only to the base URL's origin.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidToken`] when `token` cannot be a header value; the
-    /// error does not contain the token.
-    pub fn token(self, token: &str) -> Result<Self, Error> {
-        Ok(self.token_source(Arc::new(StaticToken::new(BearerToken::new(token)?))))
-    }
-
-    /// Sends the token `source` gives (see [`TokenSource`]), only to the
-    /// base URL's origin, and renews it on a `401` when the source can.
-    pub fn token_source(mut self, source: Arc<dyn TokenSource>) -> Self {
-        self.token = Some(source);
-        self
-    }
-
-    /// Fails calls that take longer than `timeout` (default
-    /// [`DEFAULT_TIMEOUT`]); one request can override it with
-    /// [`RequestTimeout`](crate::RequestTimeout).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Fails calls whose response body is larger than `limit` bytes (default
-    /// [`DEFAULT_BODY_LIMIT`]).
-    pub fn body_limit(mut self, limit: usize) -> Self {
-        self.body_limit = limit;
-        self
-    }
-
-    /// When to send a failed call again (default [`RetryPolicy::new`]; use
-    /// [`RetryPolicy::disabled`] to turn retries off).
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-
-    /// Which requests go through which proxy (default
-    /// [`Proxy::from_env`]).
-    pub fn proxy(mut self, proxy: Proxy) -> Self {
-        self.proxy = proxy;
-        self
-    }
-
-    /// Sends requests through `client`, sharing its connection pool, instead
-    /// of a new one. Its own proxy and TLS settings then apply, not this
-    /// builder's.
-    pub fn http_client(mut self, client: HttpClient) -> Self {
-        self.http_client = Some(client);
-        self
-    }
-
-    /// TLS settings for `https` base URLs: extra roots, a client certificate.
-    #[cfg(feature = "rustls")]
-    pub fn tls(mut self, tls: TlsConfig) -> Self {
-        self.tls = tls;
-        self
-    }
-
-    /// The transport, with a new connection pool unless one was given.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidTlsConfig`] if TLS cannot be set up with the
-    /// settings given (a client key that does not fit its certificate).
-    pub fn build(self) -> Result<Transport, Error> {
-        let http = match &self.http_client {
-            Some(client) => client.clone(),
-            None => self.new_pool()?,
-        };
-        Ok(Transport::assemble(self, http))
-    }
-
-    /// A pool with these proxy and TLS settings.
-    fn new_pool(&self) -> Result<HttpClient, Error> {
-        let mut tcp = HttpConnector::new();
-        tcp.set_nodelay(true);
-        // TLS, when present, wraps this connector and handles https itself.
-        tcp.enforce_http(!cfg!(feature = "rustls"));
-        let proxies = self.proxy.matcher();
-        let proxied = ProxyConnector::new(tcp, proxies.clone());
-        #[cfg(feature = "rustls")]
-        let connector: Connector = self.tls.connector(proxied)?;
-        #[cfg(not(feature = "rustls"))]
-        let connector: Connector = proxied;
-        let client = Client::builder(TokioExecutor::new()).build(connector);
-        Ok(HttpClient::new(client, proxies))
-    }
-}
-
-impl fmt::Debug for TransportBuilder {
+impl<S> fmt::Debug for Transport<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Transport")
-            .field("base_url", &self.base_url)
-            .field("token", &self.token)
-            .field("timeout", &self.timeout)
-            .field("body_limit", &self.body_limit)
-            .field("retry", &self.retry)
-            .field("proxy", &self.proxy)
+            .field("config", &self.shared.config)
             .finish_non_exhaustive()
     }
 }
@@ -329,36 +296,40 @@ impl fmt::Debug for TransportBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::DEFAULT_TIMEOUT;
 
     #[test]
-    fn defaults_are_the_documented_ones() {
-        let transport = Transport::builder().build().expect("builds");
+    fn defaults_are_the_documented_ones() -> Result<(), Error> {
+        let transport = Transport::new(Config::default())?;
         assert_eq!(transport.base_url().to_string(), "http://localhost:8000/v1");
         assert!(!transport.has_token());
-        assert_eq!(transport.config.settings.timeout, DEFAULT_TIMEOUT);
-        assert_eq!(transport.config.settings.body_limit, DEFAULT_BODY_LIMIT);
+        assert_eq!(transport.config().timeout, DEFAULT_TIMEOUT);
+        assert_eq!(transport.config().body_limit, crate::DEFAULT_BODY_LIMIT);
+        Ok(())
     }
 
     #[test]
-    fn invalid_settings_fail_when_set() {
-        assert!(matches!(
-            Transport::builder().base_url("localhost:8000"),
-            Err(Error::InvalidBaseUrl(_))
-        ));
-        assert!(matches!(
-            Transport::builder().token("a\nb"),
-            Err(Error::InvalidToken(_))
-        ));
-    }
-
-    #[tokio::test]
-    async fn debug_shows_settings_but_not_the_token() -> Result<(), Error> {
-        let transport = Transport::builder().token("very-secret-token")?.build()?;
+    fn debug_shows_settings_but_not_the_token() -> Result<(), Error> {
+        let transport = Transport::new(Config::default())?.with_token("very-secret-token")?;
         let debug = format!("{transport:?}");
         assert!(debug.contains("localhost:8000"), "{debug}");
         assert!(!debug.contains("very-secret-token"), "{debug}");
         let debug = format!("{:?}", transport.without_token());
         assert!(debug.contains("token: None"), "{debug}");
         Ok(())
+    }
+
+    #[test]
+    fn default_headers_name_the_client_and_ask_for_json() {
+        let mut config = Config::default();
+        config.default_headers.insert(
+            http::header::HeaderName::from_static("x-team"),
+            HeaderValue::from_static("inference"),
+        );
+        config.user_agent = HeaderValue::from_static("my-app/1.0");
+        let shared = Shared::new(config);
+        assert_eq!(shared.defaults[USER_AGENT], "my-app/1.0");
+        assert_eq!(shared.defaults[ACCEPT], "application/json");
+        assert_eq!(shared.defaults["x-team"], "inference");
     }
 }

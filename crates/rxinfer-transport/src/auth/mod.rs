@@ -1,0 +1,11 @@
+//! The bearer token: a checked header value, where it comes from, and the
+//! rules for where it goes.
+
+mod bearer_auth;
+mod bearer_token;
+mod token_source;
+
+pub(crate) use bearer_auth::{Authorizer, insert_token};
+pub use bearer_auth::{BearerAuth, BearerAuthFuture, BearerAuthLayer};
+pub use bearer_token::BearerToken;
+pub use token_source::{OnUnauthorized, StaticToken, TOKEN_VARIABLES, TokenFuture, TokenSource};

@@ -1,0 +1,130 @@
+//! A connection made by [`ProxyConnector`](super::ProxyConnector): to the
+//! server, or to a proxy, in clear text or over TLS to the proxy.
+
+use std::{
+    io,
+    pin::Pin,
+    task::{Context, Poll},
+};
+
+use hyper::rt::{Read, ReadBufCursor, Write};
+use hyper_util::client::legacy::connect::{Connected, Connection};
+
+/// A connection, to the server or to a proxy that forwards requests.
+#[derive(Debug)]
+pub struct ProxiedStream<T> {
+    io: Io<T>,
+    // Plain-http requests to a forwarding proxy go in absolute form.
+    forwarding: bool,
+}
+
+#[derive(Debug)]
+enum Io<T> {
+    Plain(T),
+    #[cfg(feature = "rustls")]
+    Tls(Box<hyper_util::rt::TokioIo<tokio_rustls::client::TlsStream<hyper_util::rt::TokioIo<T>>>>),
+}
+
+impl<T> ProxiedStream<T> {
+    /// A connection the request goes over as it would without a proxy.
+    pub(crate) fn direct(io: T) -> Self {
+        Self {
+            io: Io::Plain(io),
+            forwarding: false,
+        }
+    }
+
+    /// A connection to a proxy that forwards plain-http requests.
+    pub(crate) fn forwarding(io: T) -> Self {
+        Self {
+            io: Io::Plain(io),
+            forwarding: true,
+        }
+    }
+
+    #[cfg(feature = "rustls")]
+    pub(crate) fn tls(
+        io: tokio_rustls::client::TlsStream<hyper_util::rt::TokioIo<T>>,
+        forwarding: bool,
+    ) -> Self {
+        Self {
+            io: Io::Tls(Box::new(hyper_util::rt::TokioIo::new(io))),
+            forwarding,
+        }
+    }
+}
+
+impl<T: Connection> Connection for ProxiedStream<T> {
+    fn connected(&self) -> Connected {
+        let connected = match &self.io {
+            Io::Plain(io) => io.connected(),
+            #[cfg(feature = "rustls")]
+            Io::Tls(io) => io.inner().get_ref().0.inner().connected(),
+        };
+        connected.proxy(self.forwarding)
+    }
+}
+
+impl<T: Read + Write + Unpin> Read for ProxiedStream<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        match &mut self.io {
+            Io::Plain(io) => Pin::new(io).poll_read(cx, buf),
+            #[cfg(feature = "rustls")]
+            Io::Tls(io) => Pin::new(io.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl<T: Read + Write + Unpin> Write for ProxiedStream<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match &mut self.io {
+            Io::Plain(io) => Pin::new(io).poll_write(cx, buf),
+            #[cfg(feature = "rustls")]
+            Io::Tls(io) => Pin::new(io.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match &mut self.io {
+            Io::Plain(io) => Pin::new(io).poll_flush(cx),
+            #[cfg(feature = "rustls")]
+            Io::Tls(io) => Pin::new(io.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match &mut self.io {
+            Io::Plain(io) => Pin::new(io).poll_shutdown(cx),
+            #[cfg(feature = "rustls")]
+            Io::Tls(io) => Pin::new(io.as_mut()).poll_shutdown(cx),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match &self.io {
+            Io::Plain(io) => io.is_write_vectored(),
+            #[cfg(feature = "rustls")]
+            Io::Tls(io) => io.is_write_vectored(),
+        }
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match &mut self.io {
+            Io::Plain(io) => Pin::new(io).poll_write_vectored(cx, bufs),
+            #[cfg(feature = "rustls")]
+            Io::Tls(io) => Pin::new(io.as_mut()).poll_write_vectored(cx, bufs),
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! Tower layers for stacks built by hand, each usable alone. The default
+//! [`Transport`](crate::Transport) applies the same rules inline, in one
+//! future, instead of nesting them.
+
+mod response_body_limit;
+mod retry;
+mod set_base_url;
+
+pub(crate) use response_body_limit::read_limited;
+pub use response_body_limit::{
+    DEFAULT_BODY_LIMIT, ResponseBodyLimit, ResponseBodyLimitFuture, ResponseBodyLimitLayer,
+};
+pub use retry::RetryPolicy;
+pub(crate) use set_base_url::Resolver;
+pub use set_base_url::{SetBaseUrl, SetBaseUrlFuture, SetBaseUrlLayer};
