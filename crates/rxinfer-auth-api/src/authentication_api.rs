@@ -2,54 +2,55 @@
 
 use std::future::Future;
 
-use bytes::Bytes;
 use http::{Request, Response};
+use http_body::Body;
+use rxinfer_api_core::{ApiClient, ApiError, ApiResponse, BoxError, RequestOptions};
 use rxinfer_models::{TokenGenerateResponse, TokenRolesResponse};
 use rxinfer_transport::RequestBody;
 use tower::Service;
 
-use crate::{
-    ApiError, ApiResponse, RequestOptions, token_generate::TOKEN_GENERATE, token_roles::TOKEN_ROLES,
-};
+use crate::{token_generate, token_roles};
 
 /// The Authentication API over a clonable service, such as the default
-/// [`Transport`](rxinfer_transport::Transport).
+/// [`Transport`](rxinfer_transport::Transport), as the official Python
+/// client's `AuthenticationApi`.
 ///
-/// Methods take `&self` and clone the service for each call, so one value
-/// can be shared by any number of concurrent tasks. Cloning it is as cheap
-/// as cloning the service.
+/// Each method returns a future that owns a clone of the service, so it
+/// can be spawned; one value serves any number of concurrent tasks.
 ///
 /// ```no_run
 /// use std::time::Duration;
 /// use rxinfer_auth_api::{AuthenticationApi, RequestOptions};
-/// use rxinfer_transport::Transport;
+/// use rxinfer_transport::{Config, Transport};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let api = AuthenticationApi::new(Transport::builder().build()?);
+/// let transport = Transport::new(Config::default())?;
+/// let api = AuthenticationApi::new(transport.clone());
 /// let generated = api.token_generate().await?;
 ///
-/// let api = AuthenticationApi::new(Transport::builder().token(generated.token.expose())?.build()?);
+/// let api = AuthenticationApi::new(transport.with_token(generated.token.expose())?);
 /// let roles = api
 ///     .with_options(RequestOptions::new().timeout(Duration::from_secs(2)))
 ///     .token_roles()
 ///     .await?;
-/// println!("{:?}", roles.roles);
+/// println!("{:?} (status {})", roles.roles, roles.status);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(Debug, Clone)]
 pub struct AuthenticationApi<S> {
-    service: S,
-    options: RequestOptions,
+    client: ApiClient<S>,
 }
 
 impl<S> AuthenticationApi<S> {
     /// The API over `service`, with no per-call overrides.
     pub fn new(service: S) -> Self {
-        Self {
-            service,
-            options: RequestOptions::default(),
-        }
+        Self::from_client(ApiClient::new(service))
+    }
+
+    /// The API over `client`'s service and settings.
+    pub fn from_client(client: ApiClient<S>) -> Self {
+        Self { client }
     }
 
     /// The same API, applying `options` to every call made through it.
@@ -57,27 +58,21 @@ impl<S> AuthenticationApi<S> {
     where
         S: Clone,
     {
-        Self {
-            service: self.service.clone(),
-            options,
-        }
+        Self::from_client(self.client.clone().with_options(options))
     }
 
-    /// The service calls go through.
-    pub fn service(&self) -> &S {
-        &self.service
-    }
-
-    /// The service calls go through, unwrapped.
-    pub fn into_service(self) -> S {
-        self.service
+    /// The service and settings calls go through.
+    pub fn client(&self) -> &ApiClient<S> {
+        &self.client
     }
 }
 
-impl<S> AuthenticationApi<S>
+impl<S, B> AuthenticationApi<S>
 where
-    S: Service<Request<RequestBody>, Response = Response<Bytes>> + Clone,
-    S::Error: Into<rxinfer_transport::Error>,
+    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + 'static,
+    S::Error: Into<BoxError>,
+    B: Body + 'static,
+    B::Error: Into<BoxError>,
 {
     /// Generates a new token; see [`token_generate`](crate::token_generate).
     ///
@@ -86,19 +81,9 @@ where
     /// As [`token_generate`](crate::token_generate).
     pub fn token_generate(
         &self,
-    ) -> impl Future<Output = Result<TokenGenerateResponse, ApiError>> + '_ {
-        TOKEN_GENERATE.call(self.service.clone(), &self.options, ApiResponse::into_data)
-    }
-
-    /// Generates a new token and returns it with the status and headers.
-    ///
-    /// # Errors
-    ///
-    /// As [`token_generate`](crate::token_generate).
-    pub fn token_generate_with_http_info(
-        &self,
-    ) -> impl Future<Output = Result<ApiResponse<TokenGenerateResponse>, ApiError>> + '_ {
-        TOKEN_GENERATE.call(self.service.clone(), &self.options, |response| response)
+    ) -> impl Future<Output = Result<ApiResponse<TokenGenerateResponse>, ApiError>> + use<S, B>
+    {
+        self.client.send(token_generate::call())
     }
 
     /// Reads the roles of the transport's token; see
@@ -107,19 +92,10 @@ where
     /// # Errors
     ///
     /// As [`token_roles`](crate::token_roles).
-    pub fn token_roles(&self) -> impl Future<Output = Result<TokenRolesResponse, ApiError>> + '_ {
-        TOKEN_ROLES.call(self.service.clone(), &self.options, ApiResponse::into_data)
-    }
-
-    /// Reads the roles and returns them with the status and headers.
-    ///
-    /// # Errors
-    ///
-    /// As [`token_roles`](crate::token_roles).
-    pub fn token_roles_with_http_info(
+    pub fn token_roles(
         &self,
-    ) -> impl Future<Output = Result<ApiResponse<TokenRolesResponse>, ApiError>> + '_ {
-        TOKEN_ROLES.call(self.service.clone(), &self.options, |response| response)
+    ) -> impl Future<Output = Result<ApiResponse<TokenRolesResponse>, ApiError>> + use<S, B> {
+        self.client.send(token_roles::call())
     }
 }
 
@@ -127,12 +103,13 @@ where
 mod tests {
     use super::*;
     use http::{HeaderValue, StatusCode, header::CONTENT_TYPE};
-    use rxinfer_models::{ErrorResponse, UnauthorizedResponse};
+    use rxinfer_api_core::ApiErrorKind;
+    use rxinfer_transport::ResponseBody;
     use std::{convert::Infallible, time::Duration};
     use tower::service_fn;
 
     /// An API whose service answers every call with `status`, `content_type`
-    /// and `body`, and hands each request it saw to the test.
+    /// and `body`.
     fn answering(
         status: u16,
         content_type: Option<&'static str>,
@@ -140,15 +117,15 @@ mod tests {
     ) -> AuthenticationApi<
         impl Service<
             Request<RequestBody>,
-            Response = Response<Bytes>,
+            Response = Response<ResponseBody>,
             Error = Infallible,
             Future = impl Send,
-        > + Clone,
+        > + Clone
+        + Send,
     > {
         AuthenticationApi::new(service_fn(move |_: Request<RequestBody>| async move {
-            let mut response = Response::new(Bytes::from_static(body.as_bytes()));
-            *response.status_mut() =
-                StatusCode::from_u16(status).unwrap_or(StatusCode::IM_A_TEAPOT);
+            let mut response = Response::new(ResponseBody::from(body));
+            *response.status_mut() = StatusCode::from_u16(status).expect("status");
             if let Some(value) = content_type {
                 response
                     .headers_mut()
@@ -163,95 +140,71 @@ mod tests {
     #[tokio::test]
     async fn ok_decodes_the_model_with_status_and_headers() -> Result<(), ApiError> {
         let response = answering(200, JSON, r#"{"token":"abc","extra":1}"#)
-            .token_generate_with_http_info()
+            .token_generate()
             .await?;
         assert_eq!(response.status, StatusCode::OK);
         assert_eq!(response.headers[CONTENT_TYPE], "application/json");
-        assert_eq!(response.data, TokenGenerateResponse::new("abc"));
+        assert_eq!(response.into_data(), TokenGenerateResponse::new("abc"));
         Ok(())
     }
 
     #[tokio::test]
-    async fn bad_request_on_generate_is_typed() {
-        let body =
-            r#"{"error":"Bad Request","message":"Unable to generate token due to internal error"}"#;
-        match answering(400, JSON, body).token_generate().await {
-            Err(ApiError::BadRequest(error)) => assert_eq!(
-                error,
-                ErrorResponse::new("Bad Request")
-                    .with_message("Unable to generate token due to internal error")
-            ),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[tokio::test]
-    async fn unauthorized_on_roles_is_typed() {
-        let body = r#"{"error":"Unauthorized","message":"nope"}"#;
-        let error = answering(401, JSON, body).token_roles().await.err();
+    async fn a_json_array_is_not_a_token() {
+        let error = answering(200, JSON, r#"["abc"]"#)
+            .token_generate()
+            .await
+            .err();
         assert!(
-            matches!(&error, Some(ApiError::Unauthorized(b)) if *b == UnauthorizedResponse::new("nope")),
+            matches!(
+                error.as_ref().map(ApiError::kind),
+                Some(ApiErrorKind::InvalidBody { .. })
+            ),
             "{error:?}"
         );
-        assert_eq!(
-            error.and_then(|e| e.status()),
-            Some(StatusCode::UNAUTHORIZED)
-        );
     }
 
     #[tokio::test]
-    async fn statuses_an_operation_does_not_define_keep_the_raw_response() {
-        // 401 is not defined for generate, 400 is not defined for roles.
-        let api = answering(401, JSON, r#"{"error":"Unauthorized","message":"m"}"#);
+    async fn statuses_decide_the_kind_on_every_operation() {
+        let html = Some("text/html");
+        let error = answering(400, html, "<html>nginx</html>")
+            .token_generate()
+            .await
+            .err();
         assert!(matches!(
-            api.token_generate().await,
-            Err(ApiError::UnexpectedStatus(_))
+            error.as_ref().map(ApiError::kind),
+            Some(ApiErrorKind::BadRequest(_))
         ));
-        let api = answering(400, JSON, r#"{"error":"Bad Request"}"#);
-        assert!(matches!(
-            api.token_roles().await,
-            Err(ApiError::UnexpectedStatus(_))
-        ));
-
-        match answering(503, Some("text/html"), "<h1>down</h1>")
+        let error = answering(400, html, "<html>nginx</html>")
             .token_roles()
             .await
-        {
-            Err(ApiError::UnexpectedStatus(raw)) => {
-                assert_eq!(raw.status(), StatusCode::SERVICE_UNAVAILABLE);
-                assert_eq!(raw.headers()[CONTENT_TYPE], "text/html");
-                assert_eq!(raw.body_text(), "<h1>down</h1>");
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[tokio::test]
-    async fn undecodable_bodies_keep_the_raw_response() {
-        for (status, content_type, body) in [
-            (200, JSON, r#"{"roles":"user"}"#),
-            (200, JSON, "{"),
-            (200, JSON, ""),
-            (200, Some("text/plain"), r#"{"roles":["user"]}"#),
-            (401, JSON, r#"{"error":"Unauthorized"}"#),
-        ] {
-            match answering(status, content_type, body).token_roles().await {
-                Err(ApiError::InvalidBody { response, .. }) => {
-                    assert_eq!(response.status().as_u16(), status);
-                    assert_eq!(response.body_text(), body);
-                }
-                other => panic!("{body:?}: {other:?}"),
-            }
-        }
-    }
-
-    #[tokio::test]
-    async fn missing_content_type_is_tolerated() -> Result<(), ApiError> {
-        let roles = answering(200, None, r#"{"roles":["a","b"]}"#)
+            .err();
+        assert!(matches!(
+            error.as_ref().map(ApiError::kind),
+            Some(ApiErrorKind::BadRequest(_))
+        ));
+        let error = answering(401, html, "<h1>no</h1>")
             .token_roles()
-            .await?;
-        assert_eq!(roles.roles, ["a", "b"]);
-        Ok(())
+            .await
+            .err();
+        assert!(
+            error.as_ref().is_some_and(ApiError::is_unauthorized),
+            "{error:?}"
+        );
+        let error = answering(503, html, "<h1>down</h1>")
+            .token_roles()
+            .await
+            .err();
+        assert_eq!(
+            error.as_ref().and_then(ApiError::status),
+            Some(StatusCode::SERVICE_UNAVAILABLE)
+        );
+        assert_eq!(
+            error
+                .as_ref()
+                .and_then(ApiError::response)
+                .map(|r| r.body_text().into_owned()),
+            Some("<h1>down</h1>".to_owned())
+        );
     }
 
     #[tokio::test]
@@ -262,7 +215,7 @@ mod tests {
                 .get::<rxinfer_transport::RequestTimeout>()
                 .map(|t| t.0.as_millis());
             let body = format!(r#"{{"roles":["{timeout:?}"]}}"#);
-            Ok::<_, Infallible>(Response::new(Bytes::from(body)))
+            Ok::<_, Infallible>(Response::new(ResponseBody::from(body)))
         }));
         assert_eq!(api.token_roles().await?.roles, ["None"]);
         let api = api.with_options(RequestOptions::new().timeout(Duration::from_millis(250)));
@@ -271,14 +224,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn futures_own_the_service_and_can_be_spawned() -> Result<(), ApiError> {
+        let api = answering(200, JSON, r#"{"roles":["user"]}"#);
+        let spawned = tokio::spawn(api.token_roles());
+        drop(api);
+        let roles = spawned.await.expect("the task ran")?;
+        assert_eq!(roles.roles, ["user"]);
+        Ok(())
+    }
+
+    #[tokio::test]
     async fn transport_errors_are_kept_typed() {
         let api = AuthenticationApi::new(service_fn(|_: Request<RequestBody>| async {
-            Err::<Response<Bytes>, _>(rxinfer_transport::Error::Timeout(Duration::from_secs(1)))
+            Err::<Response<ResponseBody>, _>(rxinfer_transport::Error::Timeout(
+                Duration::from_secs(1),
+            ))
         }));
         let error = api.token_roles().await.err();
-        assert!(matches!(
-            error,
-            Some(ApiError::Transport(rxinfer_transport::Error::Timeout(_)))
-        ));
+        assert!(
+            error.as_ref().is_some_and(ApiError::is_timeout),
+            "{error:?}"
+        );
     }
 }

@@ -3,36 +3,42 @@
 
 use std::{
     fmt,
-    sync::{Arc, Mutex, PoisonError},
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
 };
 
-use bytes::Bytes;
 use http::{Request, Response};
-use rxinfer_transport::{BearerToken, Error, RequestBody, TokenFuture, TokenSource};
+use http_body::Body;
+use rxinfer_api_core::BoxError;
+use rxinfer_transport::{
+    BearerToken, Error, OnUnauthorized, RequestBody, SharedError, TokenFuture, TokenSource,
+};
+use tokio::sync::OnceCell;
 use tower::Service;
 
-use crate::{ApiError, AuthenticationApi};
+use crate::AuthenticationApi;
 
 /// A [`TokenSource`] that calls `token_generate` the first time a token is
 /// needed and keeps the result.
 ///
-/// Acquisition is single-flight: any number of concurrent first calls cause
-/// exactly one `token_generate`, and they all use its token. When the server
-/// answers `401` to that token, it is dropped, one new token is generated
-/// (single-flight again) and the call is repeated once.
+/// Generation is single-flight and its outcome is shared: any number of
+/// calls waiting for a token cause one `token_generate`, and they all get
+/// its outcome, its failure included (a call that starts after a failure
+/// tries again). When the server answers `401` to the token, it is dropped,
+/// one new token is generated (single-flight again) and the call is sent
+/// once more. A failure is a
+/// [`TokenAcquisition`](rxinfer_transport::Error::TokenAcquisition) error,
+/// which no retry re-sends, so `token_generate` is never sent again by a
+/// retry of the call that needed the token.
 ///
 /// ```no_run
 /// use std::sync::Arc;
 /// use rxinfer_auth_api::{AuthenticationApi, GeneratedToken};
-/// use rxinfer_transport::Transport;
+/// use rxinfer_transport::{Config, Transport};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let anonymous = Transport::builder().base_url("http://localhost:8000/v1")?.build()?;
+/// let anonymous = Transport::new(Config::default())?;
 /// let source = GeneratedToken::new(AuthenticationApi::new(anonymous.clone()));
-/// let transport = Transport::builder()
-///     .base_url("http://localhost:8000/v1")?
-///     .token_source(Arc::new(source))
-///     .build()?;
+/// let transport = anonymous.with_token_source(Arc::new(source));
 /// // The first call generates the token.
 /// let roles = AuthenticationApi::new(transport).token_roles().await?;
 /// # Ok(())
@@ -44,30 +50,108 @@ pub struct GeneratedToken<S> {
 
 struct Shared<S> {
     api: AuthenticationApi<S>,
-    token: Mutex<Option<BearerToken>>,
-    // Held while generating, so that concurrent acquisitions share one.
-    generating: tokio::sync::Mutex<()>,
+    state: Mutex<State>,
+}
+
+/// One generation: every caller that waits on it gets its outcome.
+type Generation = Arc<OnceCell<Result<BearerToken, SharedError>>>;
+
+enum State {
+    Empty,
+    Held(BearerToken),
+    Generating(Generation),
 }
 
 impl<S> GeneratedToken<S> {
-    /// Generates tokens through `api`, whose service should send no token.
+    /// Generates tokens through `api`, whose service should send no token
+    /// (`token_generate` never sends one anyway).
     pub fn new(api: AuthenticationApi<S>) -> Self {
         Self {
             shared: Arc::new(Shared {
                 api,
-                token: Mutex::new(None),
-                generating: tokio::sync::Mutex::new(()),
+                state: Mutex::new(State::Empty),
             }),
         }
     }
 }
 
 impl<S> Shared<S> {
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere cannot leave the state half-written.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn current(&self) -> Option<BearerToken> {
-        self.token
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        match &*self.state() {
+            State::Held(token) => Some(token.clone()),
+            State::Generating(generation) => match generation.get() {
+                Some(Ok(token)) => Some(token.clone()),
+                _ => None,
+            },
+            State::Empty => None,
+        }
+    }
+
+    /// The token, or the generation to wait on: the one in flight, or a new
+    /// one when there is none (or the last one failed).
+    fn token_or_generation(&self) -> Result<BearerToken, Generation> {
+        let mut state = self.state();
+        match &*state {
+            State::Held(token) => return Ok(token.clone()),
+            State::Generating(generation) => match generation.get() {
+                None => return Err(Arc::clone(generation)),
+                Some(Ok(token)) => return Ok(token.clone()),
+                Some(Err(_)) => {}
+            },
+            State::Empty => {}
+        }
+        let generation = Generation::default();
+        *state = State::Generating(Arc::clone(&generation));
+        Err(generation)
+    }
+
+    /// Keeps `token` once `generation` produced it, unless a newer
+    /// generation has started since.
+    fn hold(&self, generation: &Generation, token: &BearerToken) {
+        let mut state = self.state();
+        if matches!(&*state, State::Generating(current) if Arc::ptr_eq(current, generation)) {
+            *state = State::Held(token.clone());
+        }
+    }
+
+    /// Drops `rejected` if it is still the token in use: a newer one
+    /// another call already generated is kept.
+    fn drop_token(&self, rejected: &BearerToken) {
+        let mut state = self.state();
+        let in_use = match &*state {
+            State::Held(token) => token == rejected,
+            State::Generating(generation) => {
+                matches!(generation.get(), Some(Ok(token)) if token == rejected)
+            }
+            State::Empty => false,
+        };
+        if in_use {
+            *state = State::Empty;
+        }
+    }
+}
+
+impl<S, B> Shared<S>
+where
+    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + 'static,
+    S::Error: Into<BoxError>,
+    B: Body + 'static,
+    B::Error: Into<BoxError>,
+{
+    async fn generate(&self) -> Result<BearerToken, SharedError> {
+        tracing::debug!("generating a token");
+        let generated = self
+            .api
+            .token_generate()
+            .await
+            .map_err(|e| SharedError::new(Error::TokenAcquisition(e.into())))?;
+        BearerToken::new(generated.token.expose())
+            .map_err(|e| SharedError::new(Error::TokenAcquisition(e.into())))
     }
 }
 
@@ -92,70 +176,63 @@ impl<S> fmt::Debug for GeneratedToken<S> {
     }
 }
 
-impl<S> TokenSource for GeneratedToken<S>
+impl<S, B> TokenSource for GeneratedToken<S>
 where
-    S: Service<Request<RequestBody>, Response = Response<Bytes>> + Clone + Send + Sync + 'static,
+    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + Sync + 'static,
     S::Future: Send,
-    S::Error: Into<Error>,
+    S::Error: Into<BoxError>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
 {
     fn current(&self) -> Option<BearerToken> {
         self.shared.current()
     }
 
-    fn acquire(&self) -> TokenFuture {
+    fn fetch(&self) -> TokenFuture {
         let shared = Arc::clone(&self.shared);
         Box::pin(async move {
-            let _generating = shared.generating.lock().await;
-            // Whoever held the lock before us may have generated one already.
-            if let Some(token) = shared.current() {
-                return Ok(token);
+            let generation = match shared.token_or_generation() {
+                Ok(token) => return Ok(token),
+                Err(generation) => generation,
+            };
+            let outcome = generation.get_or_init(|| shared.generate()).await.clone();
+            match outcome {
+                Ok(token) => {
+                    shared.hold(&generation, &token);
+                    Ok(token)
+                }
+                Err(error) => Err(Error::TokenAcquisition(Box::new(error))),
             }
-            let generated = shared.api.token_generate().await.map_err(|e| match e {
-                ApiError::Transport(transport) => transport,
-                other => Error::TokenAcquisition(other.into()),
-            })?;
-            let token = BearerToken::new(generated.token.expose())
-                .map_err(|e| Error::TokenAcquisition(e.into()))?;
-            *shared.token.lock().unwrap_or_else(PoisonError::into_inner) = Some(token.clone());
-            Ok(token)
         })
     }
 
-    fn renewable(&self) -> bool {
-        true
-    }
-
-    fn renew(&self, rejected: &BearerToken) -> bool {
-        let mut token = self
-            .shared
-            .token
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        // Only the rejected token is dropped: a newer one another call
-        // already generated is kept and used for the repeat.
-        if token.as_ref() == Some(rejected) {
-            *token = None;
-        }
-        true
+    fn on_unauthorized(&self, rejected: &BearerToken) -> OnUnauthorized {
+        self.shared.drop_token(rejected);
+        OnUnauthorized::RenewAndResend
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rxinfer_transport::ResponseBody;
     use std::{
         convert::Infallible,
         sync::atomic::{AtomicUsize, Ordering},
+        time::Duration,
     };
     use tower::service_fn;
 
-    /// A token_generate endpoint that counts calls and answers `t1`, `t2`, ...
+    /// A token_generate endpoint that counts calls and answers `t1`, `t2`,
+    /// ..., or `400` when `fail` says so.
     fn counting(
         calls: Arc<AtomicUsize>,
+        fail: fn(usize) -> bool,
     ) -> GeneratedToken<
         impl Service<
             Request<RequestBody>,
-            Response = Response<Bytes>,
+            Response = Response<ResponseBody>,
             Error = Infallible,
             Future = impl Send,
         > + Clone
@@ -166,62 +243,76 @@ mod tests {
             move |_: Request<RequestBody>| {
                 let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
                 async move {
-                    tokio::task::yield_now().await;
-                    Ok::<_, Infallible>(Response::new(Bytes::from(format!(
-                        r#"{{"token":"t{n}"}}"#
-                    ))))
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    let mut response =
+                        Response::new(ResponseBody::from(format!(r#"{{"token":"t{n}"}}"#)));
+                    if fail(n) {
+                        *response.status_mut() = http::StatusCode::BAD_REQUEST;
+                    }
+                    Ok::<_, Infallible>(response)
                 }
             },
         )))
     }
 
     #[tokio::test]
-    async fn concurrent_acquisitions_share_one_generation() -> Result<(), Error> {
+    async fn concurrent_fetches_share_one_generation() -> Result<(), Error> {
         let calls = Arc::new(AtomicUsize::new(0));
-        let source = counting(Arc::clone(&calls));
-        let acquisitions: Vec<_> = (0..100).map(|_| tokio::spawn(source.acquire())).collect();
-        for acquisition in acquisitions {
-            let token = acquisition
-                .await
-                .map_err(|e| Error::TokenAcquisition(e.into()))??;
-            assert_eq!(token, BearerToken::new("t1")?);
+        let source = counting(Arc::clone(&calls), |_| false);
+        let fetches: Vec<_> = (0..100).map(|_| tokio::spawn(source.fetch())).collect();
+        for fetch in fetches {
+            assert_eq!(fetch.await.expect("task")?, BearerToken::new("t1")?);
         }
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(source.current(), Some(BearerToken::new("t1")?));
         Ok(())
     }
 
     #[tokio::test]
-    async fn renew_drops_only_the_rejected_token() -> Result<(), Error> {
+    async fn a_failed_generation_is_shared_then_tried_again() -> Result<(), Error> {
         let calls = Arc::new(AtomicUsize::new(0));
-        let source = counting(Arc::clone(&calls));
-        let first = source.acquire().await?;
-        assert!(source.renew(&BearerToken::new("stale")?));
-        assert_eq!(source.current(), Some(first.clone()));
-        assert!(source.renew(&first));
-        assert_eq!(source.current(), None);
-        assert_eq!(source.acquire().await?, BearerToken::new("t2")?);
+        let source = counting(Arc::clone(&calls), |n| n == 1);
+        let fetches: Vec<_> = (0..20).map(|_| tokio::spawn(source.fetch())).collect();
+        for fetch in fetches {
+            let outcome = fetch.await.expect("task");
+            assert!(
+                matches!(outcome, Err(Error::TokenAcquisition(_))),
+                "{outcome:?}"
+            );
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // A call that starts after the failure generates again.
+        assert_eq!(source.fetch().await?, BearerToken::new("t2")?);
         assert_eq!(calls.load(Ordering::SeqCst), 2);
         Ok(())
     }
 
     #[tokio::test]
-    async fn a_failed_generation_is_an_acquisition_error_and_debug_hides_tokens()
-    -> Result<(), Error> {
-        let source = GeneratedToken::new(AuthenticationApi::new(service_fn(
-            |_: Request<RequestBody>| async {
-                let mut response = Response::new(Bytes::from_static(br#"{"error":"Bad Request"}"#));
-                *response.status_mut() = http::StatusCode::BAD_REQUEST;
-                Ok::<_, Infallible>(response)
-            },
-        )));
-        assert!(matches!(
-            source.acquire().await,
-            Err(Error::TokenAcquisition(_))
-        ));
+    async fn renewal_drops_only_the_rejected_token() -> Result<(), Error> {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let source = counting(Arc::clone(&calls), |_| false);
+        let first = source.fetch().await?;
+        assert_eq!(
+            source.on_unauthorized(&BearerToken::new("stale")?),
+            OnUnauthorized::RenewAndResend
+        );
+        assert_eq!(source.current(), Some(first.clone()));
+        source.on_unauthorized(&first);
+        assert_eq!(source.current(), None);
+        assert_eq!(source.fetch().await?, BearerToken::new("t2")?);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn debug_hides_the_token() -> Result<(), Error> {
+        let source = counting(Arc::default(), |_| false);
         assert_eq!(
             format!("{source:?}"),
             "GeneratedToken { token: <none yet> }"
         );
+        source.fetch().await?;
+        assert_eq!(format!("{source:?}"), "GeneratedToken { token: <held> }");
         Ok(())
     }
 }

@@ -1,63 +1,73 @@
 //! `POST /token/generate`.
 
-use std::sync::LazyLock;
+use std::future::Future;
 
-use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode, Uri};
-use rxinfer_models::{ErrorResponse, TokenGenerateResponse};
-use rxinfer_transport::RequestBody;
+use http::{Method, Request, Response};
+use http_body::Body;
+use rxinfer_api_core::{
+    ApiClient, ApiError, ApiResponse, BoxError, Call, Endpoint, RequestOptions,
+};
+use rxinfer_models::TokenGenerateResponse;
+use rxinfer_transport::{Operation, RequestBody};
 use tower::Service;
 
-use crate::{ApiError, ApiResponse, RequestOptions, operation::Operation};
+/// Never sent with a token (a server that sees one echoes it back instead
+/// of minting one), and never sent twice (each mints a token).
+pub(crate) static TOKEN_GENERATE: Endpoint = Endpoint::new(
+    Method::POST,
+    Operation::new("token_generate")
+        .without_token()
+        .never_resent(),
+);
 
-static PATH: LazyLock<Uri> = LazyLock::new(|| Uri::from_static("/token/generate"));
-
-pub(crate) static TOKEN_GENERATE: Operation<ErrorResponse> = Operation {
-    name: "token_generate",
-    method: Method::POST,
-    path: &PATH,
-    needs_auth: false,
-    documented_error: (StatusCode::BAD_REQUEST, ApiError::BadRequest),
-};
+pub(crate) fn call() -> Call {
+    Call::fixed(&TOKEN_GENERATE, "/token/generate")
+}
 
 /// Generates a new authentication token (`POST /token/generate`).
 ///
-/// The request is marked [`NoAuth`](rxinfer_transport::NoAuth), so no
-/// `Authorization` header is sent even when the transport has a token: a
-/// server that sees one echoes it back instead of minting a new token.
+/// The request never carries an `Authorization` header, whatever the
+/// transport or the options hold: a server that sees one echoes that token
+/// back instead of minting one. It is never sent twice once it may have
+/// reached the server.
+///
+/// | status | result |
+/// |---|---|
+/// | 200 | [`TokenGenerateResponse`] |
+/// | 400 `Unable to generate token due to internal error` | [`ApiErrorKind::BadRequest`](rxinfer_api_core::ApiErrorKind::BadRequest) |
 ///
 /// # Errors
 ///
-/// [`ApiError::BadRequest`] when the server cannot store a token (400);
-/// [`ApiError::UnexpectedStatus`], [`ApiError::InvalidBody`] or
-/// [`ApiError::Transport`] otherwise.
+/// An [`ApiError`] whose kind the status decides (see the table), or a
+/// transport failure.
 ///
 /// ```
-/// use bytes::Bytes;
 /// use rxinfer_auth_api::{RequestOptions, token_generate};
-/// use rxinfer_transport::RequestBody;
+/// use rxinfer_transport::{RequestBody, ResponseBody};
 /// use tower::service_fn;
 ///
 /// # tokio_test::block_on(async {
 /// let service = service_fn(|request: http::Request<RequestBody>| async move {
 ///     assert!(request.headers().get("authorization").is_none());
-///     Ok::<_, std::convert::Infallible>(http::Response::new(Bytes::from_static(br#"{"token":"t"}"#)))
+///     Ok::<_, std::convert::Infallible>(http::Response::new(ResponseBody::from(r#"{"token":"t"}"#)))
 /// });
 /// let response = token_generate(service, &RequestOptions::new()).await?;
 /// assert_eq!(response.status, 200);
-/// assert_eq!(response.data.token.expose(), "t");
+/// assert_eq!(response.token.expose(), "t");
 /// # Ok::<(), rxinfer_auth_api::ApiError>(())
 /// # });
 /// ```
-pub async fn token_generate<S>(
+pub fn token_generate<S, B>(
     service: S,
     options: &RequestOptions,
-) -> Result<ApiResponse<TokenGenerateResponse>, ApiError>
+) -> impl Future<Output = Result<ApiResponse<TokenGenerateResponse>, ApiError>> + use<S, B>
 where
-    S: Service<Request<RequestBody>, Response = Response<Bytes>>,
-    S::Error: Into<rxinfer_transport::Error>,
+    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + 'static,
+    S::Error: Into<BoxError>,
+    B: Body + 'static,
+    B::Error: Into<BoxError>,
 {
-    TOKEN_GENERATE
-        .call(service, options, |response| response)
-        .await
+    ApiClient::new(service)
+        .with_options(options.clone())
+        .send(call())
 }

@@ -1,59 +1,62 @@
 //! `GET /token/roles`.
 
-use std::sync::LazyLock;
+use std::future::Future;
 
-use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode, Uri};
-use rxinfer_models::{TokenRolesResponse, UnauthorizedResponse};
-use rxinfer_transport::RequestBody;
+use http::{Method, Request, Response};
+use http_body::Body;
+use rxinfer_api_core::{
+    ApiClient, ApiError, ApiResponse, BoxError, Call, Endpoint, RequestOptions,
+};
+use rxinfer_models::TokenRolesResponse;
+use rxinfer_transport::{Operation, RequestBody};
 use tower::Service;
 
-use crate::{ApiError, ApiResponse, RequestOptions, operation::Operation};
+pub(crate) static TOKEN_ROLES: Endpoint = Endpoint::new(Method::GET, Operation::new("token_roles"));
 
-static PATH: LazyLock<Uri> = LazyLock::new(|| Uri::from_static("/token/roles"));
-
-pub(crate) static TOKEN_ROLES: Operation<UnauthorizedResponse> = Operation {
-    name: "token_roles",
-    method: Method::GET,
-    path: &PATH,
-    needs_auth: true,
-    documented_error: (StatusCode::UNAUTHORIZED, ApiError::Unauthorized),
-};
+pub(crate) fn call() -> Call {
+    Call::fixed(&TOKEN_ROLES, "/token/roles")
+}
 
 /// Reads the roles of the token the transport sends (`GET /token/roles`).
 ///
+/// | status | result |
+/// |---|---|
+/// | 200 | [`TokenRolesResponse`] |
+/// | 401: the token is missing, malformed or unknown | [`ApiErrorKind::Unauthorized`](rxinfer_api_core::ApiErrorKind::Unauthorized) |
+///
 /// # Errors
 ///
-/// [`ApiError::Unauthorized`] when the token is missing, malformed or
-/// unknown (401); [`ApiError::UnexpectedStatus`], [`ApiError::InvalidBody`]
-/// or [`ApiError::Transport`] otherwise.
+/// An [`ApiError`] whose kind the status decides (see the table), or a
+/// transport failure.
 ///
 /// ```
-/// use bytes::Bytes;
-/// use rxinfer_auth_api::{ApiError, RequestOptions, token_roles};
-/// use rxinfer_transport::RequestBody;
+/// use rxinfer_auth_api::{ApiErrorKind, RequestOptions, token_roles};
+/// use rxinfer_transport::{RequestBody, ResponseBody};
 /// use tower::service_fn;
 ///
 /// # tokio_test::block_on(async {
 /// let service = service_fn(|_: http::Request<RequestBody>| async {
-///     let body = Bytes::from_static(br#"{"error":"Unauthorized","message":"no token"}"#);
-///     Ok::<_, std::convert::Infallible>(http::Response::builder().status(401).body(body).unwrap())
+///     let body = ResponseBody::from(r#"{"error":"Unauthorized","message":"no token"}"#);
+///     let mut response = http::Response::new(body);
+///     *response.status_mut() = http::StatusCode::UNAUTHORIZED;
+///     Ok::<_, std::convert::Infallible>(response)
 /// });
-/// match token_roles(service, &RequestOptions::new()).await {
-///     Err(ApiError::Unauthorized(body)) => assert_eq!(body.message, "no token"),
-///     other => panic!("expected a 401, got {other:?}"),
-/// }
+/// let error = token_roles(service, &RequestOptions::new()).await.unwrap_err();
+/// assert!(error.is_unauthorized());
+/// assert_eq!(error.message(), Some("no token"));
 /// # });
 /// ```
-pub async fn token_roles<S>(
+pub fn token_roles<S, B>(
     service: S,
     options: &RequestOptions,
-) -> Result<ApiResponse<TokenRolesResponse>, ApiError>
+) -> impl Future<Output = Result<ApiResponse<TokenRolesResponse>, ApiError>> + use<S, B>
 where
-    S: Service<Request<RequestBody>, Response = Response<Bytes>>,
-    S::Error: Into<rxinfer_transport::Error>,
+    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + 'static,
+    S::Error: Into<BoxError>,
+    B: Body + 'static,
+    B::Error: Into<BoxError>,
 {
-    TOKEN_ROLES
-        .call(service, options, |response| response)
-        .await
+    ApiClient::new(service)
+        .with_options(options.clone())
+        .send(call())
 }

@@ -1,0 +1,471 @@
+//! Calling an endpoint over any service: building the request, sending it,
+//! decoding the answer by status.
+
+use std::{future::Future, sync::Arc};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Request, Response, Uri, header::CONTENT_TYPE, response::Parts};
+use http_body::Body;
+use http_body_util::BodyExt;
+use rxinfer_transport::{BaseUrl, RequestBody};
+use serde::{Serialize, de::DeserializeOwned};
+use tower::{Service, ServiceExt};
+
+use crate::{
+    ApiError, ApiErrorKind, ApiResponse, BoxError, DecodeError, Endpoint, RawResponse,
+    RequestOptions, StatusError,
+};
+
+/// A service with what every call through it shares: the per-call options
+/// and the base URL errors name. The API groups (`AuthenticationApi`,
+/// `ServerApi`, `ModelsApi`) are built on it.
+///
+/// Cloning it clones the service and one reference count. Calls return
+/// futures that own a clone of the service, so they can be spawned.
+///
+/// ```
+/// use http::Method;
+/// use rxinfer_api_core::{ApiClient, Call, Endpoint};
+/// use rxinfer_transport::{Operation, RequestBody, ResponseBody};
+/// use tower::service_fn;
+///
+/// static PING: Endpoint = Endpoint::new(Method::GET, Operation::new("ping_server").without_token());
+///
+/// # tokio_test::block_on(async {
+/// let service = service_fn(|_: http::Request<RequestBody>| async {
+///     Ok::<_, std::convert::Infallible>(http::Response::new(ResponseBody::from(r#"{"status":"ok"}"#)))
+/// });
+/// let client = ApiClient::new(service);
+/// let answer = client.send::<serde_json::Value, _>(Call::fixed(&PING, "/ping")).await?;
+/// assert_eq!(answer["status"], "ok");
+/// # Ok::<(), rxinfer_api_core::ApiError>(())
+/// # });
+/// ```
+#[derive(Debug, Clone)]
+pub struct ApiClient<S> {
+    service: S,
+    context: Arc<Context>,
+}
+
+#[derive(Debug, Default)]
+struct Context {
+    options: RequestOptions,
+    base_url: Option<BaseUrl>,
+}
+
+impl Context {
+    /// The URL errors name: the base and the path, or the path alone.
+    fn url(&self, path: &Uri) -> String {
+        let path = path.path();
+        match &self.base_url {
+            Some(base) => format!("{base}{path}"),
+            None => path.to_owned(),
+        }
+    }
+}
+
+impl<S> ApiClient<S> {
+    /// Calls through `service`, with no per-call overrides.
+    pub fn new(service: S) -> Self {
+        Self {
+            service,
+            context: Arc::default(),
+        }
+    }
+
+    /// The same, naming URLs under `base` in errors (the service resolves
+    /// them; this only says where).
+    pub fn with_base_url(self, base: BaseUrl) -> Self {
+        Self {
+            context: Arc::new(Context {
+                options: self.context.options.clone(),
+                base_url: Some(base),
+            }),
+            service: self.service,
+        }
+    }
+
+    /// The same service, applying `options` to every call.
+    pub fn with_options(self, options: RequestOptions) -> Self {
+        Self {
+            context: Arc::new(Context {
+                options,
+                base_url: self.context.base_url.clone(),
+            }),
+            service: self.service,
+        }
+    }
+
+    /// The base URL errors name, if one was given.
+    pub fn base_url(&self) -> Option<&BaseUrl> {
+        self.context.base_url.as_ref()
+    }
+
+    /// The per-call options in force.
+    pub fn options(&self) -> &RequestOptions {
+        &self.context.options
+    }
+
+    /// The service calls go through.
+    pub fn service(&self) -> &S {
+        &self.service
+    }
+
+    /// The service calls go through, unwrapped.
+    pub fn into_service(self) -> S {
+        self.service
+    }
+
+    /// The same settings over another service, such as this one wrapped in
+    /// a layer.
+    pub fn map_service<T>(self, change: impl FnOnce(S) -> T) -> ApiClient<T> {
+        ApiClient {
+            service: change(self.service),
+            context: self.context,
+        }
+    }
+
+    /// Sends `call` and decodes its answer as `T`. The future owns a clone
+    /// of the service and borrows nothing.
+    pub fn send<T, B>(
+        &self,
+        call: Call,
+    ) -> impl Future<Output = Result<ApiResponse<T>, ApiError>> + use<S, T, B>
+    where
+        S: Service<Request<RequestBody>, Response = Response<B>> + Clone + 'static,
+        S::Error: Into<BoxError>,
+        B: Body + 'static,
+        B::Error: Into<BoxError>,
+        T: DeserializeOwned + 'static,
+    {
+        send(self.service.clone(), Arc::clone(&self.context), call)
+    }
+}
+
+/// One call of an endpoint: the endpoint, its path and its body, built
+/// before the call is sent so that a call owns what it needs.
+#[derive(Debug)]
+pub struct Call {
+    endpoint: &'static Endpoint,
+    path: Uri,
+    body: Result<Option<Bytes>, BoxError>,
+}
+
+impl Call {
+    /// A call of `endpoint` at a fixed `path`, such as `/token/roles`.
+    pub fn fixed(endpoint: &'static Endpoint, path: &'static str) -> Self {
+        Self {
+            endpoint,
+            path: Uri::from_static(path),
+            body: Ok(None),
+        }
+    }
+
+    /// A call of `endpoint` at `path`, whose parameters the caller encoded
+    /// with [`segment`](crate::segment).
+    pub fn at(endpoint: &'static Endpoint, path: String) -> Self {
+        match Uri::try_from(path) {
+            Ok(path) => Self {
+                endpoint,
+                path,
+                body: Ok(None),
+            },
+            Err(error) => Self {
+                endpoint,
+                path: Uri::from_static("/"),
+                body: Err(error.into()),
+            },
+        }
+    }
+
+    /// The same call, with `body` as its JSON body.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        if self.body.is_ok() {
+            self.body = serde_json::to_vec(body)
+                .map(|bytes| Some(Bytes::from(bytes)))
+                .map_err(Into::into);
+        }
+        self
+    }
+}
+
+async fn send<S, B, T>(
+    service: S,
+    context: Arc<Context>,
+    call: Call,
+) -> Result<ApiResponse<T>, ApiError>
+where
+    S: Service<Request<RequestBody>, Response = Response<B>>,
+    S::Error: Into<BoxError>,
+    B: Body,
+    B::Error: Into<BoxError>,
+    T: DeserializeOwned,
+{
+    let Call {
+        endpoint,
+        path,
+        body,
+    } = call;
+    let failed = |kind| {
+        ApiError::new(
+            endpoint.operation.name,
+            endpoint.method.clone(),
+            context.url(&path),
+            kind,
+        )
+    };
+    let body = body.map_err(|e| failed(ApiErrorKind::InvalidRequest(e)))?;
+    let request = request(endpoint, path.clone(), body, &context.options);
+    let transport = |e: BoxError| ApiErrorKind::Transport(rxinfer_transport::Error::from(e));
+    let response = service
+        .oneshot(request)
+        .await
+        .map_err(|e| failed(transport(e.into())))?;
+    let (parts, body) = response.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map_err(|e| {
+            failed(ApiErrorKind::Transport(rxinfer_transport::Error::Body(
+                e.into(),
+            )))
+        })?
+        .to_bytes();
+    answer(parts, body).map_err(failed)
+}
+
+fn request(
+    endpoint: &Endpoint,
+    path: Uri,
+    body: Option<Bytes>,
+    options: &RequestOptions,
+) -> Request<RequestBody> {
+    let json = body.is_some();
+    let mut request = Request::new(body.map_or_else(RequestBody::default, RequestBody::new));
+    *request.method_mut() = endpoint.method.clone();
+    *request.uri_mut() = path;
+    if json {
+        request
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+    request.extensions_mut().insert(endpoint.operation);
+    options.apply(&mut request, endpoint.operation.needs_token);
+    request
+}
+
+/// The decoded data of a success, or the error its status makes it.
+fn answer<T: DeserializeOwned>(parts: Parts, body: Bytes) -> Result<ApiResponse<T>, ApiErrorKind> {
+    let status = parts.status;
+    if status.is_success() {
+        return match decode(&parts.headers, &body) {
+            Ok(data) => Ok(ApiResponse::new(status, parts.headers, data)),
+            Err(source) => Err(ApiErrorKind::InvalidBody {
+                response: RawResponse::new(parts, body),
+                source,
+            }),
+        };
+    }
+    Err(match status.as_u16() {
+        400 => ApiErrorKind::BadRequest(status_error(parts, body)),
+        401 => ApiErrorKind::Unauthorized(status_error(parts, body)),
+        404 => ApiErrorKind::NotFound(status_error(parts, body)),
+        _ => ApiErrorKind::UnexpectedStatus(status_error(parts, body)),
+    })
+}
+
+fn status_error<E: DeserializeOwned>(parts: Parts, body: Bytes) -> StatusError<E> {
+    let decoded = decode(&parts.headers, &body);
+    StatusError::new(RawResponse::new(parts, body), decoded)
+}
+
+fn decode<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T, DecodeError> {
+    check_json_content_type(headers)?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(DecodeError::Empty);
+    }
+    serde_json::from_slice(body).map_err(|e| DecodeError::from_json(&e))
+}
+
+/// Accepts `application/json`, any `+json` type, and no content type at all;
+/// rejects a declared type that is something else, such as an HTML error
+/// page from a proxy.
+fn check_json_content_type(headers: &HeaderMap) -> Result<(), DecodeError> {
+    let Some(value) = headers.get(CONTENT_TYPE) else {
+        return Ok(());
+    };
+    // What RxInferServer sends, settled without parsing.
+    if value.as_bytes() == b"application/json" {
+        return Ok(());
+    }
+    let text = value.to_str().map_err(|_| DecodeError::ContentType)?;
+    let essence = text.split(';').next().unwrap_or_default().trim();
+    let is_json = essence.eq_ignore_ascii_case("application/json")
+        || essence
+            .get(essence.len().saturating_sub(5)..)
+            .is_some_and(|suffix| suffix.eq_ignore_ascii_case("+json"));
+    if is_json {
+        Ok(())
+    } else {
+        Err(DecodeError::ContentType)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::StatusCode;
+    use rxinfer_models::{ErrorResponse, NotFoundResponse, UnauthorizedResponse};
+
+    fn check(content_type: &'static str) -> bool {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        check_json_content_type(&headers).is_ok()
+    }
+
+    #[test]
+    fn json_content_types_pass() {
+        assert!(check("application/json"));
+        assert!(check("Application/JSON; charset=utf-8"));
+        assert!(check("application/problem+json"));
+        assert!(check_json_content_type(&HeaderMap::new()).is_ok());
+    }
+
+    #[test]
+    fn other_content_types_fail() {
+        assert!(!check("text/html"));
+        assert!(!check("text/plain; charset=utf-8"));
+        assert!(!check("json"));
+        assert!(!check(""));
+    }
+
+    fn parts(status: u16, content_type: Option<&'static str>) -> Parts {
+        let mut builder = Response::builder().status(status);
+        if let Some(value) = content_type {
+            builder = builder.header(CONTENT_TYPE, value);
+        }
+        builder.body(()).expect("response").into_parts().0
+    }
+
+    const JSON: Option<&str> = Some("application/json");
+
+    /// The kind of error `status` with `body` makes, whatever the body.
+    fn kind(status: u16, content_type: Option<&'static str>, body: &'static str) -> ApiErrorKind {
+        match answer::<serde_json::Value>(
+            parts(status, content_type),
+            Bytes::from_static(body.as_bytes()),
+        ) {
+            Ok(_) => panic!("{status} decoded as a success"),
+            Err(kind) => kind,
+        }
+    }
+
+    #[test]
+    fn the_status_decides_the_kind_and_the_body_adds_detail() {
+        let html = Some("text/html");
+        match kind(401, html, "<h1>401</h1>") {
+            ApiErrorKind::Unauthorized(e) => {
+                assert!(e.body().is_none());
+                assert_eq!(e.decode_error(), Some(&DecodeError::ContentType));
+                assert_eq!(e.response().body_text(), "<h1>401</h1>");
+            }
+            other => panic!("{other:?}"),
+        }
+        match kind(401, JSON, r#"{"error":"Forbidden","message":"m"}"#) {
+            ApiErrorKind::Unauthorized(e) => {
+                assert!(matches!(e.decode_error(), Some(DecodeError::Shape { .. })));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            kind(400, html, "<html>nginx</html>"),
+            ApiErrorKind::BadRequest(_)
+        ));
+        match kind(404, None, "") {
+            ApiErrorKind::NotFound(e) => assert_eq!(e.decode_error(), Some(&DecodeError::Empty)),
+            other => panic!("{other:?}"),
+        }
+        match kind(
+            404,
+            JSON,
+            r#"{"error":"Not Found","message":"The requested model instance could not be found"}"#,
+        ) {
+            ApiErrorKind::NotFound(e) => assert_eq!(
+                e.body(),
+                Some(&NotFoundResponse::new(
+                    "The requested model instance could not be found"
+                ))
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_undocumented_status_exposes_an_error_body_parsed() {
+        match kind(
+            503,
+            JSON,
+            r#"{"error":"Service Unavailable","message":"restarting"}"#,
+        ) {
+            ApiErrorKind::UnexpectedStatus(e) => {
+                assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
+                assert_eq!(
+                    e.body(),
+                    Some(&ErrorResponse::new("Service Unavailable").with_message("restarting"))
+                );
+                assert_eq!(e.message(), Some("restarting"));
+            }
+            other => panic!("{other:?}"),
+        }
+        match kind(500, None, "") {
+            ApiErrorKind::UnexpectedStatus(e) => assert!(e.body().is_none()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn decode_errors_never_quote_the_body() {
+        let secret = "leaked-body-text";
+        for (status, body) in [
+            (401, r#"{"error":"leaked-body-text","message":"m"}"#),
+            (200, r#"{"roles":"leaked-body-text"}"#),
+            (200, "leaked-body-text"),
+        ] {
+            let error = match answer::<UnauthorizedResponse>(
+                parts(status, JSON),
+                Bytes::from_static(body.as_bytes()),
+            ) {
+                Ok(_) => panic!("decoded {body}"),
+                Err(kind) => ApiError::new("op", http::Method::GET, "/x".into(), kind),
+            };
+            let mut text = format!("{error} {error:?}");
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                text.push_str(&format!(" {cause} {cause:?}"));
+                source = cause.source();
+            }
+            assert!(!text.contains(secret), "{text}");
+            assert_eq!(error.response().map(|r| r.body().len()), Some(body.len()));
+        }
+    }
+
+    #[test]
+    fn display_names_operation_method_and_url() {
+        let context = Context {
+            options: RequestOptions::new(),
+            base_url: Some("http://127.0.0.1:8000/v1".parse().expect("base")),
+        };
+        let url = context.url(&Uri::from_static("/models/i/abc/state"));
+        let error = ApiError::new(
+            "get_model_instance_state",
+            http::Method::GET,
+            url,
+            kind(404, None, ""),
+        );
+        assert_eq!(
+            error.to_string(),
+            "get_model_instance_state (GET http://127.0.0.1:8000/v1/models/i/abc/state): the server answered 404 Not Found with an empty body"
+        );
+        assert!(error.is_not_found() && error.is_status() && !error.is_timeout());
+    }
+}
