@@ -1,14 +1,16 @@
 //! Options of the stand-in server.
 
-use std::io;
+use std::{fmt, io, sync::Arc, time::Duration};
 
-use crate::MockServer;
+use rxinfer_models::ServerInfo;
 
-/// Configures and starts a [`MockServer`].
+use crate::{BetaBernoulli, DirichletCategorical, Model, StandIn};
+
+/// Configures and starts a [`StandIn`].
 ///
 /// ```
 /// # tokio_test::block_on(async {
-/// let server = rxinfer_mock_server::MockServer::builder()
+/// let server = rxinfer_stand_in::StandIn::builder()
 ///     .dev_token(true)
 ///     .record_requests(true)
 ///     .start()
@@ -16,17 +18,20 @@ use crate::MockServer;
 /// # Ok::<(), std::io::Error>(())
 /// # });
 /// ```
-#[derive(Debug, Clone)]
-pub struct MockServerBuilder {
+#[derive(Clone)]
+pub struct StandInBuilder {
     pub(crate) base_path: String,
     pub(crate) dev_token: bool,
     pub(crate) fail_token_generation: bool,
     pub(crate) record_requests: bool,
     pub(crate) forget_generated_tokens: bool,
     pub(crate) unavailable_for: usize,
+    pub(crate) models: Vec<Arc<dyn Model>>,
+    pub(crate) server_info: ServerInfo,
+    pub(crate) inference_delay: Duration,
 }
 
-impl Default for MockServerBuilder {
+impl Default for StandInBuilder {
     fn default() -> Self {
         Self {
             base_path: "/v1".to_owned(),
@@ -35,11 +40,33 @@ impl Default for MockServerBuilder {
             record_requests: false,
             forget_generated_tokens: false,
             unavailable_for: 0,
+            models: vec![
+                Arc::new(BetaBernoulli::default()),
+                Arc::new(DirichletCategorical::default()),
+            ],
+            server_info: ServerInfo::new("4.4.2", "0.1.4", "CommunityEdition", "1.11.5"),
+            inference_delay: Duration::ZERO,
         }
     }
 }
 
-impl MockServerBuilder {
+impl fmt::Debug for StandInBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let models: Vec<&str> = self.models.iter().map(|m| m.config().name()).collect();
+        f.debug_struct("StandInBuilder")
+            .field("base_path", &self.base_path)
+            .field("dev_token", &self.dev_token)
+            .field("fail_token_generation", &self.fail_token_generation)
+            .field("record_requests", &self.record_requests)
+            .field("forget_generated_tokens", &self.forget_generated_tokens)
+            .field("unavailable_for", &self.unavailable_for)
+            .field("models", &models)
+            .field("inference_delay", &self.inference_delay)
+            .finish()
+    }
+}
+
+impl StandInBuilder {
     /// Serves the routes under `path` instead of `/v1` (`""` for none).
     pub fn base_path(mut self, path: &str) -> Self {
         self.base_path = path.trim_end_matches('/').to_owned();
@@ -48,7 +75,8 @@ impl MockServerBuilder {
 
     /// Accepts the development token, as a real server with
     /// `RXINFER_SERVER_ENABLE_DEV_TOKEN=true` does: `dev-token` has roles
-    /// `["user"]`, `dev-token:a,b` has roles `["a", "b"]`.
+    /// `["user"]`, `dev-token:a,b` has roles `["a", "b"]`; all of them are
+    /// one owner.
     pub fn dev_token(mut self, enabled: bool) -> Self {
         self.dev_token = enabled;
         self
@@ -75,9 +103,39 @@ impl MockServerBuilder {
         self
     }
 
-    /// Keeps every request for [`MockServer::requests`].
+    /// Keeps every request for [`StandIn::requests`].
     pub fn record_requests(mut self, record: bool) -> Self {
         self.record_requests = record;
+        self
+    }
+
+    /// Serves `model` too, replacing a model of the same name (the built-in
+    /// `BetaBernoulli-v1` and `DirichletCategorical-v1`, say).
+    pub fn model(mut self, model: impl Model) -> Self {
+        let name = model.config().name().to_owned();
+        self.models.retain(|m| m.config().name() != name);
+        self.models.push(Arc::new(model));
+        self
+    }
+
+    /// Serves no model but those added with [`model`](Self::model).
+    pub fn without_builtin_models(mut self) -> Self {
+        self.models.clear();
+        self
+    }
+
+    /// Answers `GET /info` with `info`.
+    pub fn server_info(mut self, info: ServerInfo) -> Self {
+        self.server_info = info;
+        self
+    }
+
+    /// Waits `delay` between reading an instance's state and writing the
+    /// state inference computed, without holding a lock, as the real server
+    /// does: concurrent inferences on one instance then lose updates, which
+    /// lets a test show that its code serialises them.
+    pub fn inference_delay(mut self, delay: Duration) -> Self {
+        self.inference_delay = delay;
         self
     }
 
@@ -86,7 +144,7 @@ impl MockServerBuilder {
     /// # Errors
     ///
     /// When the socket cannot be bound.
-    pub async fn start(self) -> io::Result<MockServer> {
-        MockServer::bind(self).await
+    pub async fn start(self) -> io::Result<StandIn> {
+        StandIn::bind(self).await
     }
 }

@@ -1,33 +1,39 @@
-//! An in-process stand-in for RxInferServer's Authentication endpoints, for
-//! tests, examples and benchmarks: a real HTTP/1.1 server on `127.0.0.1`
-//! that behaves as the real server does for these routes.
+//! An in-process stand-in for RxInferServer, for tests, examples and
+//! benchmarks: a real HTTP/1.1 server on `127.0.0.1` that answers every
+//! operation of the API as the real server does (read from its source:
+//! statuses, exact messages, ownership, episodes), and computes the models
+//! it ships.
 //!
-//! | route | behaviour |
+//! | routes under the base path | behaviour |
 //! |---|---|
-//! | `POST {base}/token/generate` | mints a UUIDv4 token with roles `["user"]`; echoes a presented `Bearer X` as `{"token":"X"}` instead; `400` [`ErrorResponse`] when [`fail_token_generation`](MockServerBuilder::fail_token_generation) is on |
-//! | `GET {base}/token/roles` | `200` [`TokenRolesResponse`] for a known token, `401` [`UnauthorizedResponse`] otherwise; `dev-token` and `dev-token:a,b` when [`dev_token`](MockServerBuilder::dev_token) is on |
+//! | `GET /ping`, `GET /info` | `{"status":"ok"}` without a token; the [`ServerInfo`](rxinfer_models::ServerInfo) set with [`server_info`](StandInBuilder::server_info) |
+//! | `POST /token/generate`, `GET /token/roles` | mints UUIDv4 tokens with roles `["user"]`, echoes a presented `Bearer X` instead; the development token when [`dev_token`](StandInBuilder::dev_token) is on |
+//! | `/models/available[/{name}]` | the models sharing a role with the token |
+//! | `/models/create-instance`, `/models/instances`, `/models/i/{id}` | instances owned by the token that created them: another token's is a 404, as a missing or deleted one |
+//! | `/models/i/{id}/state`, `/parameters`, `/infer`, `/learn` | the model's state, the current episode's parameters; inference records its event in the episode it names (`default` unless named), learning uses the unprocessed events (all with `relearn`) |
+//! | `/models/i/{id}/create-episode`, `/episodes[/{name}]`, `.../attach-events`, `.../wipe`, `.../events/{event_id}/attach-metadata` | episodes with their event counters, soft deletes, `default` that cannot be deleted, wipes that reset parameters |
 //! | `OPTIONS` anything | `200`, empty |
 //! | a known route, other method | `405`, empty, with `Allow` |
 //! | anything else | `404`, empty |
-//! | the first N requests, with [`unavailable_for`](MockServerBuilder::unavailable_for) | `503` with `Retry-After: 0` |
+//! | a body that cannot be read, a missing required field, a description over 128 characters, a model that fails to learn | `500`, empty, connection closed (the real server's exception) |
 //!
 //! Every response carries `Access-Control-Allow-Origin: *`, and JSON ones
-//! `Content-Type: application/json`. The bodies are encoded from the
+//! `Content-Type: application/json`. Bodies are encoded from the
 //! `rxinfer-models` types, the way a server reuses them.
+//!
+//! It serves [`BetaBernoulli`] and [`DirichletCategorical`], computing what
+//! the real server computes, and any [`Model`] registered with
+//! [`StandInBuilder::model`].
 //!
 //! ```
 //! # tokio_test::block_on(async {
-//! let server = rxinfer_mock_server::MockServer::start().await?;
+//! let server = rxinfer_stand_in::StandIn::start().await?;
 //! assert!(server.url().starts_with("http://127.0.0.1:"));
 //! assert!(server.url().ends_with("/v1"));
 //! server.shutdown().await;
 //! # Ok::<(), std::io::Error>(())
 //! # });
 //! ```
-//!
-//! [`ErrorResponse`]: rxinfer_models::ErrorResponse
-//! [`TokenRolesResponse`]: rxinfer_models::TokenRolesResponse
-//! [`UnauthorizedResponse`]: rxinfer_models::UnauthorizedResponse
 #![forbid(unsafe_code)]
 // Nothing a server or caller sends may panic the library; tests may.
 #![cfg_attr(
@@ -36,12 +42,18 @@
 )]
 
 mod builder;
+mod clock;
+mod model;
+mod models;
 mod recorded_request;
 mod routes;
 mod server;
 mod state;
+mod store;
 
-pub use builder::MockServerBuilder;
+pub use builder::StandInBuilder;
+pub use model::{Argument, Inference, Learning, Model, ModelConfig, ModelError};
+pub use models::{BetaBernoulli, DirichletCategorical};
 pub use recorded_request::RecordedRequest;
 pub use routes::{BAD_REQUEST_MESSAGE, UNAUTHORIZED_MESSAGE, UNAUTHORIZED_MESSAGE_WITH_DEV_TOKEN};
-pub use server::MockServer;
+pub use server::StandIn;

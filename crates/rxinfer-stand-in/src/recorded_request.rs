@@ -4,7 +4,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, Uri};
 
 /// A request the server received, kept when
-/// [`record_requests`](crate::MockServerBuilder::record_requests) is on.
+/// [`record_requests`](crate::StandInBuilder::record_requests) is on.
 ///
 /// The `Authorization` header is marked sensitive, so `Debug` output does
 /// not show the token.

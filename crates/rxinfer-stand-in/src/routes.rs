@@ -1,21 +1,32 @@
-//! The Authentication routes, answering with `rxinfer-models` types as the
-//! real server does.
+//! Every route of the real server, answering with `rxinfer-models` types:
+//! which route a request is, the real pipeline (body, then token, then
+//! validation, then the handler), and the answers.
+
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{
     HeaderValue, Method, Request, Response, StatusCode,
     header::{
         ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-        ALLOW, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER,
+        ALLOW, AUTHORIZATION, CONNECTION, CONTENT_TYPE, RETRY_AFTER,
     },
 };
 use http_body_util::Full;
+use percent_encoding::percent_decode_str;
 use rxinfer_models::{
-    ErrorResponse, TokenGenerateResponse, TokenRolesResponse, UnauthorizedResponse,
+    AttachEventsToEpisodeRequest, AttachMetadataToEventRequest, CreateEpisodeRequest,
+    CreateModelInstanceRequest, CreateModelInstanceResponse, ErrorResponse, InferRequest,
+    LearnRequest, LearnResponse, ModelInstanceParameters, ModelInstanceState, NotFoundResponse,
+    PingResponse, SuccessResponse, TokenGenerateResponse, TokenRolesResponse, UnauthorizedResponse,
 };
-use serde::Serialize;
+use serde::{Serialize, de::DeserializeOwned};
 
-use crate::state::State;
+use crate::{
+    Model, clock,
+    state::State,
+    store::{Failure, InferenceInput},
+};
 
 /// The `message` of the server's `401`.
 pub const UNAUTHORIZED_MESSAGE: &str =
@@ -29,8 +40,119 @@ pub const BAD_REQUEST_MESSAGE: &str = "Unable to generate token due to internal 
 
 const DEV_TOKEN: &str = "dev-token";
 
+type Answer = Response<Full<Bytes>>;
+
+/// Which operation a request is, with its path parameters decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Route {
+    Ping,
+    Info,
+    TokenGenerate,
+    TokenRoles,
+    AvailableModels,
+    AvailableModel(String),
+    CreateInstance,
+    Instances,
+    Instance(String),
+    State(String),
+    Parameters(String),
+    Infer(String),
+    Learn(String),
+    CreateEpisode(String),
+    Episodes(String),
+    Episode(String, String),
+    AttachEvents(String, String),
+    Wipe(String, String),
+    AttachMetadata(String, String, String),
+}
+
+impl Route {
+    /// The route of `path` (under the base path), if it is one.
+    fn of(path: &str) -> Option<Self> {
+        let segments: Vec<String> = path
+            .strip_prefix('/')?
+            .split('/')
+            .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
+            .collect();
+        let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let owned = |i: usize| segments[i].clone();
+        Some(match s.as_slice() {
+            ["ping"] => Route::Ping,
+            ["info"] => Route::Info,
+            ["token", "generate"] => Route::TokenGenerate,
+            ["token", "roles"] => Route::TokenRoles,
+            ["models", "available"] => Route::AvailableModels,
+            ["models", "available", _] => Route::AvailableModel(owned(2)),
+            ["models", "create-instance"] => Route::CreateInstance,
+            ["models", "instances"] => Route::Instances,
+            ["models", "i", _] => Route::Instance(owned(2)),
+            ["models", "i", _, "state"] => Route::State(owned(2)),
+            ["models", "i", _, "parameters"] => Route::Parameters(owned(2)),
+            ["models", "i", _, "infer"] => Route::Infer(owned(2)),
+            ["models", "i", _, "learn"] => Route::Learn(owned(2)),
+            ["models", "i", _, "create-episode"] => Route::CreateEpisode(owned(2)),
+            ["models", "i", _, "episodes"] => Route::Episodes(owned(2)),
+            ["models", "i", _, "episodes", _] => Route::Episode(owned(2), owned(4)),
+            ["models", "i", _, "episodes", _, "attach-events"] => {
+                Route::AttachEvents(owned(2), owned(4))
+            }
+            ["models", "i", _, "episodes", _, "wipe"] => Route::Wipe(owned(2), owned(4)),
+            [
+                "models",
+                "i",
+                _,
+                "episodes",
+                _,
+                "events",
+                _,
+                "attach-metadata",
+            ] => Route::AttachMetadata(owned(2), owned(4), owned(6)),
+            _ => return None,
+        })
+    }
+
+    /// The methods the route takes, as an `Allow` header says them.
+    fn allowed(&self) -> &'static str {
+        match self {
+            Route::Ping
+            | Route::Info
+            | Route::TokenRoles
+            | Route::AvailableModels
+            | Route::AvailableModel(_)
+            | Route::Instances
+            | Route::State(_)
+            | Route::Parameters(_)
+            | Route::Episodes(_) => "GET",
+            Route::Instance(_) | Route::Episode(..) => "GET, DELETE",
+            _ => "POST",
+        }
+    }
+
+    fn needs_token(&self) -> bool {
+        !matches!(self, Route::Ping | Route::TokenGenerate)
+    }
+}
+
+/// Who is calling: the owner of what they create, and their roles.
+struct Caller {
+    owner: String,
+    roles: Vec<String>,
+}
+
+/// A request body, read as the generated server reads it, before the token
+/// is checked.
+enum Body {
+    None,
+    CreateInstance(CreateModelInstanceRequest),
+    Infer(InferRequest),
+    Learn(LearnRequest),
+    CreateEpisode(CreateEpisodeRequest),
+    AttachEvents(AttachEventsToEpisodeRequest),
+    AttachMetadata(i64, AttachMetadataToEventRequest),
+}
+
 /// Answers one request.
-pub(crate) fn route<B>(state: &State, request: &Request<B>) -> Response<Full<Bytes>> {
+pub(crate) async fn route<B>(state: &State, request: &Request<B>, body: &[u8]) -> Answer {
     let mut response = if state.still_unavailable() {
         let mut response = empty(StatusCode::SERVICE_UNAVAILABLE);
         response
@@ -38,53 +160,243 @@ pub(crate) fn route<B>(state: &State, request: &Request<B>) -> Response<Full<Byt
             .insert(RETRY_AFTER, HeaderValue::from_static("0"));
         response
     } else {
-        respond(state, request)
+        respond(state, request, body).await
     };
     add_cors_headers(&mut response);
     response
 }
 
-fn respond<B>(state: &State, request: &Request<B>) -> Response<Full<Bytes>> {
-    match endpoint(&state.config.base_path, request) {
-        Endpoint::Options => empty(StatusCode::OK),
-        Endpoint::TokenGenerate => token_generate(state, request),
-        Endpoint::TokenRoles => token_roles(state, request),
-        Endpoint::WrongMethod(allowed) => {
-            let mut response = empty(StatusCode::METHOD_NOT_ALLOWED);
-            // RFC 9110 requires a 405 to say which methods the route takes.
-            response
-                .headers_mut()
-                .insert(ALLOW, HeaderValue::from_static(allowed));
-            response
-        }
-        Endpoint::Unknown => empty(StatusCode::NOT_FOUND),
-    }
-}
-
-enum Endpoint {
-    Options,
-    TokenGenerate,
-    TokenRoles,
-    /// A known route asked with another method; carries the one it takes.
-    WrongMethod(&'static str),
-    Unknown,
-}
-
-fn endpoint<B>(base_path: &str, request: &Request<B>) -> Endpoint {
+async fn respond<B>(state: &State, request: &Request<B>, body: &[u8]) -> Answer {
     if request.method() == Method::OPTIONS {
-        return Endpoint::Options;
+        return empty(StatusCode::OK);
     }
-    let route = request.uri().path().strip_prefix(base_path);
-    match (route, request.method()) {
-        (Some("/token/generate"), &Method::POST) => Endpoint::TokenGenerate,
-        (Some("/token/roles"), &Method::GET) => Endpoint::TokenRoles,
-        (Some("/token/generate"), _) => Endpoint::WrongMethod("POST"),
-        (Some("/token/roles"), _) => Endpoint::WrongMethod("GET"),
-        _ => Endpoint::Unknown,
+    let Some(route) = request
+        .uri()
+        .path()
+        .strip_prefix(state.config.base_path.as_str())
+        .and_then(Route::of)
+    else {
+        return empty(StatusCode::NOT_FOUND);
+    };
+    if !route.allowed().split(", ").any(|m| m == request.method()) {
+        let mut response = empty(StatusCode::METHOD_NOT_ALLOWED);
+        // RFC 9110 requires a 405 to say which methods the route takes.
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static(route.allowed()));
+        return response;
+    }
+    // 1. The body and path parameters: a failure is a bare 500, token or not.
+    let Some(parsed) = parse_body(&route, body) else {
+        return internal();
+    };
+    // 2. The token.
+    let caller = if route.needs_token() {
+        match caller(state, request) {
+            Some(caller) => Some(caller),
+            None => return unauthorized(state),
+        }
+    } else {
+        None
+    };
+    // 3. The handler.
+    match (route, caller) {
+        (Route::Ping, _) => json(StatusCode::OK, &PingResponse::ok()),
+        (Route::TokenGenerate, _) => token_generate(state, request),
+        (route, Some(caller)) => {
+            let result = handle(state, request.method(), route, &caller, parsed).await;
+            result.unwrap_or_else(failure)
+        }
+        (_, None) => unauthorized(state),
     }
 }
 
-fn token_generate<B>(state: &State, request: &Request<B>) -> Response<Full<Bytes>> {
+fn parse_body(route: &Route, body: &[u8]) -> Option<Body> {
+    fn read<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
+        serde_json::from_slice(body).ok()
+    }
+    Some(match route {
+        Route::CreateInstance => Body::CreateInstance(read(body)?),
+        Route::Infer(_) => Body::Infer(read(body)?),
+        Route::Learn(_) => Body::Learn(read(body)?),
+        Route::CreateEpisode(_) => Body::CreateEpisode(read(body)?),
+        Route::AttachEvents(..) => Body::AttachEvents(read(body)?),
+        Route::AttachMetadata(_, _, event_id) => {
+            Body::AttachMetadata(event_id.parse().ok()?, read(body)?)
+        }
+        _ => Body::None,
+    })
+}
+
+async fn handle(
+    state: &State,
+    method: &Method,
+    route: Route,
+    caller: &Caller,
+    body: Body,
+) -> Result<Answer, Failure> {
+    let owner = caller.owner.as_str();
+    let done = |message: &str| Ok(json(StatusCode::OK, &SuccessResponse::new(message)));
+    match (route, body) {
+        (Route::Info, _) => Ok(json(StatusCode::OK, &state.config.server_info)),
+        (Route::TokenRoles, _) => Ok(json(
+            StatusCode::OK,
+            &TokenRolesResponse::new(caller.roles.clone()),
+        )),
+        (Route::AvailableModels, _) => {
+            let models: Vec<_> = state
+                .config
+                .models
+                .iter()
+                .filter(|m| m.config().visible_to(&caller.roles))
+                .map(|m| m.config().available_model())
+                .collect();
+            Ok(json(StatusCode::OK, &models))
+        }
+        (Route::AvailableModel(name), _) => {
+            let model = visible_model(state, caller, &name)?;
+            Ok(json(StatusCode::OK, &model.config().available_model()))
+        }
+        (Route::CreateInstance, Body::CreateInstance(request)) => {
+            check_description(&request)?;
+            let model = visible_model(state, caller, &request.model_name)?;
+            let id = state.store().create_instance(owner, model, &request)?;
+            Ok(json(StatusCode::OK, &CreateModelInstanceResponse::new(id)))
+        }
+        (Route::Instances, _) => Ok(json(StatusCode::OK, &state.store().instances(owner))),
+        (Route::Instance(id), _) if method == Method::DELETE => {
+            state.store().delete_instance(owner, &id)?;
+            done("Model instance deleted successfully")
+        }
+        (Route::Instance(id), _) => Ok(json(StatusCode::OK, &state.store().describe(owner, &id)?)),
+        (Route::State(id), _) => {
+            let instance_state = state.store().state(owner, &id)?;
+            Ok(json(
+                StatusCode::OK,
+                &ModelInstanceState::new(instance_state),
+            ))
+        }
+        (Route::Parameters(id), _) => {
+            let parameters = state.store().parameters(owner, &id)?;
+            Ok(json(
+                StatusCode::OK,
+                &ModelInstanceParameters::new(parameters),
+            ))
+        }
+        (Route::Infer(id), Body::Infer(request)) => infer(state, owner, &id, &request).await,
+        (Route::Learn(id), Body::Learn(request)) => {
+            let relearn = request.relearn.unwrap_or(false);
+            let learned = state
+                .store()
+                .learn(owner, &id, &request.episodes, relearn)?;
+            Ok(json(StatusCode::OK, &LearnResponse::new(learned)))
+        }
+        (Route::CreateEpisode(id), Body::CreateEpisode(request)) => {
+            let episode = state.store().create_episode(owner, &id, &request.name)?;
+            Ok(json(StatusCode::OK, &episode))
+        }
+        (Route::Episodes(id), _) => Ok(json(StatusCode::OK, &state.store().episodes(owner, &id)?)),
+        (Route::Episode(id, name), _) if method == Method::DELETE => {
+            state.store().delete_episode(owner, &id, &name)?;
+            done("Episode deleted successfully")
+        }
+        (Route::Episode(id, name), _) => Ok(json(
+            StatusCode::OK,
+            &state.store().episode_info(owner, &id, &name)?,
+        )),
+        (Route::Wipe(id, name), _) => {
+            state.store().wipe_episode(owner, &id, &name)?;
+            done("Episode wiped successfully")
+        }
+        (Route::AttachEvents(id, name), Body::AttachEvents(request)) => {
+            let events = request
+                .events
+                .into_iter()
+                .map(|event| {
+                    let at =
+                        clock::event_time(event.timestamp.as_ref()).ok_or(Failure::Internal)?;
+                    Ok((event, at))
+                })
+                .collect::<Result<Vec<_>, Failure>>()?;
+            state.store().attach_events(owner, &id, &name, events)?;
+            done("Events attached to the episode successfully")
+        }
+        (Route::AttachMetadata(id, name, _), Body::AttachMetadata(event_id, request)) => {
+            state
+                .store()
+                .attach_metadata(owner, &id, &name, event_id, request.metadata)?;
+            done("Metadata attached to the event successfully")
+        }
+        _ => Err(Failure::Internal),
+    }
+}
+
+/// Inference as the real server runs it: the event recorded and the state
+/// read, the model run, the new state written, with no lock held between
+/// (see [`inference_delay`](crate::StandInBuilder::inference_delay)).
+async fn infer(
+    state: &State,
+    owner: &str,
+    id: &str,
+    request: &InferRequest,
+) -> Result<Answer, Failure> {
+    let timestamp = clock::event_time(request.timestamp.as_ref()).ok_or(Failure::Internal)?;
+    let input: InferenceInput = state
+        .store()
+        .begin_inference(owner, id, request, timestamp)?;
+    if !state.config.inference_delay.is_zero() {
+        tokio::time::sleep(state.config.inference_delay).await;
+    }
+    let outcome = input
+        .model
+        .run_inference(&input.state, &input.parameters, &request.data);
+    let answer = state.store().finish_inference(owner, id, &input, outcome)?;
+    Ok(json(StatusCode::OK, &answer))
+}
+
+/// A description longer than the schema allows fails validation, which the
+/// server answers with a bare 500.
+fn check_description(request: &CreateModelInstanceRequest) -> Result<(), Failure> {
+    match &request.description {
+        Some(d) if d.chars().count() > CreateModelInstanceRequest::MAX_DESCRIPTION => {
+            Err(Failure::Internal)
+        }
+        _ => Ok(()),
+    }
+}
+
+fn visible_model(state: &State, caller: &Caller, name: &str) -> Result<Arc<dyn Model>, Failure> {
+    state
+        .config
+        .models
+        .iter()
+        .find(|m| m.config().name() == name && m.config().visible_to(&caller.roles))
+        .cloned()
+        .ok_or_else(|| {
+            Failure::NotFoundWith(format!(
+                "The requested model name `{name}` could not be found"
+            ))
+        })
+}
+
+fn failure(failure: Failure) -> Answer {
+    let bad = |message: &str| {
+        json(
+            StatusCode::BAD_REQUEST,
+            &ErrorResponse::new("Bad Request").with_message(message),
+        )
+    };
+    let missing = |message: &str| json(StatusCode::NOT_FOUND, &NotFoundResponse::new(message));
+    match failure {
+        Failure::BadRequest(message) => bad(message),
+        Failure::BadRequestWith(message) => bad(&message),
+        Failure::NotFound(message) => missing(message),
+        Failure::NotFoundWith(message) => missing(&message),
+        Failure::Internal => internal(),
+    }
+}
+
+fn token_generate<B>(state: &State, request: &Request<B>) -> Answer {
     if let Some(presented) = bearer_token(request) {
         return json(StatusCode::OK, &TokenGenerateResponse::new(presented));
     }
@@ -98,23 +410,32 @@ fn token_generate<B>(state: &State, request: &Request<B>) -> Response<Full<Bytes
     )
 }
 
-fn token_roles<B>(state: &State, request: &Request<B>) -> Response<Full<Bytes>> {
-    let roles = bearer_token(request)
-        .and_then(|token| state.roles(token).or_else(|| dev_token_roles(state, token)));
-    match roles {
-        Some(roles) => json(StatusCode::OK, &TokenRolesResponse::new(roles)),
-        None => {
-            let message = if state.config.dev_token {
-                UNAUTHORIZED_MESSAGE_WITH_DEV_TOKEN
-            } else {
-                UNAUTHORIZED_MESSAGE
-            };
-            json(
-                StatusCode::UNAUTHORIZED,
-                &UnauthorizedResponse::new(message),
-            )
-        }
+fn unauthorized(state: &State) -> Answer {
+    let message = if state.config.dev_token {
+        UNAUTHORIZED_MESSAGE_WITH_DEV_TOKEN
+    } else {
+        UNAUTHORIZED_MESSAGE
+    };
+    json(
+        StatusCode::UNAUTHORIZED,
+        &UnauthorizedResponse::new(message),
+    )
+}
+
+/// The caller the request's token names: a stored token, or (when enabled)
+/// a development token, all of which are the one owner `dev-token`.
+fn caller<B>(state: &State, request: &Request<B>) -> Option<Caller> {
+    let token = bearer_token(request)?;
+    if let Some(roles) = state.roles(token) {
+        return Some(Caller {
+            owner: token.to_owned(),
+            roles,
+        });
     }
+    dev_token_roles(state, token).map(|roles| Caller {
+        owner: DEV_TOKEN.to_owned(),
+        roles,
+    })
 }
 
 /// The token after the literal `Bearer ` prefix, as the server reads it;
@@ -143,7 +464,7 @@ fn dev_token_roles(state: &State, token: &str) -> Option<Vec<String>> {
     Some(roles.split(',').map(str::to_owned).collect())
 }
 
-fn json<T: Serialize>(status: StatusCode, body: &T) -> Response<Full<Bytes>> {
+fn json<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Answer {
     match serde_json::to_vec(body) {
         Ok(bytes) => {
             let mut response = Response::new(Full::new(Bytes::from(bytes)));
@@ -153,13 +474,23 @@ fn json<T: Serialize>(status: StatusCode, body: &T) -> Response<Full<Bytes>> {
                 .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             response
         }
-        Err(_) => empty(StatusCode::INTERNAL_SERVER_ERROR),
+        Err(_) => internal(),
     }
 }
 
-fn empty(status: StatusCode) -> Response<Full<Bytes>> {
+fn empty(status: StatusCode) -> Answer {
     let mut response = Response::new(Full::default());
     *response.status_mut() = status;
+    response
+}
+
+/// An exception that escaped to the HTTP server: 500, no body, and the
+/// connection closed, as HTTP.jl answers it.
+fn internal() -> Answer {
+    let mut response = empty(StatusCode::INTERNAL_SERVER_ERROR);
+    response
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
     response
 }
 
@@ -177,177 +508,4 @@ fn add_cors_headers<B>(response: &mut Response<B>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::MockServerBuilder;
-    use http_body_util::BodyExt;
-
-    fn state(config: MockServerBuilder) -> State {
-        State::new(config)
-    }
-
-    fn request(method: Method, path: &str, token: Option<&str>) -> Request<()> {
-        let mut builder = Request::builder().method(method).uri(path);
-        if let Some(token) = token {
-            builder = builder.header(AUTHORIZATION, format!("Bearer {token}"));
-        }
-        builder.body(()).expect("valid request")
-    }
-
-    async fn answer(state: &State, request: Request<()>) -> (StatusCode, String) {
-        let response = route(state, &request);
-        let status = response.status();
-        let body = response.into_body().collect().await.map(|c| c.to_bytes());
-        (
-            status,
-            String::from_utf8_lossy(&body.unwrap_or_default()).into_owned(),
-        )
-    }
-
-    #[tokio::test]
-    async fn generated_tokens_are_uuids_with_the_user_role() {
-        let state = state(MockServerBuilder::default());
-        let (status, body) =
-            answer(&state, request(Method::POST, "/v1/token/generate", None)).await;
-        assert_eq!(status, StatusCode::OK);
-        let generated: TokenGenerateResponse = serde_json::from_str(&body).expect("json");
-        assert!(uuid::Uuid::parse_str(generated.token.expose()).is_ok());
-        assert_eq!(
-            state.roles(generated.token.expose()),
-            Some(vec!["user".to_owned()])
-        );
-    }
-
-    #[tokio::test]
-    async fn a_presented_token_is_echoed_not_minted() {
-        let state = state(MockServerBuilder::default());
-        let (_, body) = answer(
-            &state,
-            request(Method::POST, "/v1/token/generate", Some("abc")),
-        )
-        .await;
-        assert_eq!(body, r#"{"token":"abc"}"#);
-        assert_eq!(state.generated(), 0);
-    }
-
-    #[tokio::test]
-    async fn the_401_body_is_the_real_servers() {
-        let state = state(MockServerBuilder::default());
-        for token in [None, Some("unknown")] {
-            let (status, body) =
-                answer(&state, request(Method::GET, "/v1/token/roles", token)).await;
-            assert_eq!(status, StatusCode::UNAUTHORIZED);
-            assert_eq!(
-                body,
-                r#"{"error":"Unauthorized","message":"The request requires authentication, generate a token using the /generate-token endpoint"}"#
-            );
-        }
-    }
-
-    #[tokio::test]
-    async fn only_the_literal_bearer_prefix_counts() {
-        let state = state(MockServerBuilder::default().dev_token(true));
-        for header in [
-            "bearer dev-token",
-            "Bearer  dev-token",
-            "dev-token",
-            "Basic dev-token",
-        ] {
-            let request = Request::get("/v1/token/roles")
-                .header(AUTHORIZATION, header)
-                .body(())
-                .expect("valid request");
-            assert_eq!(
-                answer(&state, request).await.0,
-                StatusCode::UNAUTHORIZED,
-                "{header}"
-            );
-        }
-    }
-
-    #[tokio::test]
-    async fn dev_token_forms() {
-        let state = state(MockServerBuilder::default().dev_token(true));
-        let roles = |token| request(Method::GET, "/v1/token/roles", Some(token));
-        assert_eq!(
-            answer(&state, roles("dev-token")).await.1,
-            r#"{"roles":["user"]}"#
-        );
-        assert_eq!(
-            answer(&state, roles("dev-token:a,b")).await.1,
-            r#"{"roles":["a","b"]}"#
-        );
-        let (status, body) = answer(&state, roles("dev-token:a:b")).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED);
-        assert!(
-            body.ends_with("or use the development token `dev-token`\"}"),
-            "{body}"
-        );
-    }
-
-    #[tokio::test]
-    async fn dev_token_is_off_by_default() {
-        let state = state(MockServerBuilder::default());
-        let request = request(Method::GET, "/v1/token/roles", Some("dev-token"));
-        assert_eq!(answer(&state, request).await.0, StatusCode::UNAUTHORIZED);
-    }
-
-    #[tokio::test]
-    async fn failing_generation_is_the_documented_400() {
-        let state = state(MockServerBuilder::default().fail_token_generation(true));
-        let (status, body) =
-            answer(&state, request(Method::POST, "/v1/token/generate", None)).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert_eq!(
-            body,
-            r#"{"error":"Bad Request","message":"Unable to generate token due to internal error"}"#
-        );
-    }
-
-    #[tokio::test]
-    async fn unknown_routes_methods_and_options() {
-        let state = state(MockServerBuilder::default());
-        let cases = [
-            (
-                Method::GET,
-                "/v1/token/generate",
-                StatusCode::METHOD_NOT_ALLOWED,
-            ),
-            (
-                Method::POST,
-                "/v1/token/roles",
-                StatusCode::METHOD_NOT_ALLOWED,
-            ),
-            (Method::GET, "/v1/nope", StatusCode::NOT_FOUND),
-            (Method::GET, "/token/roles", StatusCode::NOT_FOUND),
-            (Method::OPTIONS, "/anything", StatusCode::OK),
-        ];
-        for (method, path, expected) in cases {
-            let response = route(&state, &request(method.clone(), path, None));
-            assert_eq!(response.status(), expected, "{method} {path}");
-            assert_eq!(response.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], "*");
-            assert!(response.headers().get(CONTENT_TYPE).is_none());
-        }
-    }
-
-    #[tokio::test]
-    async fn an_unavailable_start_answers_503_then_serves() {
-        let state = state(MockServerBuilder::default().unavailable_for(2));
-        for _ in 0..2 {
-            let response = route(&state, &request(Method::POST, "/v1/token/generate", None));
-            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-            assert_eq!(response.headers()[RETRY_AFTER], "0");
-        }
-        let (status, _) = answer(&state, request(Method::POST, "/v1/token/generate", None)).await;
-        assert_eq!(status, StatusCode::OK);
-    }
-
-    #[test]
-    fn a_405_names_the_method_the_route_takes() {
-        let state = state(MockServerBuilder::default());
-        let response = route(&state, &request(Method::DELETE, "/v1/token/generate", None));
-        assert_eq!(response.headers()[ALLOW], "POST");
-        let response = route(&state, &request(Method::TRACE, "/v1/token/roles", None));
-        assert_eq!(response.headers()[ALLOW], "GET");
-    }
-}
+mod tests;

@@ -4,12 +4,12 @@ use std::{convert::Infallible, io, net::SocketAddr, sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use http::{Request, header::AUTHORIZATION};
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper::{body::Incoming, server::conn::http1, service::service_fn};
 use hyper_util::{rt::TokioIo, server::graceful::GracefulShutdown};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
-use crate::{MockServerBuilder, RecordedRequest, routes::route, state::State};
+use crate::{RecordedRequest, StandInBuilder, routes::route, state::State};
 
 /// How long shutdown waits for open connections to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -17,19 +17,21 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// A running stand-in server on `127.0.0.1`. It stops on
 /// [`shutdown`](Self::shutdown) or when dropped.
 ///
+/// Everything it stores lives in memory, in one process; the real server
+/// keeps it in MongoDB.
+///
 /// ```
 /// # tokio_test::block_on(async {
-/// use rxinfer_mock_server::MockServer;
+/// use rxinfer_stand_in::StandIn;
 ///
-/// let server = MockServer::start().await?;
+/// let server = StandIn::start().await?;
 /// server.insert_token("known", ["admin"]);
 /// println!("serving at {}", server.url());
 /// server.shutdown().await;
 /// # Ok::<(), std::io::Error>(())
 /// # });
 /// ```
-#[derive(Debug)]
-pub struct MockServer {
+pub struct StandIn {
     addr: SocketAddr,
     url: String,
     state: Arc<State>,
@@ -37,7 +39,7 @@ pub struct MockServer {
     task: Option<JoinHandle<()>>,
 }
 
-impl MockServer {
+impl StandIn {
     /// Starts a server with the defaults: routes under `/v1`, no
     /// development token, no recording.
     ///
@@ -49,11 +51,11 @@ impl MockServer {
     }
 
     /// A builder for a server with other options.
-    pub fn builder() -> MockServerBuilder {
-        MockServerBuilder::default()
+    pub fn builder() -> StandInBuilder {
+        StandInBuilder::default()
     }
 
-    pub(crate) async fn bind(config: MockServerBuilder) -> io::Result<Self> {
+    pub(crate) async fn bind(config: StandInBuilder) -> io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let url = format!("http://{addr}{}", config.base_path);
@@ -122,7 +124,16 @@ impl MockServer {
     }
 }
 
-impl Drop for MockServer {
+impl std::fmt::Debug for StandIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StandIn")
+            .field("url", &self.url)
+            .field("models", &self.state.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for StandIn {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -156,31 +167,37 @@ async fn serve(listener: TcpListener, state: Arc<State>, mut stopped: oneshot::R
     let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
 }
 
+/// The largest request body read: more than the 16 MB MongoDB lets the
+/// real server store in one episode.
+const MAX_REQUEST_BODY: usize = 64 * 1024 * 1024;
+
 async fn handle(
     state: Arc<State>,
     request: Request<Incoming>,
 ) -> Result<http::Response<Full<Bytes>>, Infallible> {
-    if !state.config.record_requests {
-        return Ok(route(&state, &request));
-    }
     let (parts, body) = request.into_parts();
-    let body = body
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
+    let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(_) => {
+            let mut response = http::Response::new(Full::default());
+            *response.status_mut() = http::StatusCode::PAYLOAD_TOO_LARGE;
+            return Ok(response);
+        }
+    };
     let request = Request::from_parts(parts, ());
-    let response = route(&state, &request);
-    let (mut parts, ()) = request.into_parts();
-    if let Some(value) = parts.headers.get_mut(AUTHORIZATION) {
-        value.set_sensitive(true);
+    let response = route(&state, &request, &body).await;
+    if state.config.record_requests {
+        let (mut parts, ()) = request.into_parts();
+        if let Some(value) = parts.headers.get_mut(AUTHORIZATION) {
+            value.set_sensitive(true);
+        }
+        state.record(RecordedRequest {
+            method: parts.method,
+            uri: parts.uri,
+            headers: parts.headers,
+            body,
+        });
     }
-    state.record(RecordedRequest {
-        method: parts.method,
-        uri: parts.uri,
-        headers: parts.headers,
-        body,
-    });
     Ok(response)
 }
 
@@ -204,7 +221,7 @@ mod tests {
 
     #[tokio::test]
     async fn serves_until_shutdown_then_refuses() -> io::Result<()> {
-        let server = MockServer::start().await?;
+        let server = StandIn::start().await?;
         let addr = server.addr();
         let request = "POST /v1/token/generate HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n";
         assert_eq!(status_line(addr, request).await?, "HTTP/1.1 200 OK");
@@ -218,7 +235,7 @@ mod tests {
 
     #[tokio::test]
     async fn dropping_the_server_stops_it() -> io::Result<()> {
-        let server = MockServer::start().await?;
+        let server = StandIn::start().await?;
         let addr = server.addr();
         drop(server);
         // The accept loop ends on its next turn.
@@ -233,7 +250,7 @@ mod tests {
 
     #[tokio::test]
     async fn records_requests_with_the_token_hidden_from_debug() -> io::Result<()> {
-        let server = MockServer::builder().record_requests(true).start().await?;
+        let server = StandIn::builder().record_requests(true).start().await?;
         let request =
             "GET /v1/token/roles HTTP/1.1\r\nhost: x\r\nauthorization: Bearer hidden-42\r\n\r\n";
         assert_eq!(

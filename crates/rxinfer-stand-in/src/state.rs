@@ -1,4 +1,5 @@
-//! What the server remembers: tokens, counters, recorded requests.
+//! What the server remembers: tokens, instances and episodes, counters,
+//! recorded requests.
 
 use std::{
     collections::HashMap,
@@ -8,13 +9,13 @@ use std::{
     },
 };
 
-use crate::{MockServerBuilder, RecordedRequest};
+use crate::{RecordedRequest, StandInBuilder, store::Store};
 
 /// Shared by every connection of one server.
-#[derive(Debug)]
 pub(crate) struct State {
-    pub(crate) config: MockServerBuilder,
+    pub(crate) config: StandInBuilder,
     tokens: Mutex<HashMap<String, Vec<String>>>,
+    store: Mutex<Store>,
     requests: Mutex<Vec<RecordedRequest>>,
     generated: AtomicUsize,
     connections: AtomicUsize,
@@ -22,10 +23,11 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub(crate) fn new(config: MockServerBuilder) -> Self {
+    pub(crate) fn new(config: StandInBuilder) -> Self {
         Self {
             config,
             tokens: Mutex::default(),
+            store: Mutex::default(),
             requests: Mutex::default(),
             generated: AtomicUsize::new(0),
             connections: AtomicUsize::new(0),
@@ -53,6 +55,10 @@ impl State {
 
     pub(crate) fn roles(&self, token: &str) -> Option<Vec<String>> {
         lock(&self.tokens).get(token).cloned()
+    }
+
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        lock(&self.store)
     }
 
     pub(crate) fn record(&self, request: RecordedRequest) {
