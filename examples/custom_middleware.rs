@@ -1,5 +1,9 @@
-//! The default stack rebuilt with two more layers: one of our own (counting
-//! requests) and one from tower-http (a fixed `X-Request-Source` header).
+//! Middleware of your own in the default stack, without rebuilding it: a
+//! hand-written layer counting attempts and tower-http's
+//! `SetRequestHeaderLayer` go in with `ClientBuilder::layer` (every attempt,
+//! retries included), tower-http's `TraceLayer` around the built client
+//! (every call once). Retries, the deadline, the base URL, the token's
+//! origin binding, the body limit, TLS and proxies all stay in place.
 //!
 //! ```text
 //! cargo run --example custom_middleware
@@ -10,92 +14,67 @@ use std::{
         Arc,
         atomic::{AtomicUsize, Ordering},
     },
-    task::{Context, Poll},
+    time::Duration,
 };
 
-use http::{HeaderName, HeaderValue, Request};
 use rxinfer_client::{
-    Client, Transport,
-    transport::{
-        BaseUrl, BearerAuthLayer, BearerToken, ResponseBodyLimitLayer, SetBaseUrlLayer,
-        SetUserAgentLayer, TimeoutLayer,
-    },
+    BoxClient, Client, HttpClient, RequestBody, RetryPolicy,
+    http::{HeaderName, HeaderValue, Request},
+    tower::{ServiceExt, layer::layer_fn, service_fn},
 };
-use rxinfer_mock_server::MockServer;
-use tower::{Layer, Service, ServiceBuilder};
-use tower_http::set_header::SetRequestHeaderLayer;
+use rxinfer_stand_in::StandIn;
+use tower_http::{set_header::SetRequestHeaderLayer, trace::TraceLayer};
 
-/// Counts the requests that pass through it.
-#[derive(Clone, Default)]
-struct CountLayer {
-    count: Arc<AtomicUsize>,
-}
-
-impl<S> Layer<S> for CountLayer {
-    type Service = Count<S>;
-
-    fn layer(&self, inner: S) -> Count<S> {
-        Count {
-            inner,
-            count: Arc::clone(&self.count),
-        }
-    }
-}
-
-#[derive(Clone)]
-struct Count<S> {
-    inner: S,
-    count: Arc<AtomicUsize>,
-}
-
-impl<S, B> Service<Request<B>> for Count<S>
-where
-    S: Service<Request<B>>,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = S::Future;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request<B>) -> S::Future {
-        self.count.fetch_add(1, Ordering::Relaxed);
-        self.inner.call(request)
-    }
+/// What an application keeps: one type, whatever the layers.
+struct App {
+    client: BoxClient,
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let server = MockServer::builder().record_requests(true).start().await?;
-    server.insert_token("example-token", ["user", "admin"]);
-    let base: BaseUrl = server.url().parse()?;
+    // The first two requests get a 503: the stack retries them.
+    let server = StandIn::builder()
+        .dev_token(true)
+        .unavailable_for(2)
+        .record_requests(true)
+        .start()
+        .await?;
 
-    let counter = CountLayer::default();
-    // Outside in, as in the default stack, with our two layers added just
-    // above the body limit.
-    let stack = ServiceBuilder::new()
-        .layer(TimeoutLayer::default())
-        .layer(SetUserAgentLayer::default())
-        .layer(SetBaseUrlLayer::new(base.clone()))
-        .layer(BearerAuthLayer::new(BearerToken::new("example-token")?).bound_to(base))
-        .layer(counter.clone())
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&attempts);
+    let count_attempts = layer_fn(move |inner: HttpClient| {
+        let counted = Arc::clone(&counted);
+        service_fn(move |request: Request<RequestBody>| {
+            counted.fetch_add(1, Ordering::Relaxed);
+            inner.clone().oneshot(request)
+        })
+    });
+
+    let client = Client::builder()
+        .base_url(server.url())?
+        .token("dev-token")?
+        .retry(RetryPolicy::new().base_delay(Duration::from_millis(10)))
+        // Added first, outermost: the header layer wraps the counting one,
+        // which sits right over the pooled client.
         .layer(SetRequestHeaderLayer::overriding(
             HeaderName::from_static("x-request-source"),
             HeaderValue::from_static("custom-middleware-example"),
         ))
-        .layer(ResponseBodyLimitLayer::default())
-        .service(Transport::http_client()?);
+        .layer(count_attempts)
+        .build()?
+        .layer(TraceLayer::new_for_http());
+    let app = App {
+        client: client.boxed(),
+    };
 
-    let client = Client::from_service(stack);
-    let roles = client.authentication().token_roles().await?;
+    let roles = app.client.authentication().token_roles().await?;
     println!("roles: {:?}", roles.roles);
-    client.authentication().token_roles().await?;
+    let pong = tokio::spawn(app.client.server().ping_server()).await??;
+    println!("ping: {}", pong.status);
 
     println!(
-        "requests counted by our layer: {}",
-        counter.count.load(Ordering::Relaxed)
+        "attempts counted by our layer: {} (two 503s retried, then two answers)",
+        attempts.load(Ordering::Relaxed)
     );
     for request in server.requests() {
         println!(

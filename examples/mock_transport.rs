@@ -1,5 +1,6 @@
-//! The Authentication API over a mock transport: a `tower::service_fn` that
-//! answers from memory. No network, no server; this is how to unit-test code
+//! The client over a mock transport: a `tower::service_fn` that answers
+//! from memory. No network, no server, and no dependency beyond this crate
+//! (`http` and `tower` come re-exported); this is how to unit-test code
 //! that uses the client.
 //!
 //! ```text
@@ -8,13 +9,14 @@
 
 use std::convert::Infallible;
 
-use bytes::Bytes;
-use http::{Request, Response, StatusCode, header::AUTHORIZATION};
-use rxinfer_client::{ApiError, Client, transport::RequestBody};
-use tower::service_fn;
+use rxinfer_client::{
+    ApiError, Client, RequestBody, ResponseBody,
+    http::{Request, Response, StatusCode, header::AUTHORIZATION},
+    tower::service_fn,
+};
 
 /// Answers like the server would: roles for `Bearer good`, 401 otherwise.
-async fn fake_server(request: Request<RequestBody>) -> Result<Response<Bytes>, Infallible> {
+async fn fake_server(request: Request<RequestBody>) -> Result<Response<ResponseBody>, Infallible> {
     let authorized = request
         .headers()
         .get(AUTHORIZATION)
@@ -28,7 +30,7 @@ async fn fake_server(request: Request<RequestBody>) -> Result<Response<Bytes>, I
         ),
         _ => (StatusCode::NOT_FOUND, ""),
     };
-    let mut response = Response::new(Bytes::from_static(body.as_bytes()));
+    let mut response = Response::new(ResponseBody::from(body));
     *response.status_mut() = status;
     Ok(response)
 }
@@ -37,20 +39,21 @@ async fn fake_server(request: Request<RequestBody>) -> Result<Response<Bytes>, I
 async fn main() -> Result<(), ApiError> {
     let client = Client::from_service(service_fn(fake_server));
 
-    let token = client.authentication().token_generate().await?.token;
-    println!("generated: {token:?}");
+    let generated = client.authentication().token_generate().await?;
+    println!("generated: {:?}", generated.token);
 
     match client.authentication().token_roles().await {
-        Err(ApiError::Unauthorized(body)) => println!("no token sent: 401 {:?}", body.message),
+        Err(error) if error.is_unauthorized() => println!("no token sent: {error}"),
         other => println!("unexpected: {other:?}"),
     }
 
     // A mock sees requests exactly as the server would below the stack's
     // layers; here we add the header the bearer layer would.
     let with_token = service_fn(|mut request: Request<RequestBody>| {
-        request
-            .headers_mut()
-            .insert(AUTHORIZATION, http::HeaderValue::from_static("Bearer good"));
+        request.headers_mut().insert(
+            AUTHORIZATION,
+            rxinfer_client::http::HeaderValue::from_static("Bearer good"),
+        );
         fake_server(request)
     });
     let roles = Client::from_service(with_token)

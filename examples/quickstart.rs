@@ -1,4 +1,5 @@
-//! Generate a token, then read its roles.
+//! The main job in a few calls: check the server, get a token, create a
+//! `BetaBernoulli-v1` instance, infer, learn, read its parameters, delete it.
 //!
 //! With no arguments it starts the in-process stand-in server and talks to
 //! it; with `RXINFER_SERVER_URL` set (such as `http://localhost:8000/v1`) it
@@ -11,8 +12,14 @@
 
 use std::process::ExitCode;
 
-use rxinfer_client::{ApiError, Client};
-use rxinfer_mock_server::MockServer;
+use rxinfer_client::{
+    Client,
+    models::{
+        AttachEventsToEpisodeRequest, CreateModelInstanceRequest, FreeForm, InferRequest,
+        LearnRequest, NewEvent, object,
+    },
+};
+use rxinfer_stand_in::StandIn;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -33,30 +40,67 @@ async fn main() -> ExitCode {
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     // Keep the stand-in alive for as long as the client uses it.
     let (url, _stand_in) = match std::env::var("RXINFER_SERVER_URL") {
-        Ok(url) => (url, None),
-        Err(_) => {
-            let server = MockServer::start().await?;
+        Ok(url) if !url.trim().is_empty() => (url, None),
+        _ => {
+            let server = StandIn::start().await?;
             println!("started the stand-in server at {}", server.url());
             (server.url().to_owned(), Some(server))
         }
     };
-    println!("server: {url}");
+    let client = Client::builder().base_url(url.as_str())?.build()?;
+    println!(
+        "server: {url}, ping: {}",
+        client.server().ping_server().await?.status
+    );
 
-    let client = Client::builder().base_url(&url)?.build()?;
-
-    // Without a token, the roles endpoint answers with a typed 401.
-    match client.authentication().token_roles().await {
-        Err(ApiError::Unauthorized(body)) => println!("without a token: 401, {:?}", body.message),
-        Err(error) => return Err(error.into()),
-        Ok(roles) => println!("without a token: the server granted {:?}", roles.roles),
+    // Without a token, the server answers 401, as a typed error.
+    if let Err(error) = client.models().get_model_instances().await {
+        println!("without a token: {error}");
     }
 
     let generated = client.authentication().token_generate().await?;
     // The token is a secret: its Debug output is redacted.
     println!("generated a token: {:?}", generated.token);
-
     let client = client.with_token(generated.token.expose())?;
-    let roles = client.authentication().token_roles_with_http_info().await?;
-    println!("roles: {:?} (status {})", roles.data.roles, roles.status);
+    let roles = client.authentication().token_roles().await?;
+    println!("roles: {:?}", roles.roles);
+
+    let models = client.models();
+    let coin = models
+        .create_model_instance(&CreateModelInstanceRequest::new("BetaBernoulli-v1"))
+        .await?;
+    let id = &coin.instance_id;
+    println!("created instance {id}");
+
+    let inferred = models
+        .run_inference(id, &InferRequest::new(object([("observation", 1)])))
+        .await?;
+    println!(
+        "inference on one head: mean_p = {:?} (event {:?})",
+        inferred.f64("mean_p"),
+        inferred.event_id
+    );
+
+    let tosses =
+        [1, 1, 0, 1, 1, 1, 0, 1, 1, 1].map(|x| NewEvent::new(object([("observation", x)])));
+    models
+        .attach_events_to_episode(id, "default", &AttachEventsToEpisodeRequest::new(tosses))
+        .await?;
+    let learned = models
+        .run_learning(id, &LearnRequest::new(["default"]))
+        .await?;
+    println!(
+        "learned from 10 more tosses: {}",
+        serde_json::to_string(&learned.learned_parameters)?
+    );
+    let parameters = models.get_model_instance_parameters(id).await?;
+    println!(
+        "parameters of the current episode: {} (status {})",
+        serde_json::to_string(&parameters.parameters)?,
+        parameters.status
+    );
+
+    models.delete_model_instance(id).await?;
+    println!("deleted instance {id}");
     Ok(())
 }

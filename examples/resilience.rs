@@ -13,11 +13,11 @@ use rxinfer_client::{
     Client, RequestOptions,
     transport::{BaseUrl, Proxy, RetryPolicy},
 };
-use rxinfer_mock_server::MockServer;
+use rxinfer_stand_in::StandIn;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let server = MockServer::builder()
+    let server = StandIn::builder()
         .unavailable_for(2)
         .dev_token(true)
         .start()
@@ -31,7 +31,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let client = Client::builder()
-        .base(local)
+        .base_url(local)?
         .token("dev-token")?
         .retry(
             RetryPolicy::new()

@@ -14,7 +14,7 @@ use http_body_util::Full;
 use hyper::{body::Incoming, server::conn::http1, service::service_fn};
 use hyper_util::rt::TokioIo;
 use rxinfer_client::{
-    ApiError, Client,
+    Client,
     models::{TokenRolesResponse, UnauthorizedResponse},
 };
 use serde::Serialize;
@@ -61,7 +61,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let client = Client::builder().base_url(&url)?.build()?;
     match client.authentication().token_roles().await {
-        Err(ApiError::Unauthorized(body)) => println!("anonymous: 401 {:?}", body.message),
+        Err(error) if error.is_unauthorized() => println!("anonymous: 401 {:?}", error.message()),
         other => println!("anonymous: unexpected {other:?}"),
     }
     let roles = client

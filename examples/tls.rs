@@ -19,7 +19,7 @@ use rustls::{
     crypto::ring,
     pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer},
 };
-use rxinfer_client::{ApiError, Client, TransportError};
+use rxinfer_client::{ApiErrorKind, Client, TransportError};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
@@ -70,10 +70,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Without the CA: a clear TLS error.
     let untrusting = Client::builder().base_url(&url)?.token("t")?.build()?;
     match untrusting.authentication().token_roles().await {
-        Err(ApiError::Transport(TransportError::Tls(cause))) => {
-            println!("without the CA: TLS error ({cause})")
-        }
-        other => println!("without the CA: unexpected {other:?}"),
+        Err(error) => match error.kind() {
+            ApiErrorKind::Transport(TransportError::Tls(cause)) => {
+                println!("without the CA: TLS error ({cause})")
+            }
+            _ => println!("without the CA: unexpected {error}"),
+        },
+        Ok(_) => println!("without the CA: unexpectedly trusted"),
     }
 
     // With it: the call succeeds over TLS.

@@ -1,12 +1,13 @@
-//! Tracing output of the client: a span per call with operation, method,
-//! URL, status and latency. The token appears nowhere.
+//! Tracing output of the client: one span per call, with OpenTelemetry's
+//! field names (operation, method, URL, server, status, error type). The
+//! token appears nowhere.
 //!
 //! ```text
 //! cargo run --example tracing
 //! ```
 
 use rxinfer_client::Client;
-use rxinfer_mock_server::MockServer;
+use rxinfer_stand_in::StandIn;
 use tracing::Level;
 use tracing_subscriber::fmt::format::FmtSpan;
 
@@ -17,7 +18,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_span_events(FmtSpan::CLOSE)
         .init();
 
-    let server = MockServer::start().await?;
+    let server = StandIn::start().await?;
     server.insert_token("example-secret-token", ["user"]);
     let client = Client::builder()
         .base_url(server.url())?

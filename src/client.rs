@@ -1,19 +1,42 @@
-//! The client: the default stack for the common case, any service otherwise.
+//! The client: the three API groups over one service, by default the
+//! [`Transport`] stack, and the one builder of its settings.
 
-use std::{sync::Arc, time::Duration};
+use std::{fmt, sync::Arc, time::Duration};
 
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Request, Response};
+use http_body::Body;
+use http_body_util::{BodyExt, combinators::UnsyncBoxBody};
+use rxinfer_api_core::{ApiClient, BoxError, RequestOptions};
 use rxinfer_auth_api::{AuthenticationApi, GeneratedToken};
-#[cfg(feature = "rustls")]
-use rxinfer_transport::TlsConfig;
+use rxinfer_models_api::ModelsApi;
+use rxinfer_server_api::ServerApi;
 use rxinfer_transport::{
-    BaseUrl, BearerToken, Error, HttpClient, StaticToken, TokenSource, Transport, TransportBuilder,
+    BearerToken, Config, Error, HttpClient, IntoBaseUrl, Proxy, RequestBody, RetryPolicy,
+    StaticToken, TokenSource, Transport,
+};
+use tower::{
+    Layer, Service, ServiceBuilder,
+    layer::util::{Identity, Stack},
+    util::BoxCloneSyncService,
 };
 
-/// An RxInferServer client: the API groups over one service, by default the
-/// [`Transport`] stack.
+/// A type-erased service any client can be turned into with
+/// [`Client::boxed`]: its requests, a boxed response body and boxed
+/// errors.
+pub type BoxService =
+    BoxCloneSyncService<Request<RequestBody>, Response<UnsyncBoxBody<Bytes, BoxError>>, BoxError>;
+
+/// A client over a [`BoxService`]: one type for any stack, to store in a
+/// struct field or share across tasks without naming the stack.
+pub type BoxClient = Client<BoxService>;
+
+/// An RxInferServer client: the Authentication, Server and Models APIs over
+/// one service, by default the [`Transport`] stack.
 ///
 /// Cloning is cheap and clones share the connection pool, so one client
-/// serves any number of tasks. Its `Debug` output never shows the token.
+/// serves any number of tasks. Every call returns a future that owns what
+/// it needs, so it can be spawned. Its `Debug` output never shows the token.
 ///
 /// ```
 /// use rxinfer_client::Client;
@@ -23,9 +46,22 @@ use rxinfer_transport::{
 /// assert!(!format!("{authenticated:?}").contains("3f1c0a52"));
 /// # Ok::<(), rxinfer_client::TransportError>(())
 /// ```
-#[derive(Debug, Clone)]
+///
+/// A call can be spawned, because its future owns a clone of the client's
+/// service:
+///
+/// ```no_run
+/// # async fn run(client: rxinfer_client::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let roles = tokio::spawn(client.authentication().token_roles());
+/// println!("{:?}", roles.await??.roles);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
 pub struct Client<S = Transport> {
     authentication: AuthenticationApi<S>,
+    server: ServerApi<S>,
+    models: ModelsApi<S>,
 }
 
 impl Client {
@@ -35,7 +71,7 @@ impl Client {
     }
 
     /// A client of `http://localhost:8000/v1` with no token and the default
-    /// timeout and body limit.
+    /// settings.
     ///
     /// # Errors
     ///
@@ -43,47 +79,142 @@ impl Client {
     pub fn new() -> Result<Self, Error> {
         Self::builder().build()
     }
+}
 
-    /// The same client, sharing its connection pool, that sends `token` on
-    /// the endpoints that need one.
+impl<S: Clone> Client<S> {
+    /// A client over any tower service of `http::Request<RequestBody>` to
+    /// `http::Response` with a body: a stack of your own, or a mock. Errors
+    /// name request paths without the base URL, which only the service
+    /// knows.
     ///
-    /// # Errors
+    /// ```
+    /// use rxinfer_client::{Client, ResponseBody, RequestBody, http, tower::service_fn};
     ///
-    /// [`Error::InvalidToken`] when `token` cannot be a header value.
-    pub fn with_token(&self, token: &str) -> Result<Self, Error> {
-        Ok(Self::from_service(self.service().with_token(token)?))
+    /// # tokio_test::block_on(async {
+    /// let client = Client::from_service(service_fn(|_: http::Request<RequestBody>| async {
+    ///     Ok::<_, std::convert::Infallible>(http::Response::new(ResponseBody::from(r#"{"roles":["user"]}"#)))
+    /// }));
+    /// assert_eq!(client.authentication().token_roles().await?.roles, ["user"]);
+    /// # Ok::<(), rxinfer_client::ApiError>(())
+    /// # });
+    /// ```
+    pub fn from_service(service: S) -> Self {
+        Self::from_api(ApiClient::new(service))
     }
 
-    /// The same client, sharing its connection pool, that sends no token.
-    pub fn without_token(&self) -> Self {
-        Self::from_service(self.service().without_token())
+    fn from_api(api: ApiClient<S>) -> Self {
+        Self {
+            authentication: AuthenticationApi::from_client(api.clone()),
+            server: ServerApi::from_client(api.clone()),
+            models: ModelsApi::from_client(api),
+        }
+    }
+
+    fn api(&self) -> &ApiClient<S> {
+        self.authentication.client()
+    }
+
+    /// The same client, applying `options` (a timeout, a body limit,
+    /// headers, a token) to every call made through it.
+    pub fn with_options(&self, options: RequestOptions) -> Self {
+        Self::from_api(self.api().clone().with_options(options))
+    }
+
+    /// The same client with `layer` around its whole service: the layer
+    /// sees each call once, before its path is resolved and without the
+    /// token, and the read response. For a layer that sees every attempt,
+    /// with the absolute URL and headers, use [`ClientBuilder::layer`].
+    pub fn layer<L>(&self, layer: L) -> Client<L::Service>
+    where
+        L: Layer<S>,
+        L::Service: Clone,
+    {
+        Client::from_api(
+            self.api()
+                .clone()
+                .map_service(|service| layer.layer(service)),
+        )
+    }
+
+    /// The same client over a [`BoxService`], so that it has one type
+    /// whatever its stack.
+    pub fn boxed<B>(&self) -> BoxClient
+    where
+        S: Service<Request<RequestBody>, Response = Response<B>> + Send + Sync + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        Client::from_api(self.api().clone().map_service(|service| {
+            BoxCloneSyncService::new(
+                ServiceBuilder::new()
+                    .map_err(Into::into)
+                    .map_response(|response: Response<B>| {
+                        response.map(|body| body.map_err(Into::into).boxed_unsync())
+                    })
+                    .service(service),
+            )
+        }))
     }
 }
 
 impl<S> Client<S> {
-    /// A client over any tower service of `http::Request<RequestBody>` to
-    /// `http::Response<Bytes>`: a stack with your own middleware, or a mock.
-    /// See the `custom_middleware` and `mock_transport` examples.
-    pub fn from_service(service: S) -> Self {
-        Self {
-            authentication: AuthenticationApi::new(service),
-        }
-    }
-
     /// The Authentication API: `token_generate` and `token_roles`.
     pub fn authentication(&self) -> &AuthenticationApi<S> {
         &self.authentication
     }
 
+    /// The Server API: `ping_server` and `get_server_info`.
+    pub fn server(&self) -> &ServerApi<S> {
+        &self.server
+    }
+
+    /// The Models API: discovery, instances, state and parameters,
+    /// inference, learning, episodes and events.
+    pub fn models(&self) -> &ModelsApi<S> {
+        &self.models
+    }
+
     /// The service requests go through.
     pub fn service(&self) -> &S {
-        self.authentication.service()
+        self.authentication.client().service()
     }
 }
 
-/// Configures the default stack of a [`Client`]. Settings that can be wrong
-/// are checked when set; [`build`](Self::build) fails only if TLS cannot be
-/// set up.
+impl<S: Clone> Client<Transport<S>> {
+    /// The same client, sharing its connection pool, that sends `token` on
+    /// the operations that need one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidToken`] when `token` cannot be a header value.
+    pub fn with_token(&self, token: &str) -> Result<Self, Error> {
+        let transport = self.service().with_token(token)?;
+        Ok(Self::from_api(
+            self.api().clone().map_service(|_| transport),
+        ))
+    }
+
+    /// The same client, sharing its connection pool, that sends no token.
+    pub fn without_token(&self) -> Self {
+        let transport = self.service().without_token();
+        Self::from_api(self.api().clone().map_service(|_| transport))
+    }
+}
+
+impl<S: fmt::Debug> fmt::Debug for Client<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("service", self.service())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`Client`]: the one builder of the settings, each setter
+/// one assignment to a [`Config`]. Settings that can be wrong are checked
+/// when set; [`build`](Self::build) fails only on what needs the machine
+/// (TLS files, proxy variables).
 ///
 /// ```
 /// use std::time::Duration;
@@ -98,44 +229,48 @@ impl<S> Client<S> {
 /// assert!(client.service().has_token());
 /// # Ok::<(), rxinfer_client::TransportError>(())
 /// ```
-#[derive(Debug, Clone, Default)]
-pub struct ClientBuilder {
-    transport: TransportBuilder,
-    token: Option<TokenChoice>,
-    #[cfg(feature = "rustls")]
-    tls: TlsConfig,
+#[derive(Clone)]
+pub struct ClientBuilder<L = Identity> {
+    config: Config,
+    generate_token: bool,
+    layer: L,
 }
 
-/// Where the client's token comes from; the last setting wins.
-#[derive(Debug, Clone)]
-enum TokenChoice {
-    Source(Arc<dyn TokenSource>),
-    Generate,
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            config: Config::default(),
+            generate_token: false,
+            layer: Identity::new(),
+        }
+    }
 }
 
-impl ClientBuilder {
-    /// The server's API URL (default `http://localhost:8000/v1`).
+impl<L> fmt::Debug for ClientBuilder<L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("config", &self.config)
+            .field("generate_token", &self.generate_token)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<L> ClientBuilder<L> {
+    /// The server's API URL (default `http://localhost:8000/v1`): text, or a
+    /// [`BaseUrl`](rxinfer_transport::BaseUrl) such as
+    /// `BaseUrl::public("v1")?`.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidBaseUrl`] naming what is wrong with it.
-    pub fn base_url(self, url: &str) -> Result<Self, Error> {
-        Ok(Self {
-            transport: self.transport.base_url(url)?,
-            ..self
-        })
+    pub fn base_url(mut self, url: impl IntoBaseUrl) -> Result<Self, Error> {
+        self.config.base_url = url.into_base_url()?;
+        Ok(self)
     }
 
-    /// The server's API URL, already parsed.
-    pub fn base(self, base: BaseUrl) -> Self {
-        Self {
-            transport: self.transport.base(base),
-            ..self
-        }
-    }
-
-    /// The token sent as `Authorization: Bearer <token>` on the endpoints
-    /// that need one, and only to the base URL's origin.
+    /// The token sent as `Authorization: Bearer <token>` on the operations
+    /// that need one, and only to the base URL's origin. It is never
+    /// replaced.
     ///
     /// # Errors
     ///
@@ -146,7 +281,8 @@ impl ClientBuilder {
         Ok(self.token_source(Arc::new(source)))
     }
 
-    /// The token in `RXINFER_TOKEN`, or else `BEARER_TOKEN`.
+    /// The token in `RXINFER_TOKEN`, or else `BEARER_TOKEN` (empty counts as
+    /// unset).
     ///
     /// # Errors
     ///
@@ -156,78 +292,74 @@ impl ClientBuilder {
         Ok(self.token_source(Arc::new(StaticToken::from_env()?)))
     }
 
-    /// No token up front: the first call that needs one generates it with
-    /// `token_generate` (once, however many calls wait for it), and a `401`
-    /// to it generates a new one and repeats the call once.
-    pub fn acquire_token(self) -> Self {
-        Self {
-            token: Some(TokenChoice::Generate),
-            ..self
-        }
-    }
-
     /// The token `source` gives; see [`TokenSource`].
-    pub fn token_source(self, source: Arc<dyn TokenSource>) -> Self {
-        Self {
-            token: Some(TokenChoice::Source(source)),
-            ..self
-        }
+    pub fn token_source(mut self, source: Arc<dyn TokenSource>) -> Self {
+        self.config.token = Some(source);
+        self.generate_token = false;
+        self
     }
 
-    /// Fails a call that takes longer than `timeout` (default
-    /// [`DEFAULT_TIMEOUT`](rxinfer_transport::DEFAULT_TIMEOUT)).
-    pub fn timeout(self, timeout: Duration) -> Self {
-        Self {
-            transport: self.transport.timeout(timeout),
-            ..self
-        }
+    /// No token up front: the first call that needs one generates it with
+    /// `token_generate` (once, however many calls wait for it, and they all
+    /// get its outcome), and a `401` to it generates a new one and sends
+    /// the call once more. See [`GeneratedToken`].
+    pub fn generate_token(mut self) -> Self {
+        self.config.token = None;
+        self.generate_token = true;
+        self
+    }
+
+    /// Fails a call that takes longer than `timeout`, retries included
+    /// (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeout = timeout;
+        self
+    }
+
+    /// Fails opening a TCP connection that takes longer than `timeout`
+    /// (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = Some(timeout);
+        self
     }
 
     /// Fails a call whose response body is larger than `limit` bytes
-    /// (default [`DEFAULT_BODY_LIMIT`](rxinfer_transport::DEFAULT_BODY_LIMIT)).
-    pub fn body_limit(self, limit: usize) -> Self {
-        Self {
-            transport: self.transport.body_limit(limit),
-            ..self
-        }
+    /// (default 4 MiB; one call can raise it with
+    /// [`RequestOptions::body_limit`]).
+    pub fn body_limit(mut self, limit: usize) -> Self {
+        self.config.body_limit = limit;
+        self
     }
 
-    /// When to send a failed call again (default
-    /// [`RetryPolicy::new`](rxinfer_transport::RetryPolicy::new): connection
-    /// failures, and 429/503 on idempotent calls, twice at most).
-    pub fn retry(self, policy: rxinfer_transport::RetryPolicy) -> Self {
-        Self {
-            transport: self.transport.retry(policy),
-            ..self
-        }
+    /// When to send a failed call again (default [`RetryPolicy::new`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.config.retry = policy;
+        self
     }
 
-    /// Which requests go through which proxy (default: the environment's
-    /// `HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`, as curl reads them).
-    pub fn proxy(self, proxy: rxinfer_transport::Proxy) -> Self {
-        Self {
-            transport: self.transport.proxy(proxy),
-            ..self
-        }
+    /// Which requests go through which proxy (default: the environment's,
+    /// as curl reads it).
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.config.proxy = proxy;
+        self
     }
 
-    /// Shares `client`'s connection pool.
-    pub fn http_client(self, client: HttpClient) -> Self {
-        Self {
-            transport: self.transport.http_client(client),
-            ..self
-        }
+    /// TLS settings: roots, extra roots, a client certificate.
+    #[cfg(feature = "rustls")]
+    pub fn tls(mut self, tls: rxinfer_transport::TlsConfig) -> Self {
+        self.config.tls = tls;
+        self
     }
 
-    /// Trusts the certificates in `pem` too, such as a private CA's, for
-    /// `https` base URLs.
+    /// Trusts the certificates in `pem` too, such as a private CA's (for the
+    /// server and for `https://` proxies).
     ///
     /// # Errors
     ///
     /// [`Error::InvalidTlsConfig`] when `pem` holds no readable certificate.
     #[cfg(feature = "rustls")]
     pub fn add_root_certificates_pem(mut self, pem: &[u8]) -> Result<Self, Error> {
-        self.tls = self.tls.add_root_certificates_pem(pem)?;
+        self.config.tls = self.config.tls.add_root_certificates_pem(pem)?;
         Ok(self)
     }
 
@@ -243,31 +375,135 @@ impl ClientBuilder {
         chain_pem: &[u8],
         key_pem: &[u8],
     ) -> Result<Self, Error> {
-        self.tls = self.tls.client_certificate_pem(chain_pem, key_pem)?;
+        self.config.tls = self.config.tls.client_certificate_pem(chain_pem, key_pem)?;
         Ok(self)
+    }
+
+    /// How long an idle pooled connection is kept (default 90 s; `None`
+    /// until the server closes it).
+    pub fn pool_idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.config.pool_idle_timeout = timeout;
+        self
+    }
+
+    /// How many idle connections are kept per host (default 32).
+    pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
+        self.config.pool_max_idle_per_host = max;
+        self
+    }
+
+    /// How recently a connection must have been used to carry a call that
+    /// is never sent twice (default 500 ms); see [`Config`].
+    pub fn non_idempotent_reuse(mut self, window: Duration) -> Self {
+        self.config.non_idempotent_reuse = window;
+        self
+    }
+
+    /// The `User-Agent` sent unless a request sets its own.
+    pub fn user_agent(mut self, user_agent: HeaderValue) -> Self {
+        self.config.user_agent = user_agent;
+        self
+    }
+
+    /// Headers sent with every request that does not set them itself.
+    pub fn default_headers(mut self, headers: HeaderMap) -> Self {
+        self.config.default_headers = headers;
+        self
+    }
+
+    /// All the settings at once, replacing those set so far.
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Puts `layer` into the default stack, over the pooled HTTP client and
+    /// under everything else: it sees every attempt (retries included) with
+    /// its absolute URL and headers (the token marked sensitive), and the
+    /// streaming response, while the timeout, retries, base URL, the token's
+    /// origin binding, the body limit, TLS and proxies all stay in place.
+    /// Layers added first are outermost, as with tower's `ServiceBuilder`.
+    ///
+    /// A layer whose service is not `Clone` (tower's `RateLimit`) goes
+    /// behind a `BufferLayer`. For a layer that sees each call once, use
+    /// [`Client::layer`] on the built client.
+    ///
+    /// ```no_run
+    /// use rxinfer_client::{Client, http::{HeaderName, HeaderValue}};
+    /// use tower_http::{set_header::SetRequestHeaderLayer, trace::TraceLayer};
+    ///
+    /// let client = Client::builder()
+    ///     .layer(TraceLayer::new_for_http())
+    ///     .layer(SetRequestHeaderLayer::overriding(
+    ///         HeaderName::from_static("x-team"),
+    ///         HeaderValue::from_static("inference"),
+    ///     ))
+    ///     .build()?;
+    /// # Ok::<(), rxinfer_client::TransportError>(())
+    /// ```
+    pub fn layer<T>(self, layer: T) -> ClientBuilder<Stack<T, L>> {
+        ClientBuilder {
+            config: self.config,
+            generate_token: self.generate_token,
+            layer: Stack::new(layer, self.layer),
+        }
     }
 
     /// The client.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidTlsConfig`] if TLS cannot be set up with the settings
-    /// given (a client key that does not fit its certificate).
-    pub fn build(self) -> Result<Client, Error> {
-        #[cfg(feature = "rustls")]
-        let settings = self.transport.tls(self.tls);
-        #[cfg(not(feature = "rustls"))]
-        let settings = self.transport;
-        let transport = match self.token {
-            None => settings.build()?,
-            Some(TokenChoice::Source(source)) => settings.token_source(source).build()?,
-            Some(TokenChoice::Generate) => {
-                // Generation goes through the same pool, without a token.
-                let anonymous = settings.build()?;
-                let source = GeneratedToken::new(AuthenticationApi::new(anonymous.clone()));
-                anonymous.with_token_source(Arc::new(source))
-            }
-        };
-        Ok(Client::from_service(transport))
+    /// [`Error::InvalidTlsConfig`] if TLS cannot be set up (a client key
+    /// that does not fit its certificate, an unreadable `SSL_CERT_FILE`);
+    /// [`Error::InvalidProxy`] if a proxy in the environment cannot be used.
+    pub fn build<B>(self) -> Result<Client<Transport<L::Service>>, Error>
+    where
+        L: Layer<HttpClient>,
+        L::Service:
+            Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Request<RequestBody>>>::Future: Send,
+        <L::Service as Service<Request<RequestBody>>>::Error: Into<BoxError>,
+        B: Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
+        let service = self.layer.layer(HttpClient::new(&self.config)?);
+        let mut config = self.config;
+        let base = config.base_url.clone();
+        if self.generate_token {
+            // Generation goes through the same pool and layers, without a
+            // token.
+            let mut anonymous = config.clone();
+            anonymous.token = None;
+            let api = ApiClient::new(Transport::over(anonymous, service.clone()))
+                .with_base_url(base.clone());
+            config.token = Some(Arc::new(GeneratedToken::new(
+                AuthenticationApi::from_client(api),
+            )));
+        }
+        let transport = Transport::over(config, service);
+        Ok(Client::from_api(
+            ApiClient::new(transport).with_base_url(base),
+        ))
+    }
+
+    /// A [`blocking::Client`](crate::blocking::Client) with these settings.
+    ///
+    /// # Errors
+    ///
+    /// As [`build`](Self::build), or when the runtime thread cannot start.
+    #[cfg(feature = "blocking")]
+    pub fn build_blocking<B>(self) -> Result<crate::blocking::Client, Error>
+    where
+        L: Layer<HttpClient>,
+        L::Service:
+            Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Request<RequestBody>>>::Future: Send,
+        <L::Service as Service<Request<RequestBody>>>::Error: Into<BoxError>,
+        B: Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
+        crate::blocking::Client::new(self.build()?.boxed())
     }
 }

@@ -1,32 +1,42 @@
 //! A Rust client for [RxInferServer](https://server.rxinfer.com/), the REST
-//! server of RxInfer probabilistic models: its Authentication API over a
-//! tower HTTP stack.
+//! server of RxInfer probabilistic models: its Authentication, Server and
+//! Models APIs over a tower HTTP stack.
 //!
-//! This crate is the front door. It re-exports the crates it is built from,
-//! which can also be used one by one:
+//! This crate is the front door: [`Client`] and its one builder, and the
+//! crates it is built from, which can also be used one by one:
 //!
 //! | crate | re-exported as | what it holds |
 //! |---|---|---|
 //! | `rxinfer-models` | [`models`] | the serde types, for clients and servers |
-//! | `rxinfer-transport` | [`transport`] | the tower layers and the default [`Transport`] |
-//! | `rxinfer-auth-api` | [`auth_api`] | `token_generate` and `token_roles`, generic over the service |
+//! | `rxinfer-transport` | [`transport`] | [`Config`], the default [`Transport`], the tower layers |
+//! | `rxinfer-api-core` | [`api_core`] | [`ApiError`], [`ApiResponse`], [`RequestOptions`] |
+//! | `rxinfer-auth-api` | [`auth_api`] | `token_generate`, `token_roles`, [`GeneratedToken`] |
+//! | `rxinfer-server-api` | [`server_api`] | `ping_server`, `get_server_info` |
+//! | `rxinfer-models-api` | [`models_api`] | the seventeen Models operations, [`InstanceHandle`] |
 //!
 //! ```no_run
-//! use rxinfer_client::Client;
+//! use rxinfer_client::{Client, models::{CreateModelInstanceRequest, InferRequest, object}};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = Client::builder().base_url("http://localhost:8000/v1")?.build()?;
-//! let generated = client.authentication().token_generate().await?;
-//!
-//! let client = client.with_token(generated.token.expose())?;
-//! let roles = client.authentication().token_roles().await?;
-//! assert_eq!(roles.roles, ["user"]);
+//! let client = Client::builder()
+//!     .base_url("http://localhost:8000/v1")?
+//!     .generate_token()
+//!     .build()?;
+//! let coin = client
+//!     .models()
+//!     .create_model_instance(&CreateModelInstanceRequest::new("BetaBernoulli-v1"))
+//!     .await?;
+//! let answer = client
+//!     .models()
+//!     .run_inference(&coin.instance_id, &InferRequest::new(object([("observation", 1)])))
+//!     .await?;
+//! println!("mean_p = {}", answer.results["mean_p"]);
 //! # Ok(())
 //! # }
 //! ```
 //!
-//! [`Client::from_service`] takes any tower service instead of the default
-//! stack: one with middleware of your own, or a mock.
+//! [`http`], [`bytes`] and [`tower`] are re-exported, so a mock or a layer
+//! needs no other dependency.
 #![forbid(unsafe_code)]
 // Nothing a server or caller sends may panic the library; tests may.
 #![cfg_attr(
@@ -34,16 +44,35 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod client;
 
-pub use client::{Client, ClientBuilder};
+pub use client::{BoxClient, BoxService, Client, ClientBuilder};
 
 /// The README's code blocks, compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+pub use bytes;
+pub use http;
+pub use tower;
+
+pub use rxinfer_api_core as api_core;
+pub use rxinfer_api_core::{
+    ApiError, ApiErrorKind, ApiResponse, DecodeError, RawResponse, RequestOptions, StatusError,
+};
 pub use rxinfer_auth_api as auth_api;
-pub use rxinfer_auth_api::{ApiError, ApiResponse, AuthenticationApi, RequestOptions};
+pub use rxinfer_auth_api::{AuthenticationApi, GeneratedToken};
 pub use rxinfer_models as models;
+pub use rxinfer_models_api as models_api;
+pub use rxinfer_models_api::{InstanceHandle, ModelsApi};
+pub use rxinfer_server_api as server_api;
+pub use rxinfer_server_api::ServerApi;
 pub use rxinfer_transport as transport;
-pub use rxinfer_transport::{Error as TransportError, Transport};
+pub use rxinfer_transport::{
+    BaseUrl, BearerAuthLayer, BoxTransport, Config, Error as TransportError, HttpClient, Operation,
+    Proxy, RequestBody, ResponseBody, ResponseBodyLimitLayer, RetryPolicy, SetBaseUrlLayer,
+    TokenSource, Transport,
+};

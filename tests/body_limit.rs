@@ -3,8 +3,13 @@
 
 mod support;
 
-use rxinfer_client::{ApiError, Client, TransportError, transport::DEFAULT_BODY_LIMIT};
-use support::{Behaviour, RawServer, json_ok, within_10s};
+use rxinfer_client::{
+    ApiError, Client, RequestOptions, TransportError,
+    models::{AttachEventsToEpisodeRequest, NewEvent, object},
+    transport::DEFAULT_BODY_LIMIT,
+};
+use rxinfer_stand_in::StandIn;
+use support::{Behaviour, RawServer, json_ok, transport_error, within_10s};
 
 async fn roles_with_limit(peer: &RawServer, limit: Option<usize>) -> Result<Vec<String>, ApiError> {
     let mut builder = Client::builder().base_url(&peer.url).expect("valid URL");
@@ -14,13 +19,13 @@ async fn roles_with_limit(peer: &RawServer, limit: Option<usize>) -> Result<Vec<
     let client = builder.build().expect("the client builds");
     within_10s(client.authentication().token_roles())
         .await
-        .map(|r| r.roles)
+        .map(|r| r.into_data().roles)
 }
 
 fn is_too_large(result: &Result<Vec<String>, ApiError>, expected: usize) -> bool {
     matches!(
-        result,
-        Err(ApiError::Transport(TransportError::BodyTooLarge { limit })) if *limit == expected
+        result.as_ref().err().and_then(transport_error),
+        Some(TransportError::BodyTooLarge { limit }) if *limit == expected
     )
 }
 
@@ -72,4 +77,50 @@ async fn the_default_limit_applies_without_configuration() {
     let peer = RawServer::start(Behaviour::Endless(head.into_bytes())).await;
     let result = roles_with_limit(&peer, None).await;
     assert!(is_too_large(&result, DEFAULT_BODY_LIMIT), "{result:?}");
+}
+
+/// An episode list can legitimately be large: one call raises its own limit
+/// without raising the client's.
+#[tokio::test]
+async fn one_call_can_raise_its_body_limit() {
+    let server = StandIn::builder()
+        .dev_token(true)
+        .start()
+        .await
+        .expect("stand-in starts");
+    let client = Client::builder()
+        .base_url(server.url())
+        .and_then(|b| b.token("dev-token"))
+        .expect("valid settings")
+        .body_limit(16 * 1024)
+        .build()
+        .expect("the client builds");
+    let models = client.models();
+    let coin = models
+        .create_model_instance(&rxinfer_client::models::CreateModelInstanceRequest::new(
+            "BetaBernoulli-v1",
+        ))
+        .await
+        .expect("an instance");
+    let events = (0..1000).map(|i| NewEvent::new(object([("observation", i % 2)])));
+    models
+        .attach_events_to_episode(
+            &coin.instance_id,
+            "default",
+            &AttachEventsToEpisodeRequest::new(events),
+        )
+        .await
+        .expect("attached");
+
+    let too_large = models
+        .get_episodes(&coin.instance_id)
+        .await
+        .map(|_| Vec::new());
+    assert!(is_too_large(&too_large, 16 * 1024), "{too_large:?}");
+    let episodes = models
+        .with_options(RequestOptions::new().body_limit(4 * 1024 * 1024))
+        .get_episodes(&coin.instance_id)
+        .await
+        .expect("within the raised limit");
+    assert_eq!(episodes[0].events.len(), 1000);
 }

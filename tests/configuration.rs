@@ -2,7 +2,7 @@
 //! and the errors never repeat the token.
 
 use rxinfer_client::{
-    Client, TransportError,
+    BaseUrl, Client, TransportError,
     transport::{InvalidBaseUrl, InvalidToken},
 };
 
@@ -20,6 +20,9 @@ fn invalid_base_urls_are_rejected_with_the_reason() {
             InvalidBaseUrl::Credentials,
         ),
         ("http://localhost/v1?debug=1", InvalidBaseUrl::Query),
+        // http would read the port as absent and send the call to port 80.
+        ("http://127.0.0.1:65616/v1", InvalidBaseUrl::InvalidPort),
+        ("http://127.0.0.1:0/v1", InvalidBaseUrl::InvalidPort),
     ];
     for (url, expected) in cases {
         match Client::builder().base_url(url) {
@@ -97,4 +100,20 @@ fn valid_settings_build() {
             .to_string(),
         "http://localhost:8000/v1"
     );
+}
+
+#[test]
+fn one_base_url_setter_takes_text_or_a_checked_url() {
+    let from_text = Client::builder()
+        .base_url("http://127.0.0.1:9000/api")
+        .expect("valid");
+    let checked = BaseUrl::local(9000, "api").expect("valid");
+    let from_url = Client::builder().base_url(&checked).expect("valid");
+    for builder in [from_text, from_url] {
+        let client = builder.build().expect("builds");
+        assert_eq!(
+            client.service().base_url().authority().port_u16(),
+            Some(9000)
+        );
+    }
 }

@@ -4,13 +4,13 @@
 mod support;
 
 use http::{HeaderName, HeaderValue, header::AUTHORIZATION};
-use rxinfer_client::{ApiError, RequestOptions, transport::BearerToken};
-use rxinfer_mock_server::MockServer;
+use rxinfer_client::{RequestOptions, transport::BearerToken};
+use rxinfer_stand_in::StandIn;
 use support::client;
 
 #[tokio::test]
 async fn a_per_call_token_replaces_the_clients_for_that_call() {
-    let server = MockServer::start().await.expect("stand-in starts");
+    let server = StandIn::start().await.expect("stand-in starts");
     server.insert_token("per-call", ["admin"]);
     let client = client(server.url(), Some("unknown-to-the-server"));
 
@@ -28,12 +28,12 @@ async fn a_per_call_token_replaces_the_clients_for_that_call() {
         .token_roles()
         .await
         .expect_err("unknown token");
-    assert!(matches!(error, ApiError::Unauthorized(_)), "{error:?}");
+    assert!(error.is_unauthorized(), "{error:?}");
 }
 
 #[tokio::test]
 async fn a_per_call_token_is_not_sent_where_no_auth_is_needed() {
-    let server = MockServer::builder()
+    let server = StandIn::builder()
         .record_requests(true)
         .start()
         .await
@@ -53,9 +53,31 @@ async fn a_per_call_token_is_not_sent_where_no_auth_is_needed() {
     assert!(server.requests()[0].headers.get(AUTHORIZATION).is_none());
 }
 
+/// A server that sees `Authorization` on token_generate echoes that token
+/// back instead of minting one: the header is never sent there, however a
+/// caller sets it.
+#[tokio::test]
+async fn an_authorization_header_option_never_reaches_token_generate() {
+    let server = StandIn::builder()
+        .record_requests(true)
+        .start()
+        .await
+        .expect("stand-in starts");
+    let options =
+        RequestOptions::new().header(AUTHORIZATION, HeaderValue::from_static("Bearer mine"));
+    let generated = client(server.url(), Some("the-clients-own"))
+        .with_options(options)
+        .authentication()
+        .token_generate()
+        .await
+        .expect("a token");
+    assert_ne!(generated.token.expose(), "mine", "the server echoed it");
+    assert!(server.requests()[0].headers.get(AUTHORIZATION).is_none());
+}
+
 #[tokio::test]
 async fn extra_headers_reach_the_server() {
-    let server = MockServer::builder()
+    let server = StandIn::builder()
         .record_requests(true)
         .start()
         .await

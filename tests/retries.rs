@@ -1,13 +1,26 @@
-//! Retries, counted at the server: an idempotent GET is sent again after a
-//! 503, a 429 or a dropped connection; a POST that may have reached the
-//! server never is; retries stop at the limit and can be turned off.
+//! Retries, counted at the server: an idempotent call is sent again after a
+//! 503, a 429 or a dropped connection; an operation that changes server
+//! state never is once it may have reached the server (each operation is
+//! checked in `crates/rxinfer-conformance/tests/retry_classes.rs`), and
+//! neither is the token generation a call waits for; retries stop at the
+//! limit and can be turned off.
 
 mod support;
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
-use rxinfer_client::{ApiError, Client, TransportError, transport::RetryPolicy};
-use support::{Behaviour, RawServer, json_ok, response, within_10s};
+use rxinfer_client::{ApiErrorKind, Client, TransportError, transport::RetryPolicy};
+use support::{Behaviour, RawServer, json_ok, response, transport_error, within_10s};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpListener,
+};
 
 fn unavailable() -> Behaviour {
     Behaviour::Respond(response(
@@ -79,7 +92,7 @@ async fn retries_stop_at_the_limit_and_the_last_answer_is_kept() {
         .await
         .expect_err("503");
     assert!(
-        matches!(&error, ApiError::UnexpectedStatus(raw) if raw.status() == 503),
+        matches!(error.kind(), ApiErrorKind::UnexpectedStatus(status) if status.status() == 503),
         "{error:?}"
     );
     assert_eq!(peer.requests_read(), 3);
@@ -135,7 +148,92 @@ async fn a_refused_connection_is_still_a_connect_error_after_retries() {
         .await
         .expect_err("refused");
     assert!(
-        matches!(error, ApiError::Transport(TransportError::Connect(_))),
+        matches!(transport_error(&error), Some(TransportError::Connect(_))),
         "{error:?}"
     );
+}
+
+/// A server that answers `POST /token/generate` with `generate`, and
+/// anything else with `other`, counting the POSTs it reads.
+async fn routed(generate: Vec<&'static [u8]>, other: &'static [u8]) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bound");
+    let url = format!("http://{}/v1", listener.local_addr().expect("an address"));
+    let posts = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&posts);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let counted = Arc::clone(&counted);
+            let generate = generate.clone();
+            tokio::spawn(async move {
+                let mut buffer = vec![0u8; 8192];
+                while let Ok(read) = stream.read(&mut buffer).await {
+                    if read == 0 {
+                        return;
+                    }
+                    let answer = if buffer.starts_with(b"POST") {
+                        let n = counted.fetch_add(1, Ordering::SeqCst);
+                        generate[n.min(generate.len() - 1)]
+                    } else {
+                        other
+                    };
+                    // An empty answer: read the request and close.
+                    if answer.is_empty() || stream.write_all(answer).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, posts)
+}
+
+const DROP: &[u8] = b"";
+const TOKEN: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 14\r\n\r\n{\"token\":\"t1\"}";
+const REJECTED: &[u8] = b"HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: 44\r\n\r\n{\"error\":\"Unauthorized\",\"message\":\"expired\"}";
+
+fn generating(url: &str) -> Client {
+    Client::builder()
+        .base_url(url)
+        .expect("valid URL")
+        .generate_token()
+        .retry(RetryPolicy::new().base_delay(Duration::from_millis(5)))
+        .build()
+        .expect("the client builds")
+}
+
+/// When the generation a call waits for is lost with its connection, the
+/// call fails: neither the call's retries nor the generation's own send
+/// `POST /token/generate` again (before: three POSTs for one call).
+#[tokio::test]
+async fn a_lost_generation_is_never_sent_again_by_a_retry() {
+    let (url, posts) = routed(vec![DROP], REJECTED).await;
+    let error = within_10s(generating(&url).authentication().token_roles())
+        .await
+        .expect_err("no token");
+    assert!(
+        matches!(
+            transport_error(&error),
+            Some(TransportError::TokenAcquisition(_))
+        ),
+        "{error:?}"
+    );
+    assert_eq!(posts.load(Ordering::SeqCst), 1);
+}
+
+/// The same on the renewal after a 401: one POST to generate, one to renew,
+/// lost, and no more.
+#[tokio::test]
+async fn a_lost_renewal_is_never_sent_again_by_a_retry() {
+    let (url, posts) = routed(vec![TOKEN, DROP], REJECTED).await;
+    let error = within_10s(generating(&url).authentication().token_roles())
+        .await
+        .expect_err("no token");
+    assert!(
+        matches!(
+            transport_error(&error),
+            Some(TransportError::TokenAcquisition(_))
+        ),
+        "{error:?}"
+    );
+    assert_eq!(posts.load(Ordering::SeqCst), 2);
 }

@@ -5,7 +5,7 @@ mod support;
 
 use http::{Request, header::AUTHORIZATION};
 use rxinfer_client::{ApiError, Client, transport::RequestBody};
-use rxinfer_mock_server::MockServer;
+use rxinfer_stand_in::StandIn;
 use support::{Behaviour, RawServer, client, json_ok};
 use tower::ServiceExt;
 
@@ -13,7 +13,7 @@ const SECRET: &str = "s3cr3t-t0k3n-value";
 
 #[tokio::test]
 async fn no_debug_or_display_output_shows_the_token() {
-    let server = MockServer::builder()
+    let server = StandIn::builder()
         .record_requests(true)
         .start()
         .await
@@ -23,7 +23,7 @@ async fn no_debug_or_display_output_shows_the_token() {
     // The server echoes a presented token on generate; a raw call makes it.
     let echoed = client
         .authentication()
-        .token_generate_with_http_info()
+        .token_generate()
         .await
         .expect("a token");
     let unauthorized: ApiError = client
@@ -76,7 +76,7 @@ async fn the_token_never_goes_to_another_origin() {
 
 #[tokio::test]
 async fn the_token_reaches_its_own_server_intact() {
-    let server = MockServer::builder()
+    let server = StandIn::builder()
         .record_requests(true)
         .start()
         .await

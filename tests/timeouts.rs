@@ -7,11 +7,11 @@ mod support;
 use std::time::Duration;
 
 use rxinfer_client::{ApiError, Client, RequestOptions, TransportError};
-use support::{Behaviour, RawServer, client, dead_url, within_10s};
+use support::{Behaviour, RawServer, client, dead_url, transport_error, within_10s};
 
 fn timed_out_after(error: &ApiError) -> Option<Duration> {
-    match error {
-        ApiError::Transport(TransportError::Timeout(after)) => Some(*after),
+    match transport_error(error) {
+        Some(TransportError::Timeout(after)) => Some(*after),
         _ => None,
     }
 }
@@ -37,6 +37,7 @@ async fn a_server_that_never_answers_times_out() {
         Some(Duration::from_millis(200)),
         "{error:?}"
     );
+    assert!(error.is_timeout());
     assert!(error.to_string().contains("timed out"), "{error}");
 }
 
@@ -84,8 +85,54 @@ async fn a_dead_server_is_a_connect_error() {
         .await
         .expect_err("refused");
     assert!(
-        matches!(error, ApiError::Transport(TransportError::Connect(_))),
+        matches!(transport_error(&error), Some(TransportError::Connect(_))),
         "{error:?}"
     );
+    assert!(error.is_connect() && !error.is_timeout());
     assert!(error.status().is_none());
+}
+
+/// The connect timeout bounds opening a connection, apart from the call's
+/// own deadline: a listener whose accept queue is full drops further SYNs,
+/// so a connect to it hangs.
+#[tokio::test]
+async fn the_connect_timeout_is_separate_from_the_deadline() {
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("an address"))
+        .expect("bound");
+    let listener = socket.listen(0).expect("listening");
+    let address = listener.local_addr().expect("an address");
+    // Fill the accept queue; nothing is ever accepted.
+    let mut queued = Vec::new();
+    for _ in 0..4 {
+        if let Ok(Ok(stream)) = tokio::time::timeout(
+            Duration::from_millis(100),
+            tokio::net::TcpStream::connect(address),
+        )
+        .await
+        {
+            queued.push(stream);
+        }
+    }
+    let client = Client::builder()
+        .base_url(format!("http://{address}/v1"))
+        .expect("valid URL")
+        .connect_timeout(Duration::from_millis(200))
+        .timeout(Duration::from_secs(5))
+        .retry(rxinfer_client::RetryPolicy::disabled())
+        .build()
+        .expect("the client builds");
+    let started = std::time::Instant::now();
+    let error = within_10s(client.server().ping_server())
+        .await
+        .expect_err("no connection");
+    let took = started.elapsed();
+    assert!(error.is_connect(), "{error:?}");
+    assert!(!error.is_timeout(), "the call's deadline fired: {error:?}");
+    assert!(
+        took >= Duration::from_millis(200) && took < Duration::from_secs(2),
+        "{took:?}"
+    );
+    drop((listener, queued));
 }

@@ -23,6 +23,7 @@ use rustls::{
     server::WebPkiClientVerifier,
 };
 use rxinfer_client::{ApiError, Client, ClientBuilder, TransportError, transport::Proxy};
+use support::transport_error;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
@@ -122,7 +123,11 @@ fn builder(url: &str) -> ClientBuilder {
 
 async fn roles(builder: ClientBuilder) -> Result<Vec<String>, ApiError> {
     let client = builder.build().expect("the client builds");
-    client.authentication().token_roles().await.map(|r| r.roles)
+    client
+        .authentication()
+        .token_roles()
+        .await
+        .map(|r| r.into_data().roles)
 }
 
 #[tokio::test]
@@ -139,6 +144,41 @@ async fn a_private_ca_is_trusted_once_added() {
     assert_eq!(roles(builder).await.expect("roles over TLS"), ["tls"]);
 }
 
+/// TLS settings hold with a layer of one's own in the stack.
+#[tokio::test]
+async fn tls_settings_survive_a_custom_layer() {
+    let ca = ca();
+    let url = tls_server(
+        issue(&ca, "127.0.0.1", ExtendedKeyUsagePurpose::ServerAuth),
+        None,
+    )
+    .await;
+    let layered = builder(&url)
+        .add_root_certificates_pem(ca.pem().as_bytes())
+        .expect("CA PEM")
+        .layer(tower_http::trace::TraceLayer::new_for_http());
+    let client = layered.build().expect("the client builds");
+    let roles = client
+        .authentication()
+        .token_roles()
+        .await
+        .expect("roles over TLS");
+    assert_eq!(roles.roles, ["tls"]);
+    let untrusted = builder(&url)
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .build()
+        .expect("the client builds");
+    let error = untrusted
+        .authentication()
+        .token_roles()
+        .await
+        .expect_err("untrusted");
+    assert!(
+        matches!(transport_error(&error), Some(TransportError::Tls(_))),
+        "{error:?}"
+    );
+}
+
 #[tokio::test]
 async fn an_untrusted_certificate_is_a_tls_error() {
     let ca = ca();
@@ -149,7 +189,7 @@ async fn an_untrusted_certificate_is_a_tls_error() {
     .await;
     let error = roles(builder(&url)).await.expect_err("untrusted");
     assert!(
-        matches!(error, ApiError::Transport(TransportError::Tls(_))),
+        matches!(transport_error(&error), Some(TransportError::Tls(_))),
         "{error:?}"
     );
     assert!(error.to_string().contains("TLS handshake"), "{error}");
@@ -178,7 +218,7 @@ async fn a_certificate_for_another_name_is_a_tls_error() {
         .expect("CA PEM");
     let error = roles(builder).await.expect_err("wrong name");
     assert!(
-        matches!(error, ApiError::Transport(TransportError::Tls(_))),
+        matches!(transport_error(&error), Some(TransportError::Tls(_))),
         "{error:?}"
     );
 }
@@ -196,7 +236,7 @@ async fn a_client_certificate_is_presented_when_the_server_asks() {
     let without = roles(trusted.clone())
         .await
         .expect_err("the server wants a certificate");
-    assert!(matches!(without, ApiError::Transport(_)), "{without:?}");
+    assert!(transport_error(&without).is_some(), "{without:?}");
 
     let with = trusted
         .client_certificate_pem(client.cert_pem.as_bytes(), client.key_pem.as_bytes())
@@ -228,6 +268,100 @@ async fn https_goes_through_a_connect_tunnel_the_proxy_cannot_read() {
     assert_eq!(
         proxy.first_lines(),
         [format!("CONNECT {authority} HTTP/1.1")]
+    );
+}
+
+/// A forwarding proxy behind TLS on 127.0.0.1, with a certificate for
+/// 127.0.0.1 from `ca`: the first line of each connection it serves.
+async fn tls_proxy(
+    ca: &CertifiedIssuer<'static, KeyPair>,
+) -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    let identity = issue(ca, "127.0.0.1", ExtendedKeyUsagePurpose::ServerAuth);
+    let config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![identity.cert], identity.key)
+        .expect("proxy certificate");
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!(
+        "https://127.0.0.1:{}",
+        listener.local_addr().expect("addr").port()
+    );
+    let (seen, heads) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let (acceptor, seen) = (acceptor.clone(), seen.clone());
+            tokio::spawn(async move {
+                if let Ok(tls) = acceptor.accept(stream).await {
+                    support::forward(tls, seen).await;
+                }
+            });
+        }
+    });
+    (url, heads)
+}
+
+fn first_lines(heads: &mut tokio::sync::mpsc::UnboundedReceiver<String>) -> Vec<String> {
+    let mut lines = Vec::new();
+    while let Ok(head) = heads.try_recv() {
+        lines.push(head.lines().next().unwrap_or_default().to_owned());
+    }
+    lines
+}
+
+/// An `https://` proxy is reached over TLS (verified with the same roots as
+/// the server): plain-http requests go inside that TLS in absolute form,
+/// `https` ones through a `CONNECT` tunnel inside it.
+#[tokio::test]
+async fn an_https_proxy_is_spoken_to_over_tls() {
+    let ca = ca();
+    let server = rxinfer_stand_in::StandIn::start()
+        .await
+        .expect("stand-in starts");
+    server.insert_token("t", ["user"]);
+    let (proxy, mut heads) = tls_proxy(&ca).await;
+    let through = |url: &str| {
+        builder(url)
+            .add_root_certificates_pem(ca.pem().as_bytes())
+            .expect("CA PEM")
+            .proxy(Proxy::all(&proxy).expect("valid proxy"))
+    };
+    assert_eq!(
+        roles(through(server.url()))
+            .await
+            .expect("plain http via TLS"),
+        ["user"]
+    );
+    assert_eq!(
+        first_lines(&mut heads),
+        [format!("GET {}/token/roles HTTP/1.1", server.url())]
+    );
+
+    let secure = tls_server(
+        issue(&ca, "127.0.0.1", ExtendedKeyUsagePurpose::ServerAuth),
+        None,
+    )
+    .await;
+    assert_eq!(
+        roles(through(&secure)).await.expect("https via TLS"),
+        ["tls"]
+    );
+    let authority = secure
+        .trim_start_matches("https://")
+        .trim_end_matches("/v1");
+    assert_eq!(
+        first_lines(&mut heads),
+        [format!("CONNECT {authority} HTTP/1.1")]
+    );
+
+    // A proxy whose certificate is not trusted is a proxy error.
+    let untrusted = builder(server.url()).proxy(Proxy::all(&proxy).expect("valid proxy"));
+    let error = roles(untrusted).await.expect_err("untrusted proxy");
+    assert!(
+        matches!(transport_error(&error), Some(TransportError::Proxy { .. })),
+        "{error:?}"
     );
 }
 

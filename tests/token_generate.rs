@@ -5,12 +5,12 @@ mod support;
 use support::client;
 
 use http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, AUTHORIZATION, CONTENT_TYPE};
-use rxinfer_client::{ApiError, models::ErrorResponse};
-use rxinfer_mock_server::{BAD_REQUEST_MESSAGE, MockServer};
+use rxinfer_client::{ApiErrorKind, models::ErrorResponse};
+use rxinfer_stand_in::{BAD_REQUEST_MESSAGE, StandIn};
 
 #[tokio::test]
 async fn generates_a_token_the_server_then_accepts() {
-    let server = MockServer::start().await.expect("stand-in starts");
+    let server = StandIn::start().await.expect("stand-in starts");
     let client = client(server.url(), None);
 
     let generated = client
@@ -33,7 +33,7 @@ async fn generates_a_token_the_server_then_accepts() {
 
 #[tokio::test]
 async fn sends_no_authorization_even_when_the_client_has_a_token() {
-    let server = MockServer::builder()
+    let server = StandIn::builder()
         .record_requests(true)
         .start()
         .await
@@ -56,32 +56,36 @@ async fn sends_no_authorization_even_when_the_client_has_a_token() {
 
 #[tokio::test]
 async fn the_documented_400_is_typed() {
-    let server = MockServer::builder()
+    let server = StandIn::builder()
         .fail_token_generation(true)
         .start()
         .await
         .expect("stand-in starts");
     let client = client(server.url(), None);
 
-    match client.authentication().token_generate().await {
-        Err(ApiError::BadRequest(body)) => {
-            assert_eq!(
-                body,
-                ErrorResponse::new("Bad Request").with_message(BAD_REQUEST_MESSAGE)
-            );
-        }
+    let error = client
+        .authentication()
+        .token_generate()
+        .await
+        .expect_err("a 400");
+    match error.kind() {
+        ApiErrorKind::BadRequest(status) => assert_eq!(
+            status.body(),
+            Some(&ErrorResponse::new("Bad Request").with_message(BAD_REQUEST_MESSAGE))
+        ),
         other => panic!("expected a typed 400, got {other:?}"),
     }
+    assert_eq!(error.message(), Some(BAD_REQUEST_MESSAGE));
 }
 
 #[tokio::test]
-async fn with_http_info_returns_status_and_headers() {
-    let server = MockServer::start().await.expect("stand-in starts");
+async fn the_answer_keeps_status_and_headers() {
+    let server = StandIn::start().await.expect("stand-in starts");
     let client = client(server.url(), None);
 
     let response = client
         .authentication()
-        .token_generate_with_http_info()
+        .token_generate()
         .await
         .expect("a token");
     assert_eq!(response.status, 200);

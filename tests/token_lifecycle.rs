@@ -1,25 +1,38 @@
-//! Where the token comes from, counted at the stand-in: acquired once for
+//! Where the token comes from, counted at the stand-in: generated once for
 //! any number of concurrent first calls, renewed once on a 401, and a token
 //! the user set never replaced.
 
 mod support;
 
-use rxinfer_client::{ApiError, Client, TransportError};
-use rxinfer_mock_server::MockServer;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
-fn acquiring(server: &MockServer) -> Client {
+use rxinfer_client::{Client, TransportError};
+use rxinfer_stand_in::StandIn;
+use support::transport_error;
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpListener,
+};
+
+fn generating(server: &StandIn) -> Client {
     Client::builder()
         .base_url(server.url())
         .expect("valid URL")
-        .acquire_token()
+        .generate_token()
         .build()
         .expect("the client builds")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_hundred_concurrent_first_calls_generate_one_token() {
-    let server = MockServer::start().await.expect("stand-in starts");
-    let client = acquiring(&server);
+    let server = StandIn::start().await.expect("stand-in starts");
+    let client = generating(&server);
     let calls: Vec<_> = (0..100)
         .map(|_| {
             let client = client.clone();
@@ -35,8 +48,8 @@ async fn one_hundred_concurrent_first_calls_generate_one_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_token_is_renewed_once_for_all_waiting_calls() {
-    let server = MockServer::start().await.expect("stand-in starts");
-    let client = acquiring(&server);
+    let server = StandIn::start().await.expect("stand-in starts");
+    let client = generating(&server);
     client.authentication().token_roles().await.expect("roles");
     assert_eq!(server.tokens_generated(), 1);
 
@@ -57,18 +70,18 @@ async fn an_expired_token_is_renewed_once_for_all_waiting_calls() {
 
 #[tokio::test]
 async fn a_second_401_reaches_the_caller_typed() {
-    let server = MockServer::builder()
+    let server = StandIn::builder()
         .forget_generated_tokens(true)
         .record_requests(true)
         .start()
         .await
         .expect("stand-in starts");
-    let error = acquiring(&server)
+    let error = generating(&server)
         .authentication()
         .token_roles()
         .await
         .expect_err("401");
-    assert!(matches!(error, ApiError::Unauthorized(_)), "{error:?}");
+    assert!(error.is_unauthorized(), "{error:?}");
     // generate, roles (401), generate again, roles (401): one renewal only.
     let paths: Vec<String> = server
         .requests()
@@ -88,42 +101,42 @@ async fn a_second_401_reaches_the_caller_typed() {
 
 #[tokio::test]
 async fn a_token_the_user_set_is_never_replaced() {
-    let server = MockServer::start().await.expect("stand-in starts");
+    let server = StandIn::start().await.expect("stand-in starts");
     let client = support::client(server.url(), Some("set-by-the-user"));
     let error = client
         .authentication()
         .token_roles()
         .await
         .expect_err("401");
-    assert!(matches!(error, ApiError::Unauthorized(_)), "{error:?}");
+    assert!(error.is_unauthorized(), "{error:?}");
     assert_eq!(server.tokens_generated(), 0);
 }
 
 #[tokio::test]
-async fn a_failed_acquisition_is_a_typed_error() {
-    let server = MockServer::builder()
+async fn a_failed_generation_is_a_typed_error() {
+    let server = StandIn::builder()
         .fail_token_generation(true)
         .start()
         .await
         .expect("stand-in starts");
-    let error = acquiring(&server)
+    let error = generating(&server)
         .authentication()
         .token_roles()
         .await
         .expect_err("no token");
     assert!(
         matches!(
-            error,
-            ApiError::Transport(TransportError::TokenAcquisition(_))
+            transport_error(&error),
+            Some(TransportError::TokenAcquisition(_))
         ),
         "{error:?}"
     );
 }
 
 #[tokio::test]
-async fn token_generate_itself_never_triggers_acquisition() {
-    let server = MockServer::start().await.expect("stand-in starts");
-    let client = acquiring(&server);
+async fn token_generate_itself_never_triggers_generation() {
+    let server = StandIn::start().await.expect("stand-in starts");
+    let client = generating(&server);
     client
         .authentication()
         .token_generate()
@@ -133,4 +146,72 @@ async fn token_generate_itself_never_triggers_acquisition() {
     assert_eq!(server.tokens_generated(), 1);
     client.authentication().token_roles().await.expect("roles");
     assert_eq!(server.tokens_generated(), 2);
+}
+
+/// A server whose `POST /token/generate` answers 400 after 100 ms, and
+/// counts the POSTs it reads.
+async fn slowly_refusing_generation() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bound");
+    let url = format!("http://{}/v1", listener.local_addr().expect("an address"));
+    let posts = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&posts);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let counted = Arc::clone(&counted);
+            tokio::spawn(async move {
+                let mut buffer = vec![0u8; 4096];
+                while let Ok(read) = stream.read(&mut buffer).await {
+                    if read == 0 {
+                        return;
+                    }
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    let body = r#"{"error":"Bad Request","message":"Unable to generate token due to internal error"}"#;
+                    let answer = format!(
+                        "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if stream.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, posts)
+}
+
+/// Calls waiting on one generation get its outcome, failure included: 20
+/// first calls cause one POST and all fail within about its round trip
+/// (before: 20 POSTs one after another, the last caller waiting 2 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_generation_is_shared_by_every_call_waiting_for_it() {
+    let (url, posts) = slowly_refusing_generation().await;
+    let client = Client::builder()
+        .base_url(&url)
+        .expect("valid URL")
+        .generate_token()
+        .build()
+        .expect("the client builds");
+    let started = Instant::now();
+    let calls: Vec<_> = (0..20)
+        .map(|_| tokio::spawn(client.authentication().token_roles()))
+        .collect();
+    for call in calls {
+        let error = call.await.expect("task finished").expect_err("no token");
+        assert!(
+            matches!(
+                transport_error(&error),
+                Some(TransportError::TokenAcquisition(_))
+            ),
+            "{error:?}"
+        );
+    }
+    let took = started.elapsed();
+    assert_eq!(
+        posts.load(Ordering::SeqCst),
+        1,
+        "POSTs (all done in {took:?})"
+    );
+    assert!(took < Duration::from_millis(500), "{took:?}");
 }

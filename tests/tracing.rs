@@ -1,7 +1,7 @@
-//! Log output, captured at the most verbose level: each call has a span
-//! with its operation, method, URL, status and latency, and no token
-//! appears anywhere, also when a user adds tower-http's `TraceLayer`, which
-//! logs request headers.
+//! Log output, captured at the most verbose level: each call has one span,
+//! opened where its URL is known, with OpenTelemetry's field names, and no
+//! token appears anywhere, also when a user adds tower-http's `TraceLayer`,
+//! which logs request headers.
 
 mod support;
 
@@ -11,15 +11,8 @@ use std::{
 };
 
 use http::header::AUTHORIZATION;
-use rxinfer_client::{
-    Client, Transport,
-    transport::{
-        BaseUrl, BearerAuthLayer, BearerToken, ResponseBodyLimitLayer, SetBaseUrlLayer,
-        SetUserAgentLayer, TimeoutLayer,
-    },
-};
-use rxinfer_mock_server::MockServer;
-use tower::ServiceBuilder;
+use rxinfer_client::Client;
+use rxinfer_stand_in::StandIn;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnRequest, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 use tracing_subscriber::fmt::{MakeWriter, format::FmtSpan};
@@ -69,8 +62,8 @@ fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
 }
 
 #[tokio::test]
-async fn each_call_has_a_span_with_operation_url_status_and_latency() {
-    let server = MockServer::start().await.expect("stand-in starts");
+async fn each_call_has_a_span_with_the_opentelemetry_fields() {
+    let server = StandIn::start().await.expect("stand-in starts");
     server.insert_token(SECRET, ["user"]);
     let (logs, _guard) = capture();
 
@@ -84,22 +77,26 @@ async fn each_call_has_a_span_with_operation_url_status_and_latency() {
         .await;
 
     let logs = logs.text();
-    assert!(logs.contains("rxinfer.call"), "{logs}");
-    assert!(logs.contains("operation=\"token_roles\""), "{logs}");
-    assert!(logs.contains("http.method=GET"), "{logs}");
-    assert!(
-        logs.contains(&format!("url.full={}/token/roles", server.url())),
-        "{logs}"
-    );
-    assert!(logs.contains("http.status=200"), "{logs}");
-    assert!(logs.contains("http.status=401"), "{logs}");
-    assert!(logs.contains("latency_ms="), "{logs}");
+    let address = server.addr();
+    for field in [
+        "rxinfer.call".to_owned(),
+        "rxinfer.operation=\"token_roles\"".to_owned(),
+        "http.request.method=GET".to_owned(),
+        format!("url.full={}/token/roles", server.url()),
+        format!("server.address=\"{}\"", address.ip()),
+        format!("server.port={}", address.port()),
+        "http.response.status_code=200".to_owned(),
+        "http.response.status_code=401".to_owned(),
+        "error.type=\"401\"".to_owned(),
+    ] {
+        assert!(logs.contains(&field), "no {field} in:\n{logs}");
+    }
     assert!(!logs.contains(SECRET), "the token leaked:\n{logs}");
 }
 
 #[tokio::test]
 async fn an_acquired_and_renewed_token_never_appears() {
-    let server = MockServer::builder()
+    let server = StandIn::builder()
         .record_requests(true)
         .start()
         .await
@@ -109,7 +106,7 @@ async fn an_acquired_and_renewed_token_never_appears() {
     let client = Client::builder()
         .base_url(server.url())
         .expect("valid URL")
-        .acquire_token()
+        .generate_token()
         .build()
         .expect("the client builds");
     client.authentication().token_roles().await.expect("roles");
@@ -138,7 +135,7 @@ async fn an_acquired_and_renewed_token_never_appears() {
         "roles, the rejected roles, roles after renewal"
     );
     let logs = logs.text();
-    assert!(logs.contains("acquiring a token"), "{logs}");
+    assert!(logs.contains("generating a token"), "{logs}");
     assert!(logs.contains("renewing"), "{logs}");
     for token in sent {
         assert!(!logs.contains(&token), "token {token:?} leaked:\n{logs}");
@@ -147,20 +144,17 @@ async fn an_acquired_and_renewed_token_never_appears() {
 
 #[tokio::test]
 async fn tower_http_trace_layer_logging_headers_shows_no_token() {
-    let server = MockServer::start().await.expect("stand-in starts");
+    let server = StandIn::start().await.expect("stand-in starts");
     server.insert_token(SECRET, ["user"]);
     let (logs, _guard) = capture();
 
-    let base: BaseUrl = server.url().parse().expect("valid URL");
-    // TraceLayer below BearerAuth, where the Authorization header is set,
-    // logging every header at TRACE. It wraps the streaming body, so it sits
-    // under the body limit.
-    let stack = ServiceBuilder::new()
-        .layer(TimeoutLayer::default())
-        .layer(SetUserAgentLayer::default())
-        .layer(SetBaseUrlLayer::new(base.clone()))
-        .layer(BearerAuthLayer::new(BearerToken::new(SECRET).expect("valid")).bound_to(base))
-        .layer(ResponseBodyLimitLayer::default())
+    // TraceLayer inside the stack, over the pooled client, where the
+    // Authorization header is set, logging every header at TRACE.
+    let client = Client::builder()
+        .base_url(server.url())
+        .expect("valid URL")
+        .token(SECRET)
+        .expect("valid token")
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(
@@ -175,12 +169,9 @@ async fn tower_http_trace_layer_logging_headers_shows_no_token() {
                         .include_headers(true),
                 ),
         )
-        .service(Transport::http_client().expect("a pool"));
-    Client::from_service(stack)
-        .authentication()
-        .token_roles()
-        .await
-        .expect("roles");
+        .build()
+        .expect("the client builds");
+    client.authentication().token_roles().await.expect("roles");
 
     let logs = logs.text();
     assert!(

@@ -136,3 +136,64 @@ async fn the_base_path_is_kept_whatever_its_shape() {
         assert!(request.starts_with(expected), "{base}: {request}");
     }
 }
+
+#[tokio::test]
+async fn run_inference_posts_its_json_body() {
+    let answer = r#"{"event_id":1,"results":{"mean_p":0.5},"errors":[]}"#;
+    let mut peer = RawServer::start(Behaviour::Respond(json_ok(answer))).await;
+    let request = rxinfer_client::models::InferRequest::new(rxinfer_client::models::object([(
+        "observation",
+        1,
+    )]));
+    client(&peer.url, Some("t0k3n"))
+        .models()
+        .run_inference("abc", &request)
+        .await
+        .expect("results");
+    let sent = peer.next_request().await;
+    assert!(
+        sent.starts_with("POST /v1/models/i/abc/infer HTTP/1.1\r\n"),
+        "{sent}"
+    );
+    let headers = header_lines(&sent);
+    assert!(
+        headers.contains(&"content-type: application/json".to_owned()),
+        "{headers:?}"
+    );
+    assert!(
+        headers.contains(&"content-length: 26".to_owned()),
+        "{headers:?}"
+    );
+    assert!(sent.ends_with(r#"{"data":{"observation":1}}"#), "{sent}");
+}
+
+/// Episode names and ids are path segments whatever they hold: spaces,
+/// `/`, `%`, `?`, `#`, dots, non-ASCII.
+#[tokio::test]
+async fn path_parameters_are_percent_encoded() {
+    let answer = r#"{"message":"Episode wiped successfully"}"#;
+    let mut peer = RawServer::start(Behaviour::Respond(json_ok(answer))).await;
+    let client = client(&peer.url, Some("t0k3n"));
+    for (name, encoded) in [
+        ("morning run", "morning%20run"),
+        ("a/b", "a%2Fb"),
+        ("100%", "100%25"),
+        ("what?", "what%3F"),
+        ("#1", "%231"),
+        ("..", "%2E%2E"),
+        ("é", "%C3%A9"),
+        (
+            " %%% -- ////// ... ? @ [ ]",
+            "%20%25%25%25%20--%20%2F%2F%2F%2F%2F%2F%20...%20%3F%20%40%20%5B%20%5D",
+        ),
+    ] {
+        client
+            .models()
+            .wipe_episode("i d", name)
+            .await
+            .expect("wiped");
+        let sent = peer.next_request().await;
+        let expected = format!("POST /v1/models/i/i%20d/episodes/{encoded}/wipe HTTP/1.1\r\n");
+        assert!(sent.starts_with(&expected), "{name:?}: {sent}");
+    }
+}

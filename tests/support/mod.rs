@@ -24,7 +24,7 @@ use std::{
     time::Duration,
 };
 
-use rxinfer_client::Client;
+use rxinfer_client::{ApiError, ApiErrorKind, Client, TransportError};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
@@ -166,7 +166,7 @@ async fn serve(
 
 /// Reads one request: the head, then as many body bytes as its
 /// `content-length` says.
-async fn read_request(stream: &mut TcpStream) -> Option<Vec<u8>> {
+async fn read_request<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> Option<Vec<u8>> {
     let mut request = Vec::new();
     let mut buffer = [0u8; 4096];
     let head_end = loop {
@@ -228,6 +228,14 @@ pub(crate) async fn within_10s<F: std::future::Future>(future: F) -> F::Output {
         .expect("finished within 10 s")
 }
 
+/// The transport failure behind `error`, if that is what it is.
+pub(crate) fn transport_error(error: &ApiError) -> Option<&TransportError> {
+    match error.kind() {
+        ApiErrorKind::Transport(error) => Some(error),
+        _ => None,
+    }
+}
+
 /// A default-stack client of `url`, sending `token` when there is one.
 pub(crate) fn client(url: &str, token: Option<&str>) -> Client {
     let mut builder = Client::builder().base_url(url).expect("valid URL");
@@ -286,7 +294,11 @@ impl Drop for ProxyServer {
     }
 }
 
-async fn forward(mut client: TcpStream, seen: mpsc::UnboundedSender<String>) {
+/// Forwards one client connection (plain or TLS) as a proxy does.
+pub(crate) async fn forward<S>(mut client: S, seen: mpsc::UnboundedSender<String>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     let Some(request) = read_request(&mut client).await else {
         return;
     };
@@ -319,4 +331,134 @@ async fn forward(mut client: TcpStream, seen: mpsc::UnboundedSender<String>) {
         return;
     }
     let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+}
+
+/// A SOCKS5 proxy on 127.0.0.1 (RFC 1928, with RFC 1929 user/password when
+/// `credentials` are given): it keeps each `CONNECT` target it was asked
+/// for, as `host:port`, then relays the bytes.
+pub(crate) struct Socks5Server {
+    /// `127.0.0.1:PORT`
+    pub(crate) address: String,
+    targets: mpsc::UnboundedReceiver<String>,
+    task: JoinHandle<()>,
+}
+
+impl Socks5Server {
+    pub(crate) async fn start(credentials: Option<(&'static str, &'static str)>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let address = listener.local_addr().expect("local addr").to_string();
+        let (seen, targets) = mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                tokio::spawn(socks5(client, credentials, seen.clone()));
+            }
+        });
+        Self {
+            address,
+            targets,
+            task,
+        }
+    }
+
+    /// The targets asked for so far.
+    pub(crate) fn targets(&mut self) -> Vec<String> {
+        let mut targets = Vec::new();
+        while let Ok(target) = self.targets.try_recv() {
+            targets.push(target);
+        }
+        targets
+    }
+}
+
+impl Drop for Socks5Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn socks5(
+    mut client: TcpStream,
+    credentials: Option<(&'static str, &'static str)>,
+    seen: mpsc::UnboundedSender<String>,
+) -> Option<()> {
+    let mut head = [0u8; 2];
+    client.read_exact(&mut head).await.ok()?;
+    let mut methods = vec![0u8; usize::from(head[1])];
+    client.read_exact(&mut methods).await.ok()?;
+    match credentials {
+        None => client.write_all(&[5, 0]).await.ok()?,
+        Some((user, password)) => {
+            client.write_all(&[5, 2]).await.ok()?;
+            let mut version_and_length = [0u8; 2];
+            client.read_exact(&mut version_and_length).await.ok()?;
+            let mut given_user = vec![0u8; usize::from(version_and_length[1])];
+            client.read_exact(&mut given_user).await.ok()?;
+            let mut length = [0u8; 1];
+            client.read_exact(&mut length).await.ok()?;
+            let mut given_password = vec![0u8; usize::from(length[0])];
+            client.read_exact(&mut given_password).await.ok()?;
+            let accepted = given_user == user.as_bytes() && given_password == password.as_bytes();
+            client
+                .write_all(&[1, if accepted { 0 } else { 1 }])
+                .await
+                .ok()?;
+            if !accepted {
+                return None;
+            }
+        }
+    }
+    let mut request = [0u8; 4];
+    client.read_exact(&mut request).await.ok()?;
+    let host = match request[3] {
+        1 => {
+            let mut ip = [0u8; 4];
+            client.read_exact(&mut ip).await.ok()?;
+            std::net::Ipv4Addr::from(ip).to_string()
+        }
+        3 => {
+            let mut length = [0u8; 1];
+            client.read_exact(&mut length).await.ok()?;
+            let mut name = vec![0u8; usize::from(length[0])];
+            client.read_exact(&mut name).await.ok()?;
+            String::from_utf8(name).ok()?
+        }
+        _ => return None,
+    };
+    let mut port = [0u8; 2];
+    client.read_exact(&mut port).await.ok()?;
+    let target = format!("{host}:{}", u16::from_be_bytes(port));
+    let _ = seen.send(target.clone());
+    let mut upstream = TcpStream::connect(&target).await.ok()?;
+    client
+        .write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0])
+        .await
+        .ok()?;
+    tokio::io::copy_bidirectional(&mut client, &mut upstream)
+        .await
+        .ok()?;
+    Some(())
+}
+
+/// A listener on 127.0.0.1 that keeps the first bytes of each connection
+/// and answers nothing: what a proxy port would receive.
+pub(crate) async fn first_bytes_listener() -> (String, mpsc::UnboundedReceiver<Vec<u8>>) {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let address = listener.local_addr().expect("local addr").to_string();
+    let (seen, bytes) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut buffer = vec![0u8; 4096];
+            let read = tokio::time::timeout(Duration::from_secs(2), stream.read(&mut buffer))
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .unwrap_or(0);
+            let _ = seen.send(buffer[..read].to_vec());
+        }
+    });
+    (address, bytes)
 }

@@ -1,32 +1,25 @@
 //! Each model against the schema of the same name in the official OpenAPI
-//! document (the repository's copy, `openapi/rxinferserver-spec.yaml`, or
-//! the path in `RXINFER_SPEC`): its required and optional fields, and every example the
-//! document gives for it.
+//! document (see `spec/mod.rs`): its required and optional fields, and
+//! every example the document gives for it; and every schema of the
+//! document has its model.
 //!
 //! Fields are checked by behaviour rather than by reflection: an object with
 //! every property decodes and encodes back unchanged; without a required
 //! property it is rejected; without an optional one it decodes and encodes
 //! back without it; an unknown property is ignored.
 
-use std::path::PathBuf;
+mod spec;
 
 use rxinfer_models::{
-    ErrorResponse, TokenGenerateResponse, TokenRolesResponse, UnauthorizedResponse,
+    AttachEventsToEpisodeRequest, AttachMetadataToEventRequest, AvailableModel,
+    CreateEpisodeRequest, CreateModelInstanceRequest, CreateModelInstanceResponse,
+    DeleteModelInstanceRequest, EpisodeInfo, ErrorResponse, InferRequest, InferResponse,
+    LearnRequest, LearnResponse, ModelInstance, ModelInstanceParameters, ModelInstanceState,
+    NotFoundResponse, PingResponse, ServerInfo, SuccessResponse, TokenGenerateResponse,
+    TokenRolesResponse, UnauthorizedResponse,
 };
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value, json};
-
-fn spec() -> Value {
-    let path = std::env::var_os("RXINFER_SPEC")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../openapi/rxinferserver-spec.yaml")
-        });
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("the OpenAPI document at {} is needed: {e}", path.display()));
-    serde_yaml_ng::from_str(&text).expect("the OpenAPI document is YAML")
-}
 
 fn schema<'a>(spec: &'a Value, name: &str) -> &'a Map<String, Value> {
     spec["components"]["schemas"][name]
@@ -34,18 +27,34 @@ fn schema<'a>(spec: &'a Value, name: &str) -> &'a Map<String, Value> {
         .unwrap_or_else(|| panic!("no schema {name} in the document"))
 }
 
-/// A value of the property's schema: its first enum value, or one of its type.
-fn sample(property: &Value) -> Value {
+/// A value of `property`'s schema: its first enum value, or one of its type,
+/// with every property of an object and two items of an array.
+fn sample(spec: &Value, property: &Value) -> Value {
+    if let Some(reference) = property["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        return sample(spec, &spec["components"]["schemas"][name]);
+    }
     if let Some(first) = property["enum"].as_array().and_then(|e| e.first()) {
         return first.clone();
     }
     match property["type"].as_str() {
+        Some("string") if property["format"] == "date-time" => json!("2024-03-20T12:00:00Z"),
         Some("string") => json!("sample"),
         Some("integer") => json!(7),
         Some("number") => json!(1.5),
         Some("boolean") => json!(true),
-        Some("array") => json!([sample(&property["items"]), sample(&property["items"])]),
-        Some("object") => json!({}),
+        Some("array") => json!([
+            sample(spec, &property["items"]),
+            sample(spec, &property["items"])
+        ]),
+        Some("object") => Value::Object(
+            property["properties"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), sample(spec, v)))
+                .collect(),
+        ),
         other => panic!("no sample for a property of type {other:?}"),
     }
 }
@@ -97,9 +106,8 @@ fn examples(spec: &Value, name: &str) -> Vec<(String, Value)> {
 }
 
 /// Checks `T` against schema `name`; returns what does not match.
-fn mismatches<T: Serialize + DeserializeOwned>(name: &str) -> Vec<String> {
-    let spec = spec();
-    let schema = schema(&spec, name);
+fn mismatches<T: Serialize + DeserializeOwned>(spec: &Value, name: &str) -> Vec<String> {
+    let schema = schema(spec, name);
     let properties = schema["properties"].as_object().expect("an object schema");
     let required: Vec<&str> = schema
         .get("required")
@@ -108,11 +116,7 @@ fn mismatches<T: Serialize + DeserializeOwned>(name: &str) -> Vec<String> {
         .unwrap_or_default();
     let mut problems = Vec::new();
 
-    let full: Map<String, Value> = properties
-        .iter()
-        .map(|(k, v)| (k.clone(), sample(v)))
-        .collect();
-    let full = Value::Object(full);
+    let full = sample(spec, &Value::Object(schema.clone()));
     match round_trip::<T>(&full) {
         Ok(back) if back == full => {}
         Ok(back) => problems.push(format!("all properties: {full} came back as {back}")),
@@ -149,7 +153,11 @@ fn mismatches<T: Serialize + DeserializeOwned>(name: &str) -> Vec<String> {
         other => problems.push(format!("an unknown property is not ignored: {other:?}")),
     }
 
-    for (place, example) in examples(&spec, name) {
+    if round_trip::<T>(&json!([full])).is_ok() {
+        problems.push("an array decodes as the object".to_owned());
+    }
+
+    for (place, example) in examples(spec, name) {
         match round_trip::<T>(&example) {
             Ok(back) if back == example => {}
             other => problems.push(format!("{place}: {example} gives {other:?}")),
@@ -158,42 +166,95 @@ fn mismatches<T: Serialize + DeserializeOwned>(name: &str) -> Vec<String> {
     problems
 }
 
-fn assert_matches<T: Serialize + DeserializeOwned>(name: &str) {
-    let problems = mismatches::<T>(name);
+/// Each schema of the document, and the check of its model.
+type Check = fn(&Value, &str) -> Vec<String>;
+
+const MODELS: &[(&str, Check)] = &[
+    ("SuccessResponse", mismatches::<SuccessResponse>),
+    ("ErrorResponse", mismatches::<ErrorResponse>),
+    ("NotFoundResponse", mismatches::<NotFoundResponse>),
+    ("UnauthorizedResponse", mismatches::<UnauthorizedResponse>),
+    ("PingResponse", mismatches::<PingResponse>),
+    ("ServerInfo", mismatches::<ServerInfo>),
+    ("TokenGenerateResponse", mismatches::<TokenGenerateResponse>),
+    ("TokenRolesResponse", mismatches::<TokenRolesResponse>),
+    ("AvailableModel", mismatches::<AvailableModel>),
+    (
+        "CreateModelInstanceRequest",
+        mismatches::<CreateModelInstanceRequest>,
+    ),
+    (
+        "CreateModelInstanceResponse",
+        mismatches::<CreateModelInstanceResponse>,
+    ),
+    ("ModelInstance", mismatches::<ModelInstance>),
+    (
+        "DeleteModelInstanceRequest",
+        mismatches::<DeleteModelInstanceRequest>,
+    ),
+    ("ModelInstanceState", mismatches::<ModelInstanceState>),
+    (
+        "ModelInstanceParameters",
+        mismatches::<ModelInstanceParameters>,
+    ),
+    ("InferRequest", mismatches::<InferRequest>),
+    ("InferResponse", mismatches::<InferResponse>),
+    ("LearnRequest", mismatches::<LearnRequest>),
+    ("LearnResponse", mismatches::<LearnResponse>),
+    ("CreateEpisodeRequest", mismatches::<CreateEpisodeRequest>),
+    ("EpisodeInfo", mismatches::<EpisodeInfo>),
+    (
+        "AttachEventsToEpisodeRequest",
+        mismatches::<AttachEventsToEpisodeRequest>,
+    ),
+    (
+        "AttachMetadataToEventRequest",
+        mismatches::<AttachMetadataToEventRequest>,
+    ),
+];
+
+#[test]
+fn every_model_matches_its_schema() {
+    let spec = spec::document();
+    let problems: Vec<String> = MODELS
+        .iter()
+        .flat_map(|(name, check)| {
+            check(&spec, name)
+                .into_iter()
+                .map(move |problem| format!("{name}: {problem}"))
+        })
+        .collect();
     assert!(
         problems.is_empty(),
-        "{name} does not match the document:\n{}",
+        "models that differ from the document:\n{}",
         problems.join("\n")
     );
 }
 
 #[test]
-fn token_generate_response_matches_the_schema() {
-    assert_matches::<TokenGenerateResponse>("TokenGenerateResponse");
+fn every_schema_of_the_document_has_a_model() {
+    let spec = spec::document();
+    let mut documented: Vec<&str> = spec["components"]["schemas"]
+        .as_object()
+        .expect("schemas")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    documented.sort_unstable();
+    let mut modelled: Vec<&str> = MODELS.iter().map(|(name, _)| *name).collect();
+    modelled.sort_unstable();
+    assert_eq!(modelled, documented);
 }
 
 #[test]
-fn token_roles_response_matches_the_schema() {
-    assert_matches::<TokenRolesResponse>("TokenRolesResponse");
-}
-
-#[test]
-fn error_response_matches_the_schema() {
-    assert_matches::<ErrorResponse>("ErrorResponse");
-}
-
-#[test]
-fn unauthorized_response_matches_the_schema() {
-    assert_matches::<UnauthorizedResponse>("UnauthorizedResponse");
-}
-
-#[test]
-fn the_document_has_examples_for_the_error_and_roles_schemas() {
-    let spec = spec();
-    // If the document lost these, the example checks above would pass vacuously.
+fn the_document_has_examples_for_the_answers_it_shows() {
+    let spec = spec::document();
+    // If the document lost these, the example checks would pass vacuously.
     assert!(examples(&spec, "ErrorResponse").len() >= 2);
     assert!(!examples(&spec, "TokenRolesResponse").is_empty());
-    assert!(!examples(&spec, "UnauthorizedResponse").is_empty());
+    assert_eq!(examples(&spec, "ServerInfo").len(), 2);
+    assert!(!examples(&spec, "EpisodeInfo").is_empty());
+    assert!(!examples(&spec, "SuccessResponse").is_empty());
 }
 
 /// The check itself must be able to fail: a type that makes an optional
@@ -209,6 +270,7 @@ fn a_model_that_differs_from_its_schema_is_caught() {
     struct NoMessage {
         error: String,
     }
-    assert!(!mismatches::<MessageRequired>("ErrorResponse").is_empty());
-    assert!(!mismatches::<NoMessage>("ErrorResponse").is_empty());
+    let spec = spec::document();
+    assert!(!mismatches::<MessageRequired>(&spec, "ErrorResponse").is_empty());
+    assert!(!mismatches::<NoMessage>(&spec, "ErrorResponse").is_empty());
 }

@@ -1,7 +1,12 @@
 //! Drives the client against Prism mocking the official OpenAPI document
-//! with `--errors`. Prism checks each request's method, path, security
-//! scheme (only `Bearer <token>` passes) and that no body is sent where the
-//! spec has none, so a pass means our requests conform on those points.
+//! with `--errors`. Prism checks each request's method, path, parameters
+//! (an instance id must be a UUID), body (against the request schema),
+//! security scheme (only `Bearer <token>` passes) and that no body is sent
+//! where the spec has none; its answers are the document's examples or
+//! values generated from its schemas. So a pass means, for every
+//! operation: our requests conform, our models decode the document's
+//! answers, and each documented error status (asked for with
+//! `Prefer: code=N`) is its typed error.
 //!
 //! ```text
 //! prism-checks http://127.0.0.1:4010
@@ -12,13 +17,9 @@
 
 use std::process::ExitCode;
 
-use http::{HeaderValue, Request};
-use rxinfer_client::{ApiError, Client, transport::RequestBody};
-use rxinfer_conformance::Checks;
-use tower::ServiceExt;
-
-/// The spec's 400 example for `POST /token/generate`.
-const BAD_REQUEST_EXAMPLE: &str = "Unable to generate token due to internal error";
+use http::{HeaderName, HeaderValue};
+use rxinfer_client::{ApiError, ApiErrorKind, Client, RequestOptions};
+use rxinfer_conformance::{Checks, every_operation};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -26,7 +27,11 @@ async fn main() -> ExitCode {
         eprintln!("usage: prism-checks PRISM_URL");
         return ExitCode::FAILURE;
     };
-    let client = match Client::builder().base_url(&url).and_then(|b| b.build()) {
+    let client = match Client::builder()
+        .base_url(url.as_str())
+        .and_then(|b| b.token("prism-accepts-any-bearer-token"))
+        .and_then(|b| b.build())
+    {
         Ok(client) => client,
         Err(error) => {
             eprintln!("cannot build a client for {url}: {error}");
@@ -34,72 +39,50 @@ async fn main() -> ExitCode {
         }
     };
     let mut checks = Checks::new();
-    let token = std::sync::Mutex::new(None);
 
-    checks
-        .run("prism: token_generate answers 200 with a token", async {
-            let generated = client
-                .authentication()
-                .token_generate()
-                .await
-                .map_err(describe)?;
-            let mut slot = token.lock().map_err(|_| "lock poisoned".to_owned())?;
-            *slot = Some(generated.token);
-            Ok::<_, String>(())
-        })
-        .await;
+    let operations = every_operation(&client);
+    for (index, operation) in operations.into_iter().enumerate() {
+        let name = operation.name;
+        checks
+            .run(&format!("prism: {name} answers 200 and decodes"), async {
+                operation.call.await.map_err(|e| describe(&e))
+            })
+            .await;
 
-    checks
-        .run(
-            "prism: token_roles with a bearer token answers 200",
-            async {
-                let token = token
-                    .lock()
-                    .map_err(|_| "lock poisoned".to_owned())?
-                    .clone();
-                let token = token.ok_or("no token from the previous check")?;
-                let client = client
-                    .with_token(token.expose())
-                    .map_err(|e| e.to_string())?;
-                let roles = client
-                    .authentication()
-                    .token_roles()
-                    .await
-                    .map_err(describe)?;
-                if roles.roles.is_empty() {
-                    return Err("no roles".to_owned());
-                }
-                Ok(())
-            },
-        )
-        .await;
-
-    checks
-        .run("prism: token_roles without a token is a typed 401", async {
-            match client.without_token().authentication().token_roles().await {
-                Err(ApiError::Unauthorized(_)) => Ok(()),
-                other => Err(format!("expected ApiError::Unauthorized, got {other:?}")),
+        if operation.needs_token {
+            let anonymous = client.without_token();
+            checks
+                .run(
+                    &format!("prism: {name} without a token is a typed 401"),
+                    async {
+                        let call = every_operation(&anonymous).swap_remove(index).call;
+                        expect_status(call.await, 401)
+                    },
+                )
+                .await;
+        }
+        for status in operation.documented_errors {
+            if *status == 401 {
+                continue;
             }
-        })
-        .await;
-
-    checks
-        .run(
-            "prism: token_generate's 400 (Prefer: code=400) is typed",
-            async {
-                let preferring_400 = client.service().clone().map_request(prefer_400);
-                let client = Client::from_service(preferring_400);
-                match client.authentication().token_generate().await {
-                    Err(ApiError::BadRequest(body))
-                        if body.message.as_deref() == Some(BAD_REQUEST_EXAMPLE) =>
-                    {
-                        Ok(())
-                    }
-                    other => Err(format!("expected the spec's 400 example, got {other:?}")),
-                }
-            },
-        )
-        .await;
+            let preferring = client.with_options(
+                RequestOptions::new().header(
+                    HeaderName::from_static("prefer"),
+                    HeaderValue::from_str(&format!("code={status}"))
+                        .unwrap_or(HeaderValue::from_static("code=500")),
+                ),
+            );
+            checks
+                .run(
+                    &format!("prism: {name}'s documented {status} is typed"),
+                    async {
+                        let call = every_operation(&preferring).swap_remove(index).call;
+                        expect_status(call.await, *status)
+                    },
+                )
+                .await;
+        }
+    }
 
     if checks.finish("prism") {
         ExitCode::SUCCESS
@@ -108,20 +91,36 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Asks Prism for the operation's documented 400 answer.
-fn prefer_400(mut request: Request<RequestBody>) -> Request<RequestBody> {
-    request
-        .headers_mut()
-        .insert("prefer", HeaderValue::from_static("code=400"));
-    request
+/// Whether `result` is the typed error of `status`.
+fn expect_status(result: Result<(), ApiError>, status: u16) -> Result<(), String> {
+    let error = match result {
+        Ok(()) => return Err(format!("expected a {status}, got a success")),
+        Err(error) => error,
+    };
+    let typed = matches!(
+        (status, error.kind()),
+        (400, ApiErrorKind::BadRequest(e)) if e.body().is_some()
+    ) || matches!(
+        (status, error.kind()),
+        (401, ApiErrorKind::Unauthorized(e)) if e.body().is_some()
+    ) || matches!(
+        (status, error.kind()),
+        (404, ApiErrorKind::NotFound(e)) if e.body().is_some()
+    );
+    if typed {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected a typed {status} with its body: {}",
+            describe(&error)
+        ))
+    }
 }
 
 /// An error with what Prism said, which names the rule a request broke.
-fn describe(error: ApiError) -> String {
-    match &error {
-        ApiError::UnexpectedStatus(raw) | ApiError::InvalidBody { response: raw, .. } => {
-            format!("{error}: {}", raw.body_text())
-        }
-        _ => error.to_string(),
+fn describe(error: &ApiError) -> String {
+    match error.response() {
+        Some(raw) => format!("{error}: {}", raw.body_text()),
+        None => error.to_string(),
     }
 }

@@ -9,12 +9,12 @@
 
 use std::io::Write;
 
-use rxinfer_mock_server::MockServer;
+use rxinfer_stand_in::StandIn;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let dev_token = std::env::args().any(|a| a == "--dev-token");
-    let server = MockServer::builder().dev_token(dev_token).start().await?;
+    let server = StandIn::builder().dev_token(dev_token).start().await?;
     let mut stdout = std::io::stdout();
     writeln!(stdout, "{}", server.url())?;
     stdout.flush()?;

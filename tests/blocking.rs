@@ -1,0 +1,98 @@
+//! The blocking client: the same builder, operations and errors, each call
+//! waiting for its answer; inside an async runtime it blocks the calling
+//! thread instead of panicking.
+
+use rxinfer_client::{
+    Client, blocking,
+    models::{CreateModelInstanceRequest, FreeForm, InferRequest, object},
+};
+use rxinfer_stand_in::StandIn;
+
+fn client(url: &str) -> blocking::Client {
+    Client::builder()
+        .base_url(url)
+        .expect("valid URL")
+        .generate_token()
+        .build_blocking()
+        .expect("the client builds")
+}
+
+/// Runs `calls` on a thread of its own, as a script would, while the
+/// stand-in serves from this test's runtime.
+async fn on_a_thread<T: Send + 'static>(calls: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(calls)
+        .await
+        .expect("the calls ran")
+}
+
+#[tokio::test]
+async fn a_script_creates_an_instance_and_infers() {
+    let server = StandIn::start().await.expect("stand-in starts");
+    let url = server.url().to_owned();
+    let mean = on_a_thread(move || {
+        let client = client(&url);
+        assert!(client.server().ping_server().expect("pong").is_ok());
+        let coin = client
+            .models()
+            .create_model_instance(&CreateModelInstanceRequest::new("BetaBernoulli-v1"))
+            .expect("an instance");
+        let answer = client
+            .models()
+            .run_inference(
+                &coin.instance_id,
+                &InferRequest::new(object([("observation", 1)])),
+            )
+            .expect("results");
+        answer.f64("mean_p")
+    })
+    .await;
+    assert_eq!(mean, Some(2.0 / 3.0));
+    assert_eq!(server.tokens_generated(), 1);
+}
+
+#[tokio::test]
+async fn errors_are_the_async_clients() {
+    let server = StandIn::start().await.expect("stand-in starts");
+    let url = server.url().to_owned();
+    let error = on_a_thread(move || {
+        client(&url)
+            .models()
+            .get_model_instance("no-such-instance")
+            .expect_err("404")
+    })
+    .await;
+    assert!(error.is_not_found(), "{error:?}");
+    assert_eq!(error.operation(), "get_model_instance");
+}
+
+/// Called from a task of a current-thread runtime, a blocking call does not
+/// panic: the client's own runtime answers it while this thread waits.
+#[test]
+fn a_call_from_inside_an_async_runtime_blocks_and_does_not_panic() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let server = std::sync::Arc::new(runtime.block_on(StandIn::start()).expect("stand-in starts"));
+    // The stand-in runs on a runtime of its own thread, as another process
+    // would.
+    let serving = std::sync::Arc::clone(&server);
+    let background = std::thread::spawn(move || {
+        runtime.block_on(async move {
+            while std::sync::Arc::strong_count(&serving) > 1 {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        })
+    });
+    let inside = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let pong = inside.block_on(async {
+        let client = client(server.url());
+        client.server().ping_server().map(|pong| pong.is_ok())
+    });
+    assert!(pong.expect("pong"));
+    drop(server);
+    background.join().expect("the stand-in stopped");
+}
