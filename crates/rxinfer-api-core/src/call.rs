@@ -3,7 +3,7 @@
 
 use std::{future::Future, sync::Arc};
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes, BytesMut};
 use http::{HeaderMap, HeaderValue, Request, Response, Uri, header::CONTENT_TYPE, response::Parts};
 use http_body::Body;
 use http_body_util::BodyExt;
@@ -222,16 +222,43 @@ where
         .await
         .map_err(|e| failed(transport(e.into())))?;
     let (parts, body) = response.into_parts();
-    let body = body
-        .collect()
+    let body = whole(body)
         .await
-        .map_err(|e| {
-            failed(ApiErrorKind::Transport(rxinfer_transport::Error::Body(
-                e.into(),
-            )))
-        })?
-        .to_bytes();
+        .map_err(|e| failed(ApiErrorKind::Transport(rxinfer_transport::Error::Body(e))))?;
     answer(parts, body).map_err(failed)
+}
+
+/// The whole body. The default transport's has been read already and is
+/// one frame, which is taken as it is; `collect` would allocate a queue for
+/// it (measured: about 550 instructions a call).
+async fn whole<B>(body: B) -> Result<Bytes, BoxError>
+where
+    B: Body,
+    B::Error: Into<BoxError>,
+{
+    let mut body = std::pin::pin!(body);
+    let mut first: Option<Bytes> = None;
+    let mut rest: Option<BytesMut> = None;
+    while let Some(frame) = body.frame().await {
+        let Ok(mut data) = frame.map_err(Into::into)?.into_data() else {
+            continue;
+        };
+        let chunk = data.copy_to_bytes(data.remaining());
+        match (&mut rest, first.take()) {
+            (Some(rest), _) => rest.extend_from_slice(&chunk),
+            (None, Some(earlier)) => {
+                let mut joined = BytesMut::with_capacity(earlier.len() + chunk.len());
+                joined.extend_from_slice(&earlier);
+                joined.extend_from_slice(&chunk);
+                rest = Some(joined);
+            }
+            (None, None) => first = Some(chunk),
+        }
+    }
+    Ok(match (rest, first) {
+        (Some(rest), _) => rest.freeze(),
+        (None, first) => first.unwrap_or_default(),
+    })
 }
 
 fn request(

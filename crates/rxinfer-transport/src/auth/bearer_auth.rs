@@ -44,6 +44,11 @@ impl Authorizer {
                 .is_none_or(|base| base.is_same_origin(uri))
     }
 
+    /// The token at hand, if any, without waiting.
+    pub(crate) fn current(&self) -> Option<BearerToken> {
+        self.source.current()
+    }
+
     /// The token at hand, or one fetched now. Any failure is a
     /// [`Error::TokenAcquisition`], which no retry policy re-sends: a retry
     /// of the call would fetch (and perhaps generate) a token again.

@@ -6,7 +6,7 @@ mod response_body_limit;
 mod retry;
 mod set_base_url;
 
-pub(crate) use response_body_limit::read_limited;
+pub(crate) use response_body_limit::{collected, read_limited, start_reading};
 pub use response_body_limit::{
     DEFAULT_BODY_LIMIT, ResponseBodyLimit, ResponseBodyLimitFuture, ResponseBodyLimitLayer,
 };

@@ -11,10 +11,10 @@ use std::{
     task::{Context, Poll},
 };
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 use http::{Request, Response};
 use http_body::Body;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Collected, LengthLimitError, Limited, combinators::Collect};
 use tower::{Layer, Service};
 
 use crate::{BoxError, Error, RequestBodyLimit, ResponseBody};
@@ -33,10 +33,28 @@ where
     B: Body,
     B::Error: Into<BoxError>,
 {
+    collected(start_reading(body, limit)?.await, limit)
+}
+
+/// The first half of [`read_limited`]: the declared length checked, the
+/// reading set up.
+pub(crate) fn start_reading<B>(body: B, limit: usize) -> Result<Collect<Limited<B>>, Error>
+where
+    B: Body,
+    B::Error: Into<BoxError>,
+{
     if body.size_hint().lower() > limit as u64 {
         return Err(Error::BodyTooLarge { limit });
     }
-    match Limited::new(body, limit).collect().await {
+    Ok(Limited::new(body, limit).collect())
+}
+
+/// The second half of [`read_limited`]: what the reading gave.
+pub(crate) fn collected<D: Buf>(
+    result: Result<Collected<D>, BoxError>,
+    limit: usize,
+) -> Result<Bytes, Error> {
+    match result {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(error) if error.is::<LengthLimitError>() => Err(Error::BodyTooLarge { limit }),
         Err(error) => Err(Error::Body(error)),

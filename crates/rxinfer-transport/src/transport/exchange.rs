@@ -1,12 +1,16 @@
-//! One call through the default stack, start to finish: the only place
-//! the stack's order is written.
+//! What one call keeps to send its request, and again: the request's
+//! facts, the attempt it builds, and the rare paths (fetching a token,
+//! renewing it after a `401`, waiting to retry), which run as one async
+//! function off the fast path.
 
 use std::{sync::Arc, time::Duration};
 
-use http::{Extensions, Request, Response, StatusCode, Uri, header::AUTHORIZATION, request::Parts};
+use http::{
+    Extensions, HeaderMap, Method, Request, Response, StatusCode, Uri, header::AUTHORIZATION,
+};
 use http_body::Body;
 use tower::{Service, ServiceExt};
-use tracing::{Instrument, Span, field::Empty};
+use tracing::{Span, field::Empty};
 
 use super::{ResponseBody, Shared};
 use crate::{
@@ -14,64 +18,209 @@ use crate::{
     auth::insert_token, middleware::read_limited,
 };
 
-/// Serves one request through `inner`.
-pub(super) async fn call<S, B>(
-    inner: S,
-    shared: Arc<Shared>,
-    request: Request<RequestBody>,
-) -> Result<Response<ResponseBody>, Error>
+/// One call: everything needed to build its request, for each attempt.
+pub(super) struct Exchange<S> {
+    pub(super) inner: S,
+    pub(super) shared: Arc<Shared>,
+    pub(super) method: Method,
+    pub(super) uri: Uri,
+    /// The call's own headers, over the defaults.
+    pub(super) headers: HeaderMap,
+    pub(super) body: RequestBody,
+    pub(super) operation: Operation,
+    pub(super) limit: usize,
+    pub(super) token: Option<BearerToken>,
+    pub(super) span: Span,
+}
+
+/// A call taken apart: its exchange, the extensions its first attempt
+/// carries, and its deadline.
+pub(super) struct Started<S> {
+    pub(super) exchange: Exchange<S>,
+    pub(super) extensions: Extensions,
+    pub(super) timeout: Duration,
+}
+
+impl<S> Exchange<S> {
+    /// Resolves `request`'s URL under the base, reads its per-call
+    /// settings, opens its span, and takes the token when it is at hand.
+    pub(super) fn start(
+        inner: S,
+        shared: Arc<Shared>,
+        request: Request<RequestBody>,
+    ) -> Result<Started<S>, (Error, Span)> {
+        let operation = Operation::of(&request);
+        let (parts, body) = request.into_parts();
+        let timeout = parts
+            .extensions
+            .get::<RequestTimeout>()
+            .map_or(shared.config.timeout, |t| t.0);
+        let limit = parts
+            .extensions
+            .get::<RequestBodyLimit>()
+            .map_or(shared.config.body_limit, |l| l.0);
+        let uri = match shared.resolver.absolute(&parts.uri, operation.fixed_path) {
+            Ok(uri) => uri,
+            Err(error) => {
+                let span = span(&operation, &parts.method, None);
+                return Err((Error::InvalidRequestUri(error), span));
+            }
+        };
+        let span = span(&operation, &parts.method, Some(&uri));
+        let mut exchange = Exchange {
+            inner,
+            shared,
+            method: parts.method,
+            uri,
+            headers: parts.headers,
+            body,
+            operation,
+            limit,
+            token: None,
+            span,
+        };
+        if exchange.wants_token() {
+            exchange.token = exchange.shared.auth.as_ref().and_then(|auth| auth.current());
+        }
+        Ok(Started {
+            exchange,
+            extensions: parts.extensions,
+            timeout,
+        })
+    }
+
+    /// Whether the request carries the token: its operation needs one, it
+    /// has no `Authorization` of its own, and it goes to the token's origin.
+    pub(super) fn wants_token(&self) -> bool {
+        self.shared
+            .auth
+            .as_ref()
+            .is_some_and(|auth| auth.wants_token(&self.uri, &self.headers, &self.operation))
+    }
+
+    /// The request of one attempt: the call's own headers over the
+    /// defaults, and the token; on the first attempt the call's extensions,
+    /// on later ones its [`Operation`] only.
+    pub(super) fn attempt(&self, extensions: Option<Extensions>) -> Request<RequestBody> {
+        let mut request = Request::new(self.body.clone());
+        *request.method_mut() = self.method.clone();
+        *request.uri_mut() = self.uri.clone();
+        let headers = request.headers_mut();
+        *headers = self.shared.defaults.clone();
+        if !self.headers.is_empty() {
+            for name in self.headers.keys() {
+                headers.remove(name);
+            }
+            for (name, value) in &self.headers {
+                headers.append(name.clone(), value.clone());
+            }
+        }
+        if !self.operation.needs_token {
+            headers.remove(AUTHORIZATION);
+        }
+        if let Some(token) = &self.token {
+            insert_token(&mut request, token);
+        }
+        *request.extensions_mut() = extensions.unwrap_or_else(|| {
+            let mut extensions = Extensions::new();
+            extensions.insert(self.operation);
+            extensions
+        });
+        request
+    }
+
+    /// Whether `outcome` of the first attempt ends the call: anything but a
+    /// `401` to a token the source may renew, or a failure the retry policy
+    /// sends again.
+    pub(super) fn settled(&self, outcome: &Result<Response<ResponseBody>, Error>) -> bool {
+        let may_renew = self.token.is_some()
+            && matches!(outcome, Ok(response) if response.status() == StatusCode::UNAUTHORIZED);
+        !may_renew
+            && self
+                .shared
+                .config
+                .retry
+                .wait(&self.operation, outcome.as_ref(), 0)
+                .is_none()
+    }
+}
+
+impl<S, B> Exchange<S>
 where
     S: Service<Request<RequestBody>, Response = Response<B>>,
     S::Error: Into<BoxError>,
     B: Body,
     B::Error: Into<BoxError>,
 {
-    let operation = Operation::of(&request);
-    let (parts, body) = request.into_parts();
-    let timeout = parts
-        .extensions
-        .get::<RequestTimeout>()
-        .map_or(shared.config.timeout, |t| t.0);
-    let limit = parts
-        .extensions
-        .get::<RequestBodyLimit>()
-        .map_or(shared.config.body_limit, |l| l.0);
-    // 1. Where: the absolute URL under the base.
-    let uri = shared
-        .resolver
-        .absolute(&parts.uri, operation.fixed_path)
-        .map_err(Error::InvalidRequestUri)?;
-    // 2. The span, only when someone listens.
-    let span = span(&operation, &parts, &uri);
-    let exchange = Exchange {
-        inner,
-        shared,
-        parts,
-        uri,
-        body,
-        operation,
-        limit,
-        span: span.clone(),
-    };
-    // 3. The deadline covers the token, every attempt and every wait.
-    let bounded = tokio::time::timeout(timeout, exchange.run());
-    let outcome = if span.is_disabled() {
-        bounded.await
-    } else {
-        bounded.instrument(span.clone()).await
-    };
-    let outcome = outcome.unwrap_or(Err(Error::Timeout(timeout)));
-    if !span.is_disabled() {
-        record(&span, &outcome);
+    /// The rare paths of a call: fetch the token when none was at hand
+    /// (once, before any attempt, so that no retry fetches it again), then
+    /// attempt (unless `first` is the first attempt's outcome), renewing
+    /// the token once after a `401` and waiting between retries.
+    pub(super) async fn slow(
+        mut self,
+        first: Option<Result<Response<ResponseBody>, Error>>,
+        extensions: Option<Extensions>,
+    ) -> Result<Response<ResponseBody>, Error> {
+        let shared = Arc::clone(&self.shared);
+        let auth = shared.auth.as_ref();
+        if self.token.is_none() && self.wants_token() {
+            if let Some(auth) = auth {
+                self.token = Some(auth.token().await?);
+            }
+        }
+        let retry = &shared.config.retry;
+        let mut outcome = first;
+        let mut extensions = extensions;
+        let mut retries = 0;
+        let mut renewed = false;
+        loop {
+            let result = match outcome.take() {
+                Some(result) => result,
+                None => {
+                    let request = self.attempt(extensions.take());
+                    self.send(request).await
+                }
+            };
+            if let (Ok(response), Some(auth), Some(rejected)) = (&result, auth, &self.token) {
+                if response.status() == StatusCode::UNAUTHORIZED && !renewed {
+                    if let Some(fresh) = auth.renewed(rejected).await? {
+                        self.token = Some(fresh);
+                        renewed = true;
+                        continue;
+                    }
+                }
+            }
+            match retry.wait(&self.operation, result.as_ref(), retries) {
+                Some(delay) => {
+                    retries += 1;
+                    self.span.record("http.request.resend_count", retries);
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
+                }
+                None => return result,
+            }
+        }
     }
-    outcome
+
+    /// Sends one attempt and reads its body whole.
+    async fn send(&mut self, request: Request<RequestBody>) -> Result<Response<ResponseBody>, Error> {
+        let failed = |e: S::Error| Error::from(e.into());
+        let ready = self.inner.ready().await.map_err(failed)?;
+        let response = ready.call(request).await.map_err(failed)?;
+        let (parts, body) = response.into_parts();
+        let body = read_limited(body, self.limit).await?;
+        Ok(Response::from_parts(parts, ResponseBody::new(body)))
+    }
 }
 
-fn span(operation: &Operation, parts: &Parts, uri: &Uri) -> Span {
+/// The call's span, with OpenTelemetry's field names; a disabled span when
+/// nobody listens, which costs nothing further.
+fn span(operation: &Operation, method: &Method, uri: Option<&Uri>) -> Span {
     let span = tracing::debug_span!(
         "rxinfer.call",
         rxinfer.operation = operation.name,
-        http.request.method = %parts.method,
+        http.request.method = %method,
         url.full = Empty,
         server.address = Empty,
         server.port = Empty,
@@ -79,7 +228,7 @@ fn span(operation: &Operation, parts: &Parts, uri: &Uri) -> Span {
         error.type = Empty,
         http.request.resend_count = Empty,
     );
-    if !span.is_disabled() {
+    if let (false, Some(uri)) = (span.is_disabled(), uri) {
         // The URL holds no secret: tokens never travel in it, and a base URL
         // with credentials is refused.
         span.record("url.full", tracing::field::display(uri));
@@ -91,14 +240,14 @@ fn span(operation: &Operation, parts: &Parts, uri: &Uri) -> Span {
 
 fn port(uri: &Uri) -> u16 {
     uri.port_u16()
-        .unwrap_or(if uri.scheme_str() == Some("https") {
-            443
-        } else {
-            80
-        })
+        .unwrap_or(if uri.scheme_str() == Some("https") { 443 } else { 80 })
 }
 
-fn record(span: &Span, outcome: &Result<Response<ResponseBody>, Error>) {
+/// Writes the call's outcome into its span.
+pub(super) fn record(span: &Span, outcome: &Result<Response<ResponseBody>, Error>) {
+    if span.is_disabled() {
+        return;
+    }
     match outcome {
         Ok(response) => {
             let status = response.status();
@@ -112,118 +261,5 @@ fn record(span: &Span, outcome: &Result<Response<ResponseBody>, Error>) {
             span.record("error.type", error.kind_name());
             tracing::debug!(parent: span, error = %error, "rxinfer call failed");
         }
-    }
-}
-
-/// What one call keeps between its attempts.
-struct Exchange<S> {
-    inner: S,
-    shared: Arc<Shared>,
-    parts: Parts,
-    uri: Uri,
-    body: RequestBody,
-    operation: Operation,
-    limit: usize,
-    span: Span,
-}
-
-impl<S, B> Exchange<S>
-where
-    S: Service<Request<RequestBody>, Response = Response<B>>,
-    S::Error: Into<BoxError>,
-    B: Body,
-    B::Error: Into<BoxError>,
-{
-    async fn run(mut self) -> Result<Response<ResponseBody>, Error> {
-        // 4. The token: fetched once, before and outside the attempts, so
-        // that no retry can fetch (or generate) it again.
-        let auth = self.shared.auth.clone();
-        let mut token = match &auth {
-            Some(auth) if auth.wants_token(&self.uri, &self.parts.headers, &self.operation) => {
-                Some(auth.token().await?)
-            }
-            _ => None,
-        };
-        let retry = self.shared.config.retry.clone();
-        retry.deposit();
-        let mut extensions = Some(std::mem::take(&mut self.parts.extensions));
-        let mut retries = 0;
-        let mut renewed = false;
-        loop {
-            // 5. One attempt.
-            let request = self.attempt(token.as_ref(), extensions.take());
-            let outcome = self.send(request).await;
-            if let (Ok(response), Some(auth), Some(rejected)) = (&outcome, &auth, &token) {
-                if response.status() == StatusCode::UNAUTHORIZED && !renewed {
-                    if let Some(fresh) = auth.renewed(rejected).await? {
-                        token = Some(fresh);
-                        renewed = true;
-                        continue;
-                    }
-                }
-            }
-            match retry.wait(&self.operation, outcome.as_ref(), retries) {
-                Some(delay) => {
-                    retries += 1;
-                    self.span.record("http.request.resend_count", retries);
-                    sleep(delay).await;
-                }
-                None => return outcome,
-            }
-        }
-    }
-
-    /// The request of one attempt: the call's own headers over the
-    /// defaults, the token, and on the first attempt the call's extensions
-    /// (later attempts carry its [`Operation`] only).
-    fn attempt(
-        &self,
-        token: Option<&BearerToken>,
-        extensions: Option<Extensions>,
-    ) -> Request<RequestBody> {
-        let mut request = Request::new(self.body.clone());
-        *request.method_mut() = self.parts.method.clone();
-        *request.uri_mut() = self.uri.clone();
-        let headers = request.headers_mut();
-        *headers = self.shared.defaults.clone();
-        if !self.parts.headers.is_empty() {
-            for name in self.parts.headers.keys() {
-                headers.remove(name);
-            }
-            for (name, value) in &self.parts.headers {
-                headers.append(name.clone(), value.clone());
-            }
-        }
-        if !self.operation.needs_token {
-            headers.remove(AUTHORIZATION);
-        }
-        if let Some(token) = token {
-            insert_token(&mut request, token);
-        }
-        *request.extensions_mut() = extensions.unwrap_or_else(|| {
-            let mut extensions = Extensions::new();
-            extensions.insert(self.operation);
-            extensions
-        });
-        request
-    }
-
-    /// Sends one attempt and reads its body whole.
-    async fn send(
-        &mut self,
-        request: Request<RequestBody>,
-    ) -> Result<Response<ResponseBody>, Error> {
-        let failed = |e: S::Error| Error::from(e.into());
-        let ready = self.inner.ready().await.map_err(failed)?;
-        let response = ready.call(request).await.map_err(failed)?;
-        let (parts, body) = response.into_parts();
-        let body = read_limited(body, self.limit).await?;
-        Ok(Response::from_parts(parts, ResponseBody::new(body)))
-    }
-}
-
-async fn sleep(delay: Duration) {
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
     }
 }

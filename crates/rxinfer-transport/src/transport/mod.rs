@@ -1,13 +1,15 @@
 //! The default stack: one service that resolves, authorizes, retries,
-//! bounds and reads each call over a pooled HTTP client, in the order
-//! written once, in [`exchange`].
+//! bounds and reads each call over a pooled HTTP client: the order is
+//! written once, in [`exchange`] (the facts of a call and its rare paths)
+//! and [`future`] (its common path).
 
 mod exchange;
+mod future;
+
+pub use future::ResponseFuture;
 
 use std::{
     fmt,
-    future::Future,
-    pin::Pin,
     sync::Arc,
     task::{Context, Poll},
 };
@@ -28,11 +30,6 @@ use crate::{
 /// The body of the default stack's responses: the whole body, already
 /// read. Collecting it is one frame, taken without waiting.
 pub type ResponseBody = http_body_util::Full<Bytes>;
-
-/// Response future of [`Transport`]: one allocation per call for the whole
-/// stack, instead of one nested future per layer.
-pub type ResponseFuture =
-    Pin<Box<dyn Future<Output = Result<Response<ResponseBody>, Error>> + Send>>;
 
 /// A type-erased transport that can be stored, cloned and shared across
 /// tasks without naming the stack's type: what
@@ -267,7 +264,7 @@ where
 {
     type Response = Response<ResponseBody>;
     type Error = Error;
-    type Future = ResponseFuture;
+    type Future = ResponseFuture<S, B>;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         // Each attempt takes readiness on its own clone of `S`, so that a
@@ -277,7 +274,8 @@ where
     }
 
     fn call(&mut self, request: Request<RequestBody>) -> Self::Future {
-        Box::pin(exchange::call(
+        self.shared.config.retry.deposit();
+        ResponseFuture::new(exchange::Exchange::start(
             self.inner.clone(),
             Arc::clone(&self.shared),
             request,
