@@ -29,14 +29,15 @@ use crate::{
 /// use rxinfer_transport::{Operation, RequestBody, ResponseBody};
 /// use tower::service_fn;
 ///
-/// static PING: Endpoint = Endpoint::new(Method::GET, Operation::new("ping_server").without_token());
+/// static PING: Endpoint =
+///     Endpoint::fixed(Method::GET, Operation::new("ping_server").without_token(), "/ping");
 ///
 /// # tokio_test::block_on(async {
 /// let service = service_fn(|_: http::Request<RequestBody>| async {
 ///     Ok::<_, std::convert::Infallible>(http::Response::new(ResponseBody::from(r#"{"status":"ok"}"#)))
 /// });
 /// let client = ApiClient::new(service);
-/// let answer = client.send::<serde_json::Value, _>(Call::fixed(&PING, "/ping")).await?;
+/// let answer = client.send::<serde_json::Value, _>(Call::fixed(&PING)).await?;
 /// assert_eq!(answer["status"], "ok");
 /// # Ok::<(), rxinfer_api_core::ApiError>(())
 /// # });
@@ -152,12 +153,26 @@ pub struct Call {
 }
 
 impl Call {
-    /// A call of `endpoint` at a fixed `path`, such as `/token/roles`.
-    pub fn fixed(endpoint: &'static Endpoint, path: &'static str) -> Self {
+    /// A call of an `endpoint` made with [`Endpoint::fixed`], at its path.
+    /// For one made with [`Endpoint::new`], the call fails as an invalid
+    /// request without being sent.
+    pub fn fixed(endpoint: &'static Endpoint) -> Self {
+        match endpoint.uri() {
+            Some(Ok(path)) => Self {
+                endpoint,
+                path,
+                body: Ok(None),
+            },
+            Some(Err(error)) => Self::invalid(endpoint, error.into()),
+            None => Self::invalid(endpoint, "the endpoint has path parameters".into()),
+        }
+    }
+
+    fn invalid(endpoint: &'static Endpoint, error: BoxError) -> Self {
         Self {
             endpoint,
-            path: Uri::from_static(path),
-            body: Ok(None),
+            path: Uri::from_static("/"),
+            body: Err(error),
         }
     }
 
@@ -170,11 +185,7 @@ impl Call {
                 path,
                 body: Ok(None),
             },
-            Err(error) => Self {
-                endpoint,
-                path: Uri::from_static("/"),
-                body: Err(error.into()),
-            },
+            Err(error) => Self::invalid(endpoint, error.into()),
         }
     }
 
@@ -474,6 +485,24 @@ mod tests {
             assert!(!text.contains(secret), "{text}");
             assert_eq!(error.response().map(|r| r.body().len()), Some(body.len()));
         }
+    }
+
+    #[test]
+    fn a_fixed_call_of_an_endpoint_with_parameters_is_never_sent() {
+        static WITH_PARAMETERS: Endpoint = Endpoint::new(
+            http::Method::GET,
+            rxinfer_transport::Operation::new("get_model_instance").with_path_parameters(),
+        );
+        static FIXED: Endpoint = Endpoint::fixed(
+            http::Method::GET,
+            rxinfer_transport::Operation::new("ping_server"),
+            "/ping",
+        );
+        assert!(Call::fixed(&WITH_PARAMETERS).body.is_err());
+        let call = Call::fixed(&FIXED);
+        assert_eq!(call.path, "/ping");
+        // The second call clones the URI parsed by the first.
+        assert_eq!(Call::fixed(&FIXED).path, call.path);
     }
 
     #[test]

@@ -1,14 +1,14 @@
 //! An endpoint as a static table entry, and the paths it is called at.
 
-use std::fmt;
+use std::{fmt, sync::OnceLock};
 
-use http::Method;
+use http::{Method, Uri};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use rxinfer_transport::Operation;
 
-/// One endpoint of the API: its method, and the [`Operation`] the request
+/// One endpoint of the API: its method, the [`Operation`] the request
 /// carries down the stack (name, whether it needs the token, whether it may
-/// be sent twice).
+/// be sent twice), and its path when it has no parameters.
 ///
 /// ```
 /// use http::Method;
@@ -19,7 +19,10 @@ use rxinfer_transport::Operation;
 ///     Method::POST,
 ///     Operation::new("run_inference").never_resent().with_path_parameters(),
 /// );
+/// static PING: Endpoint =
+///     Endpoint::fixed(Method::GET, Operation::new("ping_server").without_token(), "/ping");
 /// assert!(!RUN_INFERENCE.operation.idempotent);
+/// assert_eq!(PING.path(), Some("/ping"));
 /// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -28,12 +31,47 @@ pub struct Endpoint {
     pub method: Method,
     /// What the request tells the stack about itself.
     pub operation: Operation,
+    path: Option<&'static str>,
+    // Parsed at the first call and cloned after: a clone of a static URI
+    // costs a quarter of parsing it.
+    uri: OnceLock<Uri>,
 }
 
 impl Endpoint {
-    /// An endpoint called with `method`.
+    /// An endpoint with path parameters, called with `method` at paths
+    /// built per call ([`Call::at`](crate::Call::at)).
     pub const fn new(method: Method, operation: Operation) -> Self {
-        Self { method, operation }
+        Self {
+            method,
+            operation,
+            path: None,
+            uri: OnceLock::new(),
+        }
+    }
+
+    /// An endpoint called with `method` at the fixed `path` under the base
+    /// URL, such as `/token/roles` ([`Call::fixed`](crate::Call::fixed)).
+    pub const fn fixed(method: Method, operation: Operation, path: &'static str) -> Self {
+        Self {
+            method,
+            operation,
+            path: Some(path),
+            uri: OnceLock::new(),
+        }
+    }
+
+    /// The fixed path, for an endpoint without path parameters.
+    pub fn path(&self) -> Option<&'static str> {
+        self.path
+    }
+
+    /// The fixed path as a URI, parsed once.
+    pub(crate) fn uri(&self) -> Option<Result<Uri, http::uri::InvalidUri>> {
+        let path = self.path?;
+        if let Some(uri) = self.uri.get() {
+            return Some(Ok(uri.clone()));
+        }
+        Some(Uri::try_from(path).map(|uri| self.uri.get_or_init(|| uri).clone()))
     }
 }
 

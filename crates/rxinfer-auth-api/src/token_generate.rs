@@ -13,15 +13,16 @@ use tower::Service;
 
 /// Never sent with a token (a server that sees one echoes it back instead
 /// of minting one), and never sent twice (each mints a token).
-pub(crate) static TOKEN_GENERATE: Endpoint = Endpoint::new(
+pub(crate) static TOKEN_GENERATE: Endpoint = Endpoint::fixed(
     Method::POST,
     Operation::new("token_generate")
         .without_token()
         .never_resent(),
+    "/token/generate",
 );
 
 pub(crate) fn call() -> Call {
-    Call::fixed(&TOKEN_GENERATE, "/token/generate")
+    Call::fixed(&TOKEN_GENERATE)
 }
 
 /// Generates a new authentication token (`POST /token/generate`).

@@ -11,10 +11,11 @@ use rxinfer_models::TokenRolesResponse;
 use rxinfer_transport::{Operation, RequestBody};
 use tower::Service;
 
-pub(crate) static TOKEN_ROLES: Endpoint = Endpoint::new(Method::GET, Operation::new("token_roles"));
+pub(crate) static TOKEN_ROLES: Endpoint =
+    Endpoint::fixed(Method::GET, Operation::new("token_roles"), "/token/roles");
 
 pub(crate) fn call() -> Call {
-    Call::fixed(&TOKEN_ROLES, "/token/roles")
+    Call::fixed(&TOKEN_ROLES)
 }
 
 /// Reads the roles of the token the transport sends (`GET /token/roles`).

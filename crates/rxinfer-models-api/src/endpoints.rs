@@ -10,8 +10,8 @@ use rxinfer_models::{
 };
 use rxinfer_transport::Operation;
 
-const fn read(name: &'static str) -> Endpoint {
-    Endpoint::new(Method::GET, Operation::new(name))
+const fn read(name: &'static str, path: &'static str) -> Endpoint {
+    Endpoint::fixed(Method::GET, Operation::new(name), path)
 }
 
 const fn read_at(name: &'static str) -> Endpoint {
@@ -29,13 +29,15 @@ const fn delete(name: &'static str) -> Endpoint {
     Endpoint::new(Method::DELETE, Operation::new(name).with_path_parameters())
 }
 
-pub(crate) static GET_AVAILABLE_MODELS: Endpoint = read("get_available_models");
+pub(crate) static GET_AVAILABLE_MODELS: Endpoint =
+    read("get_available_models", "/models/available");
 pub(crate) static GET_AVAILABLE_MODEL: Endpoint = read_at("get_available_model");
-pub(crate) static CREATE_MODEL_INSTANCE: Endpoint = Endpoint::new(
+pub(crate) static CREATE_MODEL_INSTANCE: Endpoint = Endpoint::fixed(
     Method::POST,
     Operation::new("create_model_instance").never_resent(),
+    "/models/create-instance",
 );
-pub(crate) static GET_MODEL_INSTANCES: Endpoint = read("get_model_instances");
+pub(crate) static GET_MODEL_INSTANCES: Endpoint = read("get_model_instances", "/models/instances");
 pub(crate) static GET_MODEL_INSTANCE: Endpoint = read_at("get_model_instance");
 pub(crate) static DELETE_MODEL_INSTANCE: Endpoint = delete("delete_model_instance");
 pub(crate) static GET_MODEL_INSTANCE_STATE: Endpoint = read_at("get_model_instance_state");
@@ -60,7 +62,7 @@ fn episode(id: &str, name: &str) -> String {
 }
 
 pub(crate) fn get_available_models() -> Call {
-    Call::fixed(&GET_AVAILABLE_MODELS, "/models/available")
+    Call::fixed(&GET_AVAILABLE_MODELS)
 }
 
 pub(crate) fn get_available_model(model_name: &str) -> Call {
@@ -71,11 +73,11 @@ pub(crate) fn get_available_model(model_name: &str) -> Call {
 }
 
 pub(crate) fn create_model_instance(request: &CreateModelInstanceRequest) -> Call {
-    Call::fixed(&CREATE_MODEL_INSTANCE, "/models/create-instance").json(request)
+    Call::fixed(&CREATE_MODEL_INSTANCE).json(request)
 }
 
 pub(crate) fn get_model_instances() -> Call {
-    Call::fixed(&GET_MODEL_INSTANCES, "/models/instances")
+    Call::fixed(&GET_MODEL_INSTANCES)
 }
 
 pub(crate) fn get_model_instance(id: &str) -> Call {

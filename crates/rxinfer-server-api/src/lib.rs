@@ -41,9 +41,13 @@ use rxinfer_models::{PingResponse, ServerInfo};
 use rxinfer_transport::{Operation, RequestBody};
 use tower::Service;
 
-static PING_SERVER: Endpoint =
-    Endpoint::new(Method::GET, Operation::new("ping_server").without_token());
-static GET_SERVER_INFO: Endpoint = Endpoint::new(Method::GET, Operation::new("get_server_info"));
+static PING_SERVER: Endpoint = Endpoint::fixed(
+    Method::GET,
+    Operation::new("ping_server").without_token(),
+    "/ping",
+);
+static GET_SERVER_INFO: Endpoint =
+    Endpoint::fixed(Method::GET, Operation::new("get_server_info"), "/info");
 
 /// Checks that the server is alive (`GET /ping`). It sends no token, so it
 /// answers with a token or without.
@@ -171,7 +175,7 @@ where
     pub fn ping_server(
         &self,
     ) -> impl Future<Output = Result<ApiResponse<PingResponse>, ApiError>> + use<S, B> {
-        self.client.send(Call::fixed(&PING_SERVER, "/ping"))
+        self.client.send(Call::fixed(&PING_SERVER))
     }
 
     /// Reads the server's versions; see [`get_server_info`].
@@ -182,6 +186,6 @@ where
     pub fn get_server_info(
         &self,
     ) -> impl Future<Output = Result<ApiResponse<ServerInfo>, ApiError>> + use<S, B> {
-        self.client.send(Call::fixed(&GET_SERVER_INFO, "/info"))
+        self.client.send(Call::fixed(&GET_SERVER_INFO))
     }
 }

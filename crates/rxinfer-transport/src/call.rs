@@ -83,7 +83,7 @@ impl Operation {
             .unwrap_or_else(|| Self::by_method(request.method()))
     }
 
-    fn by_method(method: &Method) -> Self {
+    pub(crate) fn by_method(method: &Method) -> Self {
         let mut operation = Self::new("request").with_path_parameters();
         operation.idempotent = matches!(
             *method,

@@ -86,7 +86,7 @@ fn acquisition(error: Error) -> Error {
 }
 
 /// Sets the token's header, marked sensitive.
-pub(crate) fn insert_token<B>(request: &mut Request<B>, token: &BearerToken) {
+fn insert_token<B>(request: &mut Request<B>, token: &BearerToken) {
     request
         .headers_mut()
         .insert(AUTHORIZATION, token.header_value().clone());

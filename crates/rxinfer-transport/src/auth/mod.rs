@@ -5,7 +5,7 @@ mod bearer_auth;
 mod bearer_token;
 mod token_source;
 
-pub(crate) use bearer_auth::{Authorizer, insert_token};
+pub(crate) use bearer_auth::Authorizer;
 pub use bearer_auth::{BearerAuth, BearerAuthFuture, BearerAuthLayer};
 pub use bearer_token::BearerToken;
 pub use token_source::{OnUnauthorized, StaticToken, TOKEN_VARIABLES, TokenFuture, TokenSource};

@@ -15,7 +15,7 @@ use tracing::{Span, field::Empty};
 use super::{ResponseBody, Shared};
 use crate::{
     BearerToken, BoxError, Error, Operation, RequestBody, RequestBodyLimit, RequestTimeout,
-    auth::insert_token, middleware::read_limited,
+    middleware::read_limited,
 };
 
 /// One call: everything needed to build its request, for each attempt.
@@ -30,15 +30,15 @@ pub(super) struct Exchange<S> {
     pub(super) operation: Operation,
     pub(super) limit: usize,
     pub(super) token: Option<BearerToken>,
-    pub(super) span: Span,
 }
 
 /// A call taken apart: its exchange, the extensions its first attempt
-/// carries, and its deadline.
+/// carries, its deadline and its span.
 pub(super) struct Started<S> {
     pub(super) exchange: Exchange<S>,
     pub(super) extensions: Extensions,
     pub(super) timeout: Duration,
+    pub(super) span: Span,
 }
 
 impl<S> Exchange<S> {
@@ -49,16 +49,19 @@ impl<S> Exchange<S> {
         shared: Arc<Shared>,
         request: Request<RequestBody>,
     ) -> Result<Started<S>, (Error, Span)> {
-        let operation = Operation::of(&request);
         let (parts, body) = request.into_parts();
-        let timeout = parts
-            .extensions
-            .get::<RequestTimeout>()
-            .map_or(shared.config.timeout, |t| t.0);
-        let limit = parts
-            .extensions
-            .get::<RequestBodyLimit>()
-            .map_or(shared.config.body_limit, |l| l.0);
+        let found = parts.extensions.get::<Operation>().copied();
+        let operation = found.unwrap_or_else(|| Operation::by_method(&parts.method));
+        let (mut timeout, mut limit) = (shared.config.timeout, shared.config.body_limit);
+        // Most calls carry their operation alone: two lookups saved.
+        if parts.extensions.len() > usize::from(found.is_some()) {
+            if let Some(RequestTimeout(per_call)) = parts.extensions.get() {
+                timeout = *per_call;
+            }
+            if let Some(RequestBodyLimit(per_call)) = parts.extensions.get() {
+                limit = *per_call;
+            }
+        }
         let uri = match shared.resolver.absolute(&parts.uri, operation.fixed_path) {
             Ok(uri) => uri,
             Err(error) => {
@@ -77,15 +80,19 @@ impl<S> Exchange<S> {
             operation,
             limit,
             token: None,
-            span,
         };
         if exchange.wants_token() {
-            exchange.token = exchange.shared.auth.as_ref().and_then(|auth| auth.current());
+            exchange.token = exchange
+                .shared
+                .auth
+                .as_ref()
+                .and_then(|auth| auth.current());
         }
         Ok(Started {
             exchange,
             extensions: parts.extensions,
             timeout,
+            span,
         })
     }
 
@@ -106,7 +113,7 @@ impl<S> Exchange<S> {
         *request.method_mut() = self.method.clone();
         *request.uri_mut() = self.uri.clone();
         let headers = request.headers_mut();
-        *headers = self.shared.defaults.clone();
+        *headers = self.shared.headers(&self.uri, self.token.as_ref());
         if !self.headers.is_empty() {
             for name in self.headers.keys() {
                 headers.remove(name);
@@ -115,11 +122,10 @@ impl<S> Exchange<S> {
                 headers.append(name.clone(), value.clone());
             }
         }
+        // A call with a token has no `Authorization` of its own (see
+        // `wants_token`), so the overlay above kept the token's.
         if !self.operation.needs_token {
             headers.remove(AUTHORIZATION);
-        }
-        if let Some(token) = &self.token {
-            insert_token(&mut request, token);
         }
         *request.extensions_mut() = extensions.unwrap_or_else(|| {
             let mut extensions = Extensions::new();
@@ -160,6 +166,7 @@ where
         mut self,
         first: Option<Result<Response<ResponseBody>, Error>>,
         extensions: Option<Extensions>,
+        span: Span,
     ) -> Result<Response<ResponseBody>, Error> {
         let shared = Arc::clone(&self.shared);
         let auth = shared.auth.as_ref();
@@ -193,7 +200,7 @@ where
             match retry.wait(&self.operation, result.as_ref(), retries) {
                 Some(delay) => {
                     retries += 1;
-                    self.span.record("http.request.resend_count", retries);
+                    span.record("http.request.resend_count", retries);
                     if !delay.is_zero() {
                         tokio::time::sleep(delay).await;
                     }
@@ -204,7 +211,10 @@ where
     }
 
     /// Sends one attempt and reads its body whole.
-    async fn send(&mut self, request: Request<RequestBody>) -> Result<Response<ResponseBody>, Error> {
+    async fn send(
+        &mut self,
+        request: Request<RequestBody>,
+    ) -> Result<Response<ResponseBody>, Error> {
         let failed = |e: S::Error| Error::from(e.into());
         let ready = self.inner.ready().await.map_err(failed)?;
         let response = ready.call(request).await.map_err(failed)?;
@@ -240,7 +250,11 @@ fn span(operation: &Operation, method: &Method, uri: Option<&Uri>) -> Span {
 
 fn port(uri: &Uri) -> u16 {
     uri.port_u16()
-        .unwrap_or(if uri.scheme_str() == Some("https") { 443 } else { 80 })
+        .unwrap_or(if uri.scheme_str() == Some("https") {
+            443
+        } else {
+            80
+        })
 }
 
 /// Writes the call's outcome into its span.

@@ -85,6 +85,7 @@ where
             exchange,
             extensions,
             timeout,
+            span,
         } = match started {
             Ok(started) => started,
             Err((error, span)) => {
@@ -100,11 +101,9 @@ where
                 };
             }
         };
-        let span = exchange.span.clone();
-        let (state, exchange, extensions) = if exchange.token.is_none() && exchange.wants_token()
-        {
+        let (state, exchange, extensions) = if exchange.token.is_none() && exchange.wants_token() {
             // No token at hand where one is needed: fetch it first.
-            let slow = Box::pin(exchange.slow(None, Some(extensions)));
+            let slow = Box::pin(exchange.slow(None, Some(extensions), span.clone()));
             (State::Slow { future: slow }, None, None)
         } else {
             (State::Ready, Some(exchange), Some(extensions))
@@ -141,6 +140,7 @@ where
             this.state.as_mut(),
             this.exchange,
             this.extensions,
+            this.span,
             cx,
         ) {
             Poll::Ready(outcome) => outcome,
@@ -167,6 +167,7 @@ fn poll_state<S, B>(
     mut state: Pin<&mut State<S::Future, B>>,
     exchange: &mut Option<Exchange<S>>,
     extensions: &mut Option<Extensions>,
+    span: &Span,
     cx: &mut Context<'_>,
 ) -> Poll<Outcome>
 where
@@ -230,7 +231,7 @@ where
         match exchange.take() {
             Some(call) if !call.settled(&first) => {
                 state.set(State::Slow {
-                    future: Box::pin(call.slow(Some(first), None)),
+                    future: Box::pin(call.slow(Some(first), None, span.clone())),
                 });
             }
             _ => {

@@ -10,14 +10,15 @@ pub use future::ResponseFuture;
 
 use std::{
     fmt,
-    sync::Arc,
+    sync::{Arc, PoisonError, RwLock},
     task::{Context, Poll},
 };
 
 use bytes::Bytes;
 use http::{
-    HeaderMap, HeaderValue, Request, Response,
-    header::{ACCEPT, USER_AGENT},
+    HeaderMap, HeaderValue, Request, Response, Uri,
+    header::{ACCEPT, AUTHORIZATION, HOST, USER_AGENT},
+    uri::Scheme,
 };
 use http_body::Body;
 use tower::{Layer, Service, util::BoxCloneSyncService};
@@ -53,7 +54,8 @@ pub type BoxTransport = BoxCloneSyncService<Request<RequestBody>, Response<Respo
 ///    the [`Operation`](crate::Operation) needs one and the request goes to
 ///    the base URL's origin; removes any `Authorization` when it needs none;
 /// 5. sends the request through `S` with the default headers (`User-Agent`,
-///    `Accept: application/json`, [`Config::default_headers`]), reads the
+///    `Accept: application/json`, [`Config::default_headers`], and `Host`
+///    when it goes to the base URL's origin), reads the
 ///    body up to the limit, and sends it again when the
 ///    [`RetryPolicy`](crate::RetryPolicy) says so, or once with a renewed
 ///    token after a `401` when the token source says so.
@@ -98,6 +100,13 @@ pub(crate) struct Shared {
     /// `User-Agent`, `Accept` and the configured defaults, cloned per
     /// attempt rather than inserted one by one.
     defaults: HeaderMap,
+    /// The defaults and `Host` for the base URL's origin, which the pool
+    /// would otherwise format and insert on every request.
+    origin_defaults: HeaderMap,
+    /// Those with `Authorization` for the token last sent: a clone of them
+    /// costs less than a clone of the defaults and an insert that grows
+    /// the map.
+    authorized: RwLock<Option<(BearerToken, HeaderMap)>>,
     auth: Option<Authorizer>,
 }
 
@@ -110,6 +119,11 @@ impl Shared {
         defaults
             .entry(ACCEPT)
             .or_insert(HeaderValue::from_static("application/json"));
+        let mut origin_defaults = HeaderMap::with_capacity(defaults.len() + 1);
+        origin_defaults.extend(defaults.clone());
+        if let Some(host) = host(&config.base_url) {
+            origin_defaults.entry(HOST).or_insert(host);
+        }
         let auth = config
             .token
             .clone()
@@ -117,10 +131,59 @@ impl Shared {
         Self {
             resolver: Resolver::new(config.base_url.clone()),
             defaults,
+            origin_defaults,
+            authorized: RwLock::new(None),
             auth,
             config,
         }
     }
+
+    /// The headers an attempt at `uri` starts from: the defaults, with
+    /// `Host` for the base URL's origin, and the token when one goes (which
+    /// is only ever to that origin).
+    fn headers(&self, uri: &Uri, token: Option<&BearerToken>) -> HeaderMap {
+        let Some(token) = token else {
+            return if self.config.base_url.is_same_origin(uri) {
+                self.origin_defaults.clone()
+            } else {
+                self.defaults.clone()
+            };
+        };
+        let cached = self
+            .authorized
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((known, headers)) = cached.as_ref() {
+            if known == token {
+                return headers.clone();
+            }
+        }
+        drop(cached);
+        let mut headers = HeaderMap::with_capacity(self.origin_defaults.len() + 1);
+        headers.extend(self.origin_defaults.clone());
+        headers.insert(AUTHORIZATION, token.header_value().clone());
+        *self
+            .authorized
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some((token.clone(), headers.clone()));
+        headers
+    }
+}
+
+/// The `Host` header hyper-util would write for `base`: the host, and the
+/// port unless it is the scheme's default.
+fn host(base: &BaseUrl) -> Option<HeaderValue> {
+    let authority = base.authority();
+    let default_port = if *base.scheme() == Scheme::HTTPS {
+        443
+    } else {
+        80
+    };
+    let value = match authority.port_u16() {
+        Some(port) if port != default_port => authority.as_str().to_owned(),
+        _ => authority.host().to_owned(),
+    };
+    HeaderValue::try_from(value).ok()
 }
 
 impl<S: Clone> Clone for Transport<S> {
@@ -329,5 +392,43 @@ mod tests {
         assert_eq!(shared.defaults[USER_AGENT], "my-app/1.0");
         assert_eq!(shared.defaults[ACCEPT], "application/json");
         assert_eq!(shared.defaults["x-team"], "inference");
+    }
+
+    #[test]
+    fn host_is_written_once_as_the_pool_would_write_it() -> Result<(), crate::InvalidBaseUrl> {
+        for (base, expected) in [
+            ("http://127.0.0.1:8000/v1", "127.0.0.1:8000"),
+            ("http://example.com:80/v1", "example.com"),
+            ("https://example.com:443", "example.com"),
+            ("https://example.com:8443", "example.com:8443"),
+            ("http://[::1]:9000/v1", "[::1]:9000"),
+        ] {
+            let base: BaseUrl = base.parse()?;
+            assert_eq!(
+                host(&base).as_ref().map(HeaderValue::as_bytes),
+                Some(expected.as_bytes()),
+                "{base}"
+            );
+        }
+        let shared = Shared::new(Config {
+            base_url: "http://127.0.0.1:8000/v1".parse()?,
+            ..Config::default()
+        });
+        let token = BearerToken::new("t0k3n").map_err(|_| crate::InvalidBaseUrl::MissingScheme)?;
+        let own = Uri::from_static("http://127.0.0.1:8000/v1/token/roles");
+        let other = Uri::from_static("http://other.example/v1/token/roles");
+        assert_eq!(shared.headers(&own, None)[HOST], "127.0.0.1:8000");
+        assert!(!shared.headers(&other, None).contains_key(HOST));
+        let authorized = shared.headers(&own, Some(&token));
+        assert_eq!(authorized[HOST], "127.0.0.1:8000");
+        assert_eq!(authorized[AUTHORIZATION], "Bearer t0k3n");
+        assert!(authorized[AUTHORIZATION].is_sensitive());
+        // A renewed token replaces the remembered one.
+        let renewed = BearerToken::new("n3w").map_err(|_| crate::InvalidBaseUrl::MissingScheme)?;
+        assert_eq!(
+            shared.headers(&own, Some(&renewed))[AUTHORIZATION],
+            "Bearer n3w"
+        );
+        Ok(())
     }
 }
