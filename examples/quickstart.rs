@@ -97,7 +97,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "parameters of the current episode: {} (status {})",
         serde_json::to_string(&parameters.parameters)?,
-        parameters.status
+        parameters.status()
     );
 
     models.delete_model_instance(id).await?;

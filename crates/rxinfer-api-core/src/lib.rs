@@ -39,3 +39,8 @@ pub use error::{ApiError, ApiErrorKind, DecodeError, ErrorBody, RawResponse, Sta
 pub use options::RequestOptions;
 pub use response::ApiResponse;
 pub use rxinfer_transport::BoxError;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

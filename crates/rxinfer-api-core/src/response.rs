@@ -5,28 +5,29 @@ use std::ops::{Deref, DerefMut};
 use http::{HeaderMap, StatusCode};
 
 /// A successful answer: the decoded data, with the status and headers it
-/// came with. It dereferences to the data, so `response.roles` reads the
-/// field and `response.into_data()` unwraps it; `status` and `headers`
-/// are what the Python client's `*_with_http_info` adds.
+/// came with (what the Python client's `*_with_http_info` adds).
+///
+/// It dereferences to the data, so `response.roles` reads the data's field
+/// and `response.into_data()` unwraps it. The status and headers are
+/// methods, so that they never hide a field of the data of the same name:
+/// `ping.status` is the `"ok"` of `{"status":"ok"}`, `ping.status()` the
+/// HTTP status.
 ///
 /// ```
 /// use http::{HeaderMap, StatusCode};
 /// use rxinfer_api_core::ApiResponse;
+/// use rxinfer_models::PingResponse;
 ///
-/// let response = ApiResponse::new(StatusCode::OK, HeaderMap::new(), vec![1, 2, 3]);
-/// assert_eq!(response.len(), 3);
-/// assert_eq!(response.status, 200);
-/// assert_eq!(response.into_data(), [1, 2, 3]);
+/// let ping = ApiResponse::new(StatusCode::OK, HeaderMap::new(), PingResponse::new("ok"));
+/// assert_eq!(ping.status, "ok");
+/// assert_eq!(ping.status(), 200);
+/// assert_eq!(ping.into_data(), PingResponse::new("ok"));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
 pub struct ApiResponse<T> {
-    /// The HTTP status.
-    pub status: StatusCode,
-    /// The response headers.
-    pub headers: HeaderMap,
-    /// The decoded body.
-    pub data: T,
+    status: StatusCode,
+    headers: HeaderMap,
+    data: T,
 }
 
 impl<T> ApiResponse<T> {
@@ -39,9 +40,29 @@ impl<T> ApiResponse<T> {
         }
     }
 
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The decoded body.
+    pub fn data(&self) -> &T {
+        &self.data
+    }
+
     /// The decoded body alone.
     pub fn into_data(self) -> T {
         self.data
+    }
+
+    /// The status, the headers and the decoded body.
+    pub fn into_parts(self) -> (StatusCode, HeaderMap, T) {
+        (self.status, self.headers, self.data)
     }
 }
 

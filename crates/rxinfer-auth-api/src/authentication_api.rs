@@ -33,7 +33,7 @@ use crate::{token_generate, token_roles};
 ///     .with_options(RequestOptions::new().timeout(Duration::from_secs(2)))
 ///     .token_roles()
 ///     .await?;
-/// println!("{:?} (status {})", roles.roles, roles.status);
+/// println!("{:?} (status {})", roles.roles, roles.status());
 /// # Ok(())
 /// # }
 /// ```
@@ -142,8 +142,8 @@ mod tests {
         let response = answering(200, JSON, r#"{"token":"abc","extra":1}"#)
             .token_generate()
             .await?;
-        assert_eq!(response.status, StatusCode::OK);
-        assert_eq!(response.headers[CONTENT_TYPE], "application/json");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
         assert_eq!(response.into_data(), TokenGenerateResponse::new("abc"));
         Ok(())
     }

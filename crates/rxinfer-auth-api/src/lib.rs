@@ -52,3 +52,8 @@ pub use generated_token::GeneratedToken;
 pub use rxinfer_api_core::{ApiError, ApiErrorKind, ApiResponse, RequestOptions};
 pub use token_generate::token_generate;
 pub use token_roles::token_roles;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

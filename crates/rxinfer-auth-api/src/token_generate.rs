@@ -53,7 +53,7 @@ pub(crate) fn call() -> Call {
 ///     Ok::<_, std::convert::Infallible>(http::Response::new(ResponseBody::from(r#"{"token":"t"}"#)))
 /// });
 /// let response = token_generate(service, &RequestOptions::new()).await?;
-/// assert_eq!(response.status, 200);
+/// assert_eq!(response.status(), 200);
 /// assert_eq!(response.token.expose(), "t");
 /// # Ok::<(), rxinfer_auth_api::ApiError>(())
 /// # });

@@ -47,3 +47,8 @@ mod models_api;
 pub use instance_handle::InstanceHandle;
 pub use models_api::*;
 pub use rxinfer_api_core::{ApiError, ApiErrorKind, ApiResponse, RequestOptions};
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -71,7 +71,9 @@ static GET_SERVER_INFO: Endpoint =
 ///     assert_eq!(request.uri(), "/ping");
 ///     Ok::<_, std::convert::Infallible>(http::Response::new(ResponseBody::from(r#"{"status":"ok"}"#)))
 /// });
-/// assert_eq!(ping_server(service, &RequestOptions::new()).await?.status, 200);
+/// let ping = ping_server(service, &RequestOptions::new()).await?;
+/// assert_eq!(ping.status(), 200); // the HTTP status
+/// assert_eq!(ping.status, "ok"); // the body's field
 /// # Ok::<(), rxinfer_server_api::ApiError>(())
 /// # });
 /// ```
@@ -189,3 +191,8 @@ where
         self.client.send(Call::fixed(&GET_SERVER_INFO))
     }
 }
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -57,3 +57,8 @@ pub use models::{BetaBernoulli, DirichletCategorical};
 pub use recorded_request::RecordedRequest;
 pub use routes::{BAD_REQUEST_MESSAGE, UNAUTHORIZED_MESSAGE, UNAUTHORIZED_MESSAGE_WITH_DEV_TOKEN};
 pub use server::StandIn;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

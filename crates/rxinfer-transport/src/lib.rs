@@ -80,3 +80,8 @@ pub use transport::{BoxTransport, ResponseBody, ResponseFuture, Transport};
 /// The body type of requests sent through the stack: the whole body in
 /// memory (a JSON document, or empty).
 pub type RequestBody = http_body_util::Full<bytes::Bytes>;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
