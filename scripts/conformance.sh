@@ -4,7 +4,7 @@
 #   1. models vs the official OpenAPI document (required/optional fields, examples)
 #   2. our client vs Prism mocking that document with --errors
 #   3. the official Python client (rxinferclient) vs our stand-in
-#   4. schemathesis fuzzing our stand-in with that document (Authentication tag)
+#   4. schemathesis fuzzing our stand-in with that document (every operation)
 #
 # It installs what it needs into ignored folders (scripts/conformance/node_modules,
 # scripts/conformance/.venv-*), starts each server on a free loopback port, stops
@@ -102,12 +102,21 @@ check "the official Python client against our stand-in" \
 
 schemathesis() {
     (cd "$logs" && "$here/.venv-schemathesis/bin/schemathesis" run "$spec" \
-        --url "$url" --include-tag Authentication --checks all \
-        --max-examples 50 --generation-deterministic --no-color "$@")
+        --url "$url" --checks all --max-examples 30 --generation-deterministic --no-color "$@")
 }
-check "schemathesis: Authentication operations without a token" schemathesis
-check "schemathesis: Authentication operations with a valid token" \
-    schemathesis --header "Authorization: Bearer dev-token"
+token="Authorization: Bearer dev-token"
+check "schemathesis: every operation, valid data, every check" \
+    schemathesis --mode positive --header "$token"
+# Invalid data: the real server parses path parameters and bodies before it
+# checks the token, and answers what it cannot parse with a bare 500 (see
+# models-api-behaviour.md, "Rules common to every operation"; the document
+# says 400). The stand-in does the same, so the three checks that expect
+# the document's answer there are left out of this run, and only of it.
+check "schemathesis: every operation, invalid data, the server's own 500s allowed" \
+    schemathesis --mode negative --header "$token" \
+    --exclude-checks not_a_server_error,status_code_conformance,missing_required_header
+check "schemathesis: Authentication operations without a token" \
+    schemathesis --include-tag Authentication
 
 echo
 echo "conformance: $passed passed, $failed failed"
