@@ -467,4 +467,22 @@ mod tests {
         let _ = RetryPolicy::new().budget(Duration::from_secs(3600), 0, -1.0);
         let _ = RetryPolicy::new().budget(Duration::from_secs(5), 1, 1e9);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn retry_after_never_panics_and_reads_seconds(
+            value in proptest::prelude::any::<String>(),
+            seconds in 0u64..10_000_000,
+        ) {
+            let mut response = Response::new(());
+            if let Ok(header) = HeaderValue::from_str(&value) {
+                response.headers_mut().insert(RETRY_AFTER, header);
+                let _ = retry_after(&response);
+            }
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
+            proptest::prop_assert_eq!(retry_after(&response), Some(Duration::from_secs(seconds)));
+        }
+    }
 }

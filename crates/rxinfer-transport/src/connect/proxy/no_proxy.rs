@@ -190,4 +190,17 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_list_and_host_are_answered_without_panic(
+            list in proptest::prelude::any::<String>(),
+            host in "([a-z0-9.*-]{0,12}|\\[[0-9a-f:]{0,12}\\]|[0-9.]{0,15})",
+            port in proptest::prelude::any::<u16>(),
+        ) {
+            let rules = NoProxy::parse(&list);
+            let _ = rules.exempts(&host, port);
+            proptest::prop_assert!(NoProxy::parse("*").exempts(&host, port));
+        }
+    }
 }
