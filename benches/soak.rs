@@ -37,7 +37,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(1_000_000);
     let server = StandIn::start().await?;
     server.insert_token(TOKEN, ["user"]);
-    let client = Arc::new(Client::builder().base_url(server.url())?.token(TOKEN)?.build()?);
+    let client = Arc::new(
+        Client::builder()
+            .base_url(server.url())?
+            .token(TOKEN)?
+            .build()?,
+    );
 
     let tenth = (calls / 10).max(CONCURRENCY);
     let started = Instant::now();

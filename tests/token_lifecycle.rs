@@ -131,6 +131,16 @@ async fn a_failed_generation_is_a_typed_error() {
         ),
         "{error:?}"
     );
+    // The chain says it once, then why: the generation's own answer.
+    let mut chain = vec![error.to_string()];
+    let mut cause = std::error::Error::source(&error);
+    while let Some(inner) = cause {
+        chain.push(inner.to_string());
+        cause = inner.source();
+    }
+    let said = |text: &str| chain.iter().filter(|m| m.contains(text)).count();
+    assert_eq!(said("no token could be obtained"), 1, "{chain:#?}");
+    assert!(said("token_generate (POST") >= 1, "{chain:#?}");
 }
 
 #[tokio::test]

@@ -145,13 +145,10 @@ where
 {
     async fn generate(&self) -> Result<BearerToken, SharedError> {
         tracing::debug!("generating a token");
-        let generated = self
-            .api
-            .token_generate()
-            .await
-            .map_err(|e| SharedError::new(Error::TokenAcquisition(e.into())))?;
-        BearerToken::new(generated.token.expose())
-            .map_err(|e| SharedError::new(Error::TokenAcquisition(e.into())))
+        let generated = self.api.token_generate().await.map_err(SharedError::new)?;
+        // Wrapped once, in `fetch`: the chain reads "no token could be
+        // obtained", then why.
+        BearerToken::new(generated.token.expose()).map_err(SharedError::new)
     }
 }
 
