@@ -286,3 +286,42 @@ async fn a_407_on_connect_is_named_and_not_retried() {
     assert!(error.to_string().contains("407"), "{error}");
     assert_eq!(connects.load(Ordering::SeqCst), 1);
 }
+
+/// A proxy that accepts and then never answers the `CONNECT` is given up
+/// on after the connect timeout, as a proxy error naming it, not held until
+/// the call's deadline (nor forever, by a connection attempt left running).
+#[tokio::test]
+async fn a_proxy_that_stalls_its_handshake_is_given_up_after_the_connect_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bound");
+    let address = listener.local_addr().expect("an address");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let client = Client::builder()
+        .base_url("https://example.invalid/v1")
+        .expect("valid URL")
+        .proxy(Proxy::all(&format!("http://{address}")).expect("valid"))
+        .connect_timeout(Duration::from_millis(200))
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("the client builds");
+    let started = std::time::Instant::now();
+    let error = within_10s(client.server().ping_server())
+        .await
+        .expect_err("stalled");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    match transport_error(&error) {
+        Some(TransportError::Proxy { proxy, status, .. }) => {
+            assert_eq!(*proxy, format!("http://{address}"));
+            assert_eq!(*status, None);
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -91,3 +91,29 @@ async fn the_token_reaches_its_own_server_intact() {
         format!("Bearer {SECRET}").as_str()
     );
 }
+
+/// Credentials a user puts in default or per-call headers (a cookie, an
+/// API key) are marked sensitive and never shown by `Debug`.
+#[tokio::test]
+async fn credentials_in_default_or_per_call_headers_are_never_shown() {
+    let mut defaults = http::HeaderMap::new();
+    defaults.insert(
+        http::header::COOKIE,
+        "session=cookie-secret-1".parse().expect("a value"),
+    );
+    defaults.insert("x-api-key", "api-key-secret-2".parse().expect("a value"));
+    let builder = Client::builder().default_headers(defaults.clone());
+    let client = builder.build().expect("the client builds");
+    let options = rxinfer_client::RequestOptions::new().header(
+        http::header::COOKIE,
+        "per-call-secret-3".parse().expect("a value"),
+    );
+    let shown = format!("{client:?} {options:?}");
+    let mut config = rxinfer_client::Config::default();
+    config.default_headers = defaults;
+    let shown = format!("{shown} {config:?}");
+    for secret in ["cookie-secret-1", "api-key-secret-2", "per-call-secret-3"] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    assert!(shown.contains("x-api-key"), "the names stay: {shown}");
+}

@@ -12,7 +12,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use rxinfer_client::{Client, TransportError};
+use rxinfer_client::{Client, RequestOptions, TransportError};
 use rxinfer_stand_in::StandIn;
 use support::transport_error;
 use tokio::{
@@ -224,4 +224,65 @@ async fn a_failed_generation_is_shared_by_every_call_waiting_for_it() {
         "POSTs (all done in {took:?})"
     );
     assert!(took < Duration::from_millis(500), "{took:?}");
+}
+
+/// A server whose `POST /token/generate` answers a token after 300 ms and
+/// whose other routes answer roles; it counts the POSTs it reads.
+async fn slowly_generating() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bound");
+    let url = format!("http://{}/v1", listener.local_addr().expect("an address"));
+    let posts = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&posts);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let counted = Arc::clone(&counted);
+            tokio::spawn(async move {
+                let mut buffer = vec![0u8; 4096];
+                while let Ok(read) = stream.read(&mut buffer).await {
+                    if read == 0 {
+                        return;
+                    }
+                    let body = if buffer.starts_with(b"POST") {
+                        counted.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(300)).await;
+                        r#"{"token":"4c1f9a52-0c4e-4b7e-9d2a-000000000001"}"#
+                    } else {
+                        r#"{"roles":["user"]}"#
+                    };
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if stream.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, posts)
+}
+
+/// A caller that gives up while the token is being generated (its own
+/// deadline here) neither aborts that generation nor makes the next caller
+/// send another `POST`: the generation runs in a task of its own.
+#[tokio::test]
+async fn a_caller_giving_up_never_causes_a_second_generation() {
+    let (url, posts) = slowly_generating().await;
+    let client = Client::builder()
+        .base_url(&url)
+        .expect("valid URL")
+        .generate_token()
+        .build()
+        .expect("the client builds");
+    let impatient = client
+        .authentication()
+        .with_options(RequestOptions::new().timeout(Duration::from_millis(50)))
+        .token_roles()
+        .await
+        .expect_err("gave up");
+    assert!(impatient.is_timeout(), "{impatient:?}");
+    let roles = client.authentication().token_roles().await.expect("roles");
+    assert_eq!(roles.roles, ["user"]);
+    assert_eq!(posts.load(Ordering::SeqCst), 1, "POSTs seen by the server");
 }

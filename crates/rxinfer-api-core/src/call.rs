@@ -178,7 +178,13 @@ impl Call {
 
     /// A call of `endpoint` at `path`, whose parameters the caller encoded
     /// with [`segment`](crate::segment).
+    /// A path that does not start with `/` (an absolute URL, say) fails the
+    /// call as an invalid request without sending it: every call goes under
+    /// the base URL.
     pub fn at(endpoint: &'static Endpoint, path: String) -> Self {
+        if !path.starts_with('/') {
+            return Self::invalid(endpoint, "the path does not start with `/`".into());
+        }
         match Uri::try_from(path) {
             Ok(path) => Self {
                 endpoint,
@@ -499,6 +505,17 @@ mod tests {
             "/ping",
         );
         assert!(Call::fixed(&WITH_PARAMETERS).body.is_err());
+        for elsewhere in ["http://u:p@other.example/x", "other.example/x", "x"] {
+            assert!(
+                Call::at(&WITH_PARAMETERS, elsewhere.into()).body.is_err(),
+                "{elsewhere}"
+            );
+        }
+        assert!(
+            Call::at(&WITH_PARAMETERS, "/models/i/a%2Fb".into())
+                .body
+                .is_ok()
+        );
         let call = Call::fixed(&FIXED);
         assert_eq!(call.path, "/ping");
         // The second call clones the URI parsed by the first.

@@ -53,11 +53,12 @@ impl RequestOptions {
     }
 
     /// Sends `name: value` with the call, replacing a header of that name
-    /// the call would otherwise send. An `Authorization` value is marked
-    /// sensitive, and never sent on calls that need no token; prefer
-    /// [`token`](Self::token) for tokens.
+    /// the call would otherwise send. A value that carries credentials
+    /// ([`carries_credentials`](rxinfer_transport::carries_credentials)) is
+    /// marked sensitive; an `Authorization` is never sent on calls that
+    /// need no token. Prefer [`token`](Self::token) for tokens.
     pub fn header(mut self, name: HeaderName, mut value: HeaderValue) -> Self {
-        if name == AUTHORIZATION {
+        if rxinfer_transport::carries_credentials(&name) {
             value.set_sensitive(true);
         }
         self.headers.insert(name, value);

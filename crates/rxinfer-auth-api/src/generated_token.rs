@@ -12,7 +12,7 @@ use rxinfer_api_core::BoxError;
 use rxinfer_transport::{
     BearerToken, Error, OnUnauthorized, RequestBody, SharedError, TokenFuture, TokenSource,
 };
-use tokio::sync::OnceCell;
+use tokio::sync::watch;
 use tower::Service;
 
 use crate::AuthenticationApi;
@@ -53,8 +53,21 @@ struct Shared<S> {
     state: Mutex<State>,
 }
 
-/// One generation: every caller that waits on it gets its outcome.
-type Generation = Arc<OnceCell<Result<BearerToken, SharedError>>>;
+type Outcome = Result<BearerToken, SharedError>;
+
+/// One generation: every caller that waits on it gets its outcome. It runs
+/// in a task of its own, so that a caller giving up (its deadline, a dropped
+/// future) neither aborts a `POST` that may have reached the server nor
+/// makes the next caller send another.
+type Generation = Arc<watch::Receiver<Option<Outcome>>>;
+
+/// Where a new generation's task reports its outcome.
+type Report = watch::Sender<Option<Outcome>>;
+
+/// The outcome of `generation`, if it has one.
+fn outcome(generation: &Generation) -> Option<Outcome> {
+    generation.borrow().clone()
+}
 
 enum State {
     Empty,
@@ -84,8 +97,8 @@ impl<S> Shared<S> {
     fn current(&self) -> Option<BearerToken> {
         match &*self.state() {
             State::Held(token) => Some(token.clone()),
-            State::Generating(generation) => match generation.get() {
-                Some(Ok(token)) => Some(token.clone()),
+            State::Generating(generation) => match outcome(generation) {
+                Some(Ok(token)) => Some(token),
                 _ => None,
             },
             State::Empty => None,
@@ -93,21 +106,23 @@ impl<S> Shared<S> {
     }
 
     /// The token, or the generation to wait on: the one in flight, or a new
-    /// one when there is none (or the last one failed).
-    fn token_or_generation(&self) -> Result<BearerToken, Generation> {
+    /// one when there is none (or the last one failed), with the sender its
+    /// task reports through.
+    fn token_or_generation(&self) -> Result<BearerToken, (Generation, Option<Report>)> {
         let mut state = self.state();
         match &*state {
             State::Held(token) => return Ok(token.clone()),
-            State::Generating(generation) => match generation.get() {
-                None => return Err(Arc::clone(generation)),
-                Some(Ok(token)) => return Ok(token.clone()),
+            State::Generating(generation) => match outcome(generation) {
+                None => return Err((Arc::clone(generation), None)),
+                Some(Ok(token)) => return Ok(token),
                 Some(Err(_)) => {}
             },
             State::Empty => {}
         }
-        let generation = Generation::default();
+        let (report, generation) = watch::channel(None);
+        let generation = Arc::new(generation);
         *state = State::Generating(Arc::clone(&generation));
-        Err(generation)
+        Err((generation, Some(report)))
     }
 
     /// Keeps `token` once `generation` produced it, unless a newer
@@ -126,7 +141,7 @@ impl<S> Shared<S> {
         let in_use = match &*state {
             State::Held(token) => token == rejected,
             State::Generating(generation) => {
-                matches!(generation.get(), Some(Ok(token)) if token == rejected)
+                matches!(outcome(generation), Some(Ok(token)) if token == *rejected)
             }
             State::Empty => false,
         };
@@ -189,17 +204,30 @@ where
     fn fetch(&self) -> TokenFuture {
         let shared = Arc::clone(&self.shared);
         Box::pin(async move {
-            let generation = match shared.token_or_generation() {
+            let (generation, report) = match shared.token_or_generation() {
                 Ok(token) => return Ok(token),
-                Err(generation) => generation,
+                Err(waiting) => waiting,
             };
-            let outcome = generation.get_or_init(|| shared.generate()).await.clone();
-            match outcome {
-                Ok(token) => {
+            if let Some(report) = report {
+                // Started before this future can be dropped, so the
+                // generation runs exactly once whatever its callers do.
+                let generating = Arc::clone(&shared);
+                tokio::spawn(async move {
+                    report.send_replace(Some(generating.generate().await));
+                });
+            }
+            let mut waiting = (*generation).clone();
+            let finished = waiting.wait_for(Option::is_some).await.map(|o| o.clone());
+            match finished {
+                Ok(Some(Ok(token))) => {
                     shared.hold(&generation, &token);
                     Ok(token)
                 }
-                Err(error) => Err(Error::TokenAcquisition(Box::new(error))),
+                Ok(Some(Err(error))) => Err(Error::TokenAcquisition(Box::new(error))),
+                // The runtime shut down under the generation.
+                Ok(None) | Err(_) => Err(Error::TokenAcquisition(
+                    "the token generation was abandoned".into(),
+                )),
             }
         })
     }

@@ -126,7 +126,11 @@ impl fmt::Debug for Config {
             .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
             .field("non_idempotent_reuse", &self.non_idempotent_reuse)
             .field("user_agent", &self.user_agent)
-            .field("default_headers", &self.default_headers)
+            // Names only: a default header may carry a credential.
+            .field(
+                "default_headers",
+                &self.default_headers.keys().collect::<Vec<_>>(),
+            )
             .finish()
     }
 }

@@ -56,7 +56,7 @@ mod transport;
 
 pub use auth::{
     BearerAuth, BearerAuthFuture, BearerAuthLayer, BearerToken, OnUnauthorized, StaticToken,
-    TOKEN_VARIABLES, TokenFuture, TokenSource,
+    TOKEN_VARIABLES, TokenFuture, TokenSource, carries_credentials,
 };
 pub use base_url::{BaseUrl, IntoBaseUrl};
 pub use call::{Operation, RequestBodyLimit, RequestTimeout};

@@ -15,7 +15,9 @@ pub enum OnUnauthorized {
     /// user set, which is never silently replaced.
     Return,
     /// The source has dropped the rejected token: fetch a new one and send
-    /// the request once more with it. A second `401` goes to the caller.
+    /// the request once more with it, whatever its operation: RxInferServer
+    /// checks the token before it runs anything, so a `401` means nothing
+    /// ran. A second `401` goes to the caller.
     RenewAndResend,
 }
 

@@ -109,7 +109,8 @@ where
     /// As [`HttpClient::new`].
     pub fn with_connector(config: &Config, connector: C) -> Result<Self, Error> {
         let proxies = config.proxy.rules()?;
-        let proxied = ProxyConnector::new(connector, proxies.clone());
+        let proxied = ProxyConnector::new(connector, proxies.clone())
+            .with_handshake_timeout(config.connect_timeout);
         #[cfg(feature = "rustls")]
         let connector = {
             let tls = config.tls.client_config(|name| std::env::var(name).ok())?;

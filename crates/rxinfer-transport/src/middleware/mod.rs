@@ -9,7 +9,7 @@ mod set_base_url;
 pub use response_body_limit::{
     DEFAULT_BODY_LIMIT, ResponseBodyLimit, ResponseBodyLimitFuture, ResponseBodyLimitLayer,
 };
-pub(crate) use response_body_limit::{collected, read_limited, start_reading};
+pub(crate) use response_body_limit::{Gather, collected, read_limited, start_reading};
 pub use retry::RetryPolicy;
 pub(crate) use set_base_url::Resolver;
 pub use set_base_url::{SetBaseUrl, SetBaseUrlFuture, SetBaseUrlLayer};

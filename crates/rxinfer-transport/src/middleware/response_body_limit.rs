@@ -1,9 +1,13 @@
 //! Read response bodies into memory, up to a limit.
 //!
-//! The reading is `http_body_util`'s [`Limited`] and `collect()`, after an
-//! early check of a declared length. tower-http's body limit applies to
-//! request bodies on a server; nothing there reads a client's response
-//! whole, which is what every caller of this API needs before decoding JSON.
+//! The counting is `http_body_util`'s [`Limited`], after an early check of
+//! a declared length; the gathering is [`Gather`], not `collect()`, which
+//! keeps every frame as its own `Bytes`: a hostile server sending a 4 MiB
+//! body in one-byte chunks would make that millions of handles, each
+//! pinning a read buffer, far beyond the limit in memory. tower-http's body
+//! limit applies to request bodies on a server; nothing there reads a
+//! client's response whole, which is what every caller of this API needs
+//! before decoding JSON.
 
 use std::{
     future::Future,
@@ -11,10 +15,11 @@ use std::{
     task::{Context, Poll},
 };
 
-use bytes::{Buf, Bytes};
+use bytes::{Buf, Bytes, BytesMut};
 use http::{Request, Response};
 use http_body::Body;
-use http_body_util::{BodyExt, Collected, LengthLimitError, Limited, combinators::Collect};
+use http_body_util::{LengthLimitError, Limited};
+use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
 use crate::{BoxError, Error, RequestBodyLimit, ResponseBody};
@@ -38,7 +43,7 @@ where
 
 /// The first half of [`read_limited`]: the declared length checked, the
 /// reading set up.
-pub(crate) fn start_reading<B>(body: B, limit: usize) -> Result<Collect<Limited<B>>, Error>
+pub(crate) fn start_reading<B>(body: B, limit: usize) -> Result<Gather<B>, Error>
 where
     B: Body,
     B::Error: Into<BoxError>,
@@ -46,18 +51,71 @@ where
     if body.size_hint().lower() > limit as u64 {
         return Err(Error::BodyTooLarge { limit });
     }
-    Ok(Limited::new(body, limit).collect())
+    Ok(Gather {
+        body: Limited::new(body, limit),
+        first: None,
+        rest: BytesMut::new(),
+    })
 }
 
-/// The second half of [`read_limited`]: what the reading gave.
-pub(crate) fn collected<D: Buf>(
-    result: Result<Collected<D>, BoxError>,
-    limit: usize,
-) -> Result<Bytes, Error> {
+/// The second half of [`read_limited`]: what the reading gave, as the
+/// stack reports it.
+pub(crate) fn collected(result: Result<Bytes, BoxError>, limit: usize) -> Result<Bytes, Error> {
     match result {
-        Ok(collected) => Ok(collected.to_bytes()),
+        Ok(bytes) => Ok(bytes),
         Err(error) if error.is::<LengthLimitError>() => Err(Error::BodyTooLarge { limit }),
         Err(error) => Err(Error::Body(error)),
+    }
+}
+
+pin_project! {
+    /// Reads a body into one buffer: a body of one frame (the common case)
+    /// is kept as it came, without a copy; later frames are copied into one
+    /// growing buffer, so memory stays within twice the limit however the
+    /// body is cut.
+    pub(crate) struct Gather<B> {
+        #[pin]
+        body: Limited<B>,
+        first: Option<Bytes>,
+        rest: BytesMut,
+    }
+}
+
+impl<B> Future for Gather<B>
+where
+    B: Body,
+    B::Error: Into<BoxError>,
+{
+    type Output = Result<Bytes, BoxError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            let frame = match std::task::ready!(this.body.as_mut().poll_frame(cx)) {
+                None => break,
+                Some(frame) => frame?,
+            };
+            let Ok(mut data) = frame.into_data() else {
+                continue;
+            };
+            if this.first.is_none() && this.rest.is_empty() {
+                *this.first = Some(data.copy_to_bytes(data.remaining()));
+                continue;
+            }
+            if let Some(first) = this.first.take() {
+                this.rest.extend_from_slice(&first);
+            }
+            while data.has_remaining() {
+                let chunk = data.chunk();
+                let taken = chunk.len();
+                this.rest.extend_from_slice(chunk);
+                data.advance(taken);
+            }
+        }
+        Poll::Ready(Ok(match this.first.take() {
+            Some(first) => first,
+            None => std::mem::take(this.rest).freeze(),
+        }))
     }
 }
 
@@ -159,6 +217,7 @@ where
 mod tests {
     use super::*;
     use http_body::Frame;
+    use http_body_util::BodyExt;
     use std::convert::Infallible;
     use tower::{ServiceExt, service_fn};
 
@@ -189,6 +248,15 @@ mod tests {
     async fn joins_chunks_up_to_the_limit() -> Result<(), Error> {
         let body = read_limited(chunked(vec![Ok(b"ab"), Ok(b"cd"), Ok(b"ef")]), 6).await?;
         assert_eq!(body, "abcdef");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_body_cut_in_one_byte_chunks_is_gathered_into_one_buffer() -> Result<(), Error> {
+        let chunks = (0..4096).map(|i| Ok(&b"abcd"[i % 4..i % 4 + 1])).collect();
+        let body = read_limited(chunked(chunks), 4096).await?;
+        assert_eq!(body.len(), 4096);
+        assert!(body.chunks(4).all(|c| c == b"abcd"));
         Ok(())
     }
 

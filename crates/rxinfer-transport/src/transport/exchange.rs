@@ -238,9 +238,11 @@ fn span(operation: &Operation, method: &Method, uri: Option<&Uri>) -> Span {
         error.type = Empty,
         http.request.resend_count = Empty,
     );
+    // A URL with userinfo (only from an absolute URI a caller passed to the
+    // transport: a base URL with credentials is refused) is not recorded.
+    let uri = uri.filter(|uri| uri.authority().is_none_or(|a| !a.as_str().contains('@')));
     if let (false, Some(uri)) = (span.is_disabled(), uri) {
-        // The URL holds no secret: tokens never travel in it, and a base URL
-        // with credentials is refused.
+        // The URL holds no secret: tokens never travel in it.
         span.record("url.full", tracing::field::display(uri));
         span.record("server.address", uri.host().unwrap_or_default());
         span.record("server.port", port(uri));

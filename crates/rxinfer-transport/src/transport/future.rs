@@ -18,7 +18,6 @@ use std::{
 
 use http::{Extensions, Request, Response, response::Parts};
 use http_body::Body;
-use http_body_util::{Limited, combinators::Collect};
 use pin_project_lite::pin_project;
 use tokio::time::Sleep;
 use tower::Service;
@@ -30,7 +29,7 @@ use super::{
 };
 use crate::{
     BoxError, Error, RequestBody,
-    middleware::{collected, start_reading},
+    middleware::{Gather, collected, start_reading},
 };
 
 type Outcome = Result<Response<ResponseBody>, Error>;
@@ -42,7 +41,6 @@ pin_project! {
     where
         S: Service<Request<RequestBody>>,
         B: Body,
-        Limited<B>: Body,
     {
         #[pin]
         state: State<S::Future, B>,
@@ -61,11 +59,10 @@ pin_project! {
     enum State<F, B>
     where
         B: Body,
-        Limited<B>: Body,
     {
         Ready,
         Sending { #[pin] future: F },
-        Reading { parts: Option<Parts>, #[pin] body: Collect<Limited<B>> },
+        Reading { parts: Option<Parts>, #[pin] body: Gather<B> },
         Slow { future: Slow },
         Done { outcome: Option<Outcome> },
     }
@@ -222,7 +219,12 @@ where
                     (Ok(_), None) => Err(lost()),
                 }
             }
-            StateProj::Slow { future } => return future.as_mut().poll(cx),
+            StateProj::Slow { future } => {
+                let outcome = ready!(future.as_mut().poll(cx));
+                // Polled again, the call answers `lost()`, not a panic.
+                state.set(State::Done { outcome: None });
+                return Poll::Ready(outcome);
+            }
             StateProj::Done { outcome } => {
                 return Poll::Ready(outcome.take().unwrap_or_else(|| Err(lost())));
             }

@@ -113,6 +113,7 @@ pub(crate) struct Shared {
 impl Shared {
     fn new(config: Config) -> Self {
         let mut defaults = config.default_headers.clone();
+        crate::auth::mark_credentials(&mut defaults);
         defaults
             .entry(USER_AGENT)
             .or_insert_with(|| config.user_agent.clone());
@@ -430,5 +431,31 @@ mod tests {
             "Bearer n3w"
         );
         Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_retried_call_polled_again_after_its_answer_is_an_error_not_a_panic() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let calls = Arc::new(AtomicUsize::new(0));
+        let service = tower::service_fn(move |_: Request<RequestBody>| {
+            let first = calls.fetch_add(1, Ordering::SeqCst) == 0;
+            async move {
+                let mut response = Response::new(ResponseBody::from("{}"));
+                if first {
+                    *response.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
+                }
+                Ok::<_, std::convert::Infallible>(response)
+            }
+        });
+        let config = Config {
+            retry: crate::RetryPolicy::new().base_delay(std::time::Duration::from_millis(1)),
+            ..Config::default()
+        };
+        let mut transport = Transport::over(config, service);
+        let mut call = std::pin::pin!(transport.call(Request::new(RequestBody::default())));
+        let answer = std::future::poll_fn(|cx| call.as_mut().poll(cx)).await;
+        assert_eq!(answer.map(|r| r.status()).ok(), Some(http::StatusCode::OK));
+        let again = std::future::poll_fn(|cx| call.as_mut().poll(cx)).await;
+        assert!(again.is_err());
     }
 }

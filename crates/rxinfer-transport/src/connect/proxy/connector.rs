@@ -34,6 +34,10 @@ use crate::{BoxError, Error};
 pub struct ProxyConnector<C> {
     inner: C,
     rules: Option<Arc<ProxyRules>>,
+    // The whole exchange with a proxy (TCP, TLS, CONNECT or SOCKS): a proxy
+    // that accepts and then stalls must not hold a connection attempt, which
+    // hyper-util may have moved to a task of its own, forever.
+    handshake_timeout: Option<std::time::Duration>,
     #[cfg(feature = "rustls")]
     tls: Option<tokio_rustls::TlsConnector>,
 }
@@ -43,9 +47,16 @@ impl<C> ProxyConnector<C> {
         Self {
             inner,
             rules,
+            handshake_timeout: None,
             #[cfg(feature = "rustls")]
             tls: None,
         }
+    }
+
+    /// Bounds the whole exchange with a proxy by `timeout`.
+    pub(crate) fn with_handshake_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+        self.handshake_timeout = timeout;
+        self
     }
 
     /// Speaks TLS to `https://` proxies with `config`.
@@ -90,6 +101,7 @@ where
             .and_then(|rules| rules.intercept(&destination))
             .cloned();
         let inner = self.inner.clone();
+        let handshake_timeout = self.handshake_timeout;
         #[cfg(feature = "rustls")]
         let tls = self.tls.clone();
         Box::pin(async move {
@@ -102,9 +114,23 @@ where
                 #[cfg(feature = "rustls")]
                 tls,
             };
-            via.connect(inner, destination)
-                .await
-                .map_err(|e| Box::new(e) as BoxError)
+            let display = via.proxy.display.clone();
+            let connecting = via.connect(inner, destination);
+            let connected = match handshake_timeout {
+                None => connecting.await,
+                Some(limit) => tokio::time::timeout(limit, connecting)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Error::Proxy {
+                            proxy: display,
+                            status: None,
+                            source: Some(
+                                format!("no connection through the proxy within {limit:?}").into(),
+                            ),
+                        })
+                    }),
+            };
+            connected.map_err(|e| Box::new(e) as BoxError)
         })
     }
 }
