@@ -120,3 +120,13 @@ proptest! {
         prop_assert_eq!(again, answer);
     }
 }
+
+/// The case proptest found: serde_json's fast float parser decoded this one
+/// ulp off, before `float_roundtrip`.
+#[test]
+fn a_float_found_one_ulp_off_now_round_trips() -> Result<(), serde_json::Error> {
+    let answer = InferResponse::new(None, object([("mean_p", -197_724_841.196_040_54)]));
+    let again: InferResponse = serde_json::from_str(&serde_json::to_string(&answer)?)?;
+    assert_eq!(again, answer);
+    Ok(())
+}
