@@ -12,17 +12,17 @@ use std::{
     time::{Duration, Instant},
 };
 
-use rxinfer_client::{Client, RequestOptions, TransportError};
+use rxinfer_client::{Client, RequestOptions};
 use rxinfer_stand_in::StandIn;
-use support::transport_error;
+use support::no_token;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpListener,
 };
 
-fn generating(server: &StandIn) -> Client {
+fn generating(url: &str) -> Client {
     Client::builder()
-        .base_url(server.url())
+        .base_url(url)
         .expect("valid URL")
         .generate_token()
         .build()
@@ -32,7 +32,7 @@ fn generating(server: &StandIn) -> Client {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_hundred_concurrent_first_calls_generate_one_token() {
     let server = StandIn::start().await.expect("stand-in starts");
-    let client = generating(&server);
+    let client = generating(server.url());
     let calls: Vec<_> = (0..100)
         .map(|_| {
             let client = client.clone();
@@ -49,7 +49,7 @@ async fn one_hundred_concurrent_first_calls_generate_one_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_token_is_renewed_once_for_all_waiting_calls() {
     let server = StandIn::start().await.expect("stand-in starts");
-    let client = generating(&server);
+    let client = generating(server.url());
     client.authentication().token_roles().await.expect("roles");
     assert_eq!(server.tokens_generated(), 1);
 
@@ -76,7 +76,7 @@ async fn a_second_401_reaches_the_caller_typed() {
         .start()
         .await
         .expect("stand-in starts");
-    let error = generating(&server)
+    let error = generating(server.url())
         .authentication()
         .token_roles()
         .await
@@ -119,18 +119,12 @@ async fn a_failed_generation_is_a_typed_error() {
         .start()
         .await
         .expect("stand-in starts");
-    let error = generating(&server)
+    let error = generating(server.url())
         .authentication()
         .token_roles()
         .await
         .expect_err("no token");
-    assert!(
-        matches!(
-            transport_error(&error),
-            Some(TransportError::TokenAcquisition(_))
-        ),
-        "{error:?}"
-    );
+    assert!(no_token(&error), "{error:?}");
     // The chain says it once, then why: the generation's own answer.
     let mut chain = vec![error.to_string()];
     let mut cause = std::error::Error::source(&error);
@@ -146,7 +140,7 @@ async fn a_failed_generation_is_a_typed_error() {
 #[tokio::test]
 async fn token_generate_itself_never_triggers_generation() {
     let server = StandIn::start().await.expect("stand-in starts");
-    let client = generating(&server);
+    let client = generating(server.url());
     client
         .authentication()
         .token_generate()
@@ -158,9 +152,13 @@ async fn token_generate_itself_never_triggers_generation() {
     assert_eq!(server.tokens_generated(), 2);
 }
 
-/// A server whose `POST /token/generate` answers 400 after 100 ms, and
-/// counts the POSTs it reads.
-async fn slowly_refusing_generation() -> (String, Arc<AtomicUsize>) {
+/// A server whose `POST /token/generate` answers `generated` (a status
+/// line and a JSON body) after `delay`, and whose other routes answer
+/// roles; it counts the POSTs it reads.
+async fn slow_generation(
+    delay: Duration,
+    generated: (&'static str, &'static str),
+) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bound");
     let url = format!("http://{}/v1", listener.local_addr().expect("an address"));
     let posts = Arc::new(AtomicUsize::new(0));
@@ -174,11 +172,15 @@ async fn slowly_refusing_generation() -> (String, Arc<AtomicUsize>) {
                     if read == 0 {
                         return;
                     }
-                    counted.fetch_add(1, Ordering::SeqCst);
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    let body = r#"{"error":"Bad Request","message":"Unable to generate token due to internal error"}"#;
+                    let (status, body) = if buffer.starts_with(b"POST") {
+                        counted.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(delay).await;
+                        generated
+                    } else {
+                        ("200 OK", r#"{"roles":["user"]}"#)
+                    };
                     let answer = format!(
-                        "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
                         body.len()
                     );
                     if stream.write_all(answer.as_bytes()).await.is_err() {
@@ -196,26 +198,19 @@ async fn slowly_refusing_generation() -> (String, Arc<AtomicUsize>) {
 /// (before: 20 POSTs one after another, the last caller waiting 2 s).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_generation_is_shared_by_every_call_waiting_for_it() {
-    let (url, posts) = slowly_refusing_generation().await;
-    let client = Client::builder()
-        .base_url(&url)
-        .expect("valid URL")
-        .generate_token()
-        .build()
-        .expect("the client builds");
+    let refused = (
+        "400 Bad Request",
+        r#"{"error":"Bad Request","message":"Unable to generate token due to internal error"}"#,
+    );
+    let (url, posts) = slow_generation(Duration::from_millis(100), refused).await;
+    let client = generating(&url);
     let started = Instant::now();
     let calls: Vec<_> = (0..20)
         .map(|_| tokio::spawn(client.authentication().token_roles()))
         .collect();
     for call in calls {
         let error = call.await.expect("task finished").expect_err("no token");
-        assert!(
-            matches!(
-                transport_error(&error),
-                Some(TransportError::TokenAcquisition(_))
-            ),
-            "{error:?}"
-        );
+        assert!(no_token(&error), "{error:?}");
     }
     let took = started.elapsed();
     assert_eq!(
@@ -226,55 +221,17 @@ async fn a_failed_generation_is_shared_by_every_call_waiting_for_it() {
     assert!(took < Duration::from_millis(500), "{took:?}");
 }
 
-/// A server whose `POST /token/generate` answers a token after 300 ms and
-/// whose other routes answer roles; it counts the POSTs it reads.
-async fn slowly_generating() -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bound");
-    let url = format!("http://{}/v1", listener.local_addr().expect("an address"));
-    let posts = Arc::new(AtomicUsize::new(0));
-    let counted = Arc::clone(&posts);
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let counted = Arc::clone(&counted);
-            tokio::spawn(async move {
-                let mut buffer = vec![0u8; 4096];
-                while let Ok(read) = stream.read(&mut buffer).await {
-                    if read == 0 {
-                        return;
-                    }
-                    let body = if buffer.starts_with(b"POST") {
-                        counted.fetch_add(1, Ordering::SeqCst);
-                        tokio::time::sleep(Duration::from_millis(300)).await;
-                        r#"{"token":"4c1f9a52-0c4e-4b7e-9d2a-000000000001"}"#
-                    } else {
-                        r#"{"roles":["user"]}"#
-                    };
-                    let answer = format!(
-                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-                        body.len()
-                    );
-                    if stream.write_all(answer.as_bytes()).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    (url, posts)
-}
-
 /// A caller that gives up while the token is being generated (its own
 /// deadline here) neither aborts that generation nor makes the next caller
 /// send another `POST`: the generation runs in a task of its own.
 #[tokio::test]
 async fn a_caller_giving_up_never_causes_a_second_generation() {
-    let (url, posts) = slowly_generating().await;
-    let client = Client::builder()
-        .base_url(&url)
-        .expect("valid URL")
-        .generate_token()
-        .build()
-        .expect("the client builds");
+    let generated = (
+        "200 OK",
+        r#"{"token":"4c1f9a52-0c4e-4b7e-9d2a-000000000001"}"#,
+    );
+    let (url, posts) = slow_generation(Duration::from_millis(300), generated).await;
+    let client = generating(&url);
     let impatient = client
         .authentication()
         .with_options(RequestOptions::new().timeout(Duration::from_millis(50)))

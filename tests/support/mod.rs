@@ -236,6 +236,14 @@ pub(crate) fn transport_error(error: &ApiError) -> Option<&TransportError> {
     }
 }
 
+/// Whether `error` says no token could be obtained for the call.
+pub(crate) fn no_token(error: &ApiError) -> bool {
+    matches!(
+        transport_error(error),
+        Some(TransportError::TokenAcquisition(_))
+    )
+}
+
 /// A default-stack client of `url`, sending `token` when there is one.
 pub(crate) fn client(url: &str, token: Option<&str>) -> Client {
     let mut builder = Client::builder().base_url(url).expect("valid URL");
