@@ -316,8 +316,8 @@ impl<L> ClientBuilder<L> {
         self
     }
 
-    /// Fails opening a TCP connection that takes longer than `timeout`
-    /// (default 10 s).
+    /// Fails opening a TCP connection, or getting through a proxy, that
+    /// takes longer than `timeout` (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.config.connect_timeout = Some(timeout);
         self

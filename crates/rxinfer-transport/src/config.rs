@@ -60,7 +60,8 @@ pub struct Config {
     /// for one call.
     pub timeout: Duration,
     /// The deadline for opening a TCP connection (to the server or a
-    /// proxy), within the call's.
+    /// proxy), and for the whole exchange with a proxy (TLS, `CONNECT`,
+    /// SOCKS), within the call's.
     pub connect_timeout: Option<Duration>,
     /// The largest response body read; see
     /// [`RequestBodyLimit`](crate::RequestBodyLimit) for one call.
