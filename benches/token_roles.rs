@@ -1,15 +1,21 @@
 //! Load benchmark: `GET /v1/token/roles` against the stand-in server over
 //! loopback, through (a) the full default stack and (b) a hand-built
-//! hyper-util request with the same header and JSON decode, the lower bound.
+//! hyper-util request with the same headers and JSON decode, the lower
+//! bound. Both put the same bytes on the wire (the baseline sends the
+//! client's `User-Agent` too), so that what differs is the client's work,
+//! not the one-thread server's: one header more costs the server about 600
+//! instructions a request (callgrind).
 //!
 //! Set-up as in `docs/measuring.md`: the stand-in runs on its own
 //! one-thread runtime; the client runs on a current-thread runtime on this
 //! thread, so its CPU time is this thread's. Modes are interleaved
-//! (stack, baseline, stack, ...) `ROUNDS` times at each concurrency.
+//! (stack, baseline, stack, ...) `ROUNDS` times at each concurrency
+//! (`--rounds N` for more; `--concurrency N` for one level only).
 //!
 //! ```text
 //! cargo bench --bench token_roles            # full run
 //! cargo bench --bench token_roles -- --quick # smoke run
+//! cargo bench --bench token_roles -- --concurrency 32 --rounds 12
 //! ```
 //!
 //! `--only stack` or `--only baseline` runs one mode, for counting its
@@ -28,7 +34,9 @@ use hyper_util::{
     client::legacy::{Client as HyperClient, connect::HttpConnector},
     rt::TokioExecutor,
 };
-use rxinfer_client::{AuthenticationApi, Client, Transport, models::TokenRolesResponse};
+use rxinfer_client::{
+    AuthenticationApi, Client, Transport, models::TokenRolesResponse, transport::DEFAULT_USER_AGENT,
+};
 use rxinfer_stand_in::StandIn;
 
 const TOKEN: &str = "4c1f9a52-0c4e-4b7e-9d2a-bench0000001";
@@ -97,6 +105,10 @@ impl Caller {
                 let request = Request::get(uri.clone())
                     .header(header::AUTHORIZATION, authorization.clone())
                     .header(header::ACCEPT, HeaderValue::from_static("application/json"))
+                    .header(
+                        header::USER_AGENT,
+                        HeaderValue::from_static(DEFAULT_USER_AGENT),
+                    )
                     .body(Full::default())?;
                 let response = client.request(request).await?;
                 if response.status() != 200 {
@@ -236,10 +248,14 @@ fn start_server_thread()
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
-    let only = args
-        .windows(2)
-        .find(|w| w[0] == "--only")
-        .map(|w| w[1].clone());
+    let flag = |name: &str| args.windows(2).find(|w| w[0] == name).map(|w| w[1].clone());
+    let only = flag("--only");
+    let rounds = match flag("--rounds") {
+        Some(rounds) => rounds.parse()?,
+        None if quick => 1,
+        None => ROUNDS,
+    };
+    let concurrency: Option<usize> = flag("--concurrency").map(|c| c.parse()).transpose()?;
     let (server, stop) = start_server_thread()?;
     let url = server.url().to_owned();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -248,14 +264,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let local = tokio::task::LocalSet::new();
 
     println!("token_roles over loopback: default stack vs hand-built hyper-util request");
-    for (concurrency, requests) in [
+    for (level, requests) in [
         (1, if quick { 500 } else { 10_000 }),
         (32, if quick { 2_000 } else { 40_000 }),
     ] {
-        let rounds = if quick { 1 } else { ROUNDS };
-        println!(
-            "\nconcurrency {concurrency}, {requests} requests per run, {rounds} interleaved rounds"
-        );
+        if concurrency.is_some_and(|only| only != level) {
+            continue;
+        }
+        println!("\nconcurrency {level}, {requests} requests per run, {rounds} interleaved rounds");
         println!(" run  mode           req/s   p50 µs    p99 µs  cpu µs/req  conns failures");
         let mut stack = Vec::new();
         let mut baseline = Vec::new();
@@ -265,7 +281,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     continue;
                 }
                 let caller = Rc::new(Caller::new(mode, &url)?);
-                let stats = local.block_on(&runtime, run(caller, concurrency, requests, &server));
+                let stats = local.block_on(&runtime, run(caller, level, requests, &server));
                 print_row(&round.to_string(), mode.name(), &stats);
                 match mode {
                     Mode::Stack => stack.push(stats),
