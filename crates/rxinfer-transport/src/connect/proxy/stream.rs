@@ -137,3 +137,28 @@ impl<T: Read + Write + Unpin> Write for ProxiedStream<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hyper_util::rt::TokioIo;
+
+    #[tokio::test]
+    async fn connections_report_the_proxy_but_no_socket_addresses() -> io::Result<()> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let tcp = tokio::net::TcpStream::connect(listener.local_addr()?).await?;
+        let io = TokioIo::new(tcp);
+        let mut hyper_util_would = http::Extensions::new();
+        io.connected().get_extras(&mut hyper_util_would);
+        assert_eq!(hyper_util_would.len(), 1, "hyper-util adds HttpInfo");
+
+        let direct = ProxiedStream::direct(io).connected();
+        let mut extras = http::Extensions::new();
+        direct.get_extras(&mut extras);
+        assert!(extras.is_empty());
+        assert!(!direct.is_proxied());
+        let tcp = tokio::net::TcpStream::connect(listener.local_addr()?).await?;
+        assert!(ProxiedStream::forwarding(TokioIo::new(tcp)).connected().is_proxied());
+        Ok(())
+    }
+}
