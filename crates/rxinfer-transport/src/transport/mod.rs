@@ -10,7 +10,7 @@ pub use future::ResponseFuture;
 
 use std::{
     fmt,
-    sync::{Arc, PoisonError, RwLock},
+    sync::Arc,
     task::{Context, Poll},
 };
 
@@ -97,16 +97,12 @@ pub struct Transport<S = HttpClient> {
 pub(crate) struct Shared {
     config: Config,
     resolver: Resolver,
-    /// `User-Agent`, `Accept` and the configured defaults, cloned per
-    /// attempt rather than inserted one by one.
+    /// `User-Agent`, `Accept` and the configured defaults, checked and
+    /// marked once.
     defaults: HeaderMap,
     /// The defaults and `Host` for the base URL's origin, which the pool
     /// would otherwise format and insert on every request.
     origin_defaults: HeaderMap,
-    /// Those with `Authorization` for the token last sent: a clone of them
-    /// costs less than a clone of the defaults and an insert that grows
-    /// the map.
-    authorized: RwLock<Option<(BearerToken, HeaderMap)>>,
     auth: Option<Authorizer>,
 }
 
@@ -133,7 +129,6 @@ impl Shared {
             resolver: Resolver::new(config.base_url.clone()),
             defaults,
             origin_defaults,
-            authorized: RwLock::new(None),
             auth,
             config,
         }
@@ -145,30 +140,32 @@ impl Shared {
     fn headers(&self, uri: &Uri, token: Option<&BearerToken>) -> HeaderMap {
         let Some(token) = token else {
             return if self.config.base_url.is_same_origin(uri) {
-                self.origin_defaults.clone()
+                with_headroom(&self.origin_defaults)
             } else {
-                self.defaults.clone()
+                with_headroom(&self.defaults)
             };
         };
-        let cached = self
-            .authorized
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some((known, headers)) = cached.as_ref() {
-            if known == token {
-                return headers.clone();
-            }
-        }
-        drop(cached);
-        let mut headers = HeaderMap::with_capacity(self.origin_defaults.len() + 1);
-        headers.extend(self.origin_defaults.clone());
+        let mut headers = with_headroom(&self.origin_defaults);
         headers.insert(AUTHORIZATION, token.header_value().clone());
-        *self
-            .authorized
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = Some((token.clone(), headers.clone()));
         headers
     }
+}
+
+/// How many headers a request's map holds before it grows. hyper reuses
+/// the request's map for the response's headers: a clone, sized to the
+/// request alone, grew (reallocated) on every response; six entries is
+/// what a map filled by inserts starts with, and what a typical response
+/// needs.
+const HEADROOM: usize = 6;
+
+/// A copy of `prepared` with room for `Authorization` and the response's
+/// headers (see [`HEADROOM`]).
+fn with_headroom(prepared: &HeaderMap) -> HeaderMap {
+    let mut headers = HeaderMap::with_capacity((prepared.len() + 1).max(HEADROOM));
+    for (name, value) in prepared {
+        headers.append(name.clone(), value.clone());
+    }
+    headers
 }
 
 /// The `Host` header hyper-util would write for `base`: the host, and the

@@ -158,7 +158,11 @@ mod tests {
         assert!(extras.is_empty());
         assert!(!direct.is_proxied());
         let tcp = tokio::net::TcpStream::connect(listener.local_addr()?).await?;
-        assert!(ProxiedStream::forwarding(TokioIo::new(tcp)).connected().is_proxied());
+        assert!(
+            ProxiedStream::forwarding(TokioIo::new(tcp))
+                .connected()
+                .is_proxied()
+        );
         Ok(())
     }
 }
