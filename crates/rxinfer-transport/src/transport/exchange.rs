@@ -238,10 +238,13 @@ fn span(operation: &Operation, method: &Method, uri: Option<&Uri>) -> Span {
         error.type = Empty,
         http.request.resend_count = Empty,
     );
+    if span.is_disabled() {
+        return span;
+    }
     // A URL with userinfo (only from an absolute URI a caller passed to the
     // transport: a base URL with credentials is refused) is not recorded.
     let uri = uri.filter(|uri| uri.authority().is_none_or(|a| !a.as_str().contains('@')));
-    if let (false, Some(uri)) = (span.is_disabled(), uri) {
+    if let Some(uri) = uri {
         // The URL holds no secret: tokens never travel in it.
         span.record("url.full", tracing::field::display(uri));
         span.record("server.address", uri.host().unwrap_or_default());

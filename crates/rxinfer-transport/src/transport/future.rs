@@ -19,12 +19,12 @@ use std::{
 use http::{Extensions, Request, Response, response::Parts};
 use http_body::Body;
 use pin_project_lite::pin_project;
-use tokio::time::Sleep;
 use tower::Service;
 use tracing::Span;
 
 use super::{
     ResponseBody,
+    deadline::Deadline,
     exchange::{Exchange, Started, record},
 };
 use crate::{
@@ -44,10 +44,8 @@ pin_project! {
     {
         #[pin]
         state: State<S::Future, B>,
-        // Made at the first poll, so that building a call needs no runtime.
-        #[pin]
-        deadline: Option<Sleep>,
-        timeout: Duration,
+        // Set at the first poll, so that building a call needs no runtime.
+        deadline: Deadline,
         span: Span,
         exchange: Option<Exchange<S>>,
         extensions: Option<Extensions>,
@@ -90,8 +88,7 @@ where
                     state: State::Done {
                         outcome: Some(Err(error)),
                     },
-                    deadline: None,
-                    timeout: Duration::ZERO,
+                    deadline: Deadline::new(Duration::ZERO),
                     span,
                     exchange: None,
                     extensions: None,
@@ -107,8 +104,7 @@ where
         };
         Self {
             state,
-            deadline: None,
-            timeout,
+            deadline: Deadline::new(timeout),
             span,
             exchange,
             extensions,
@@ -130,9 +126,6 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
         let mut this = self.project();
         let _entered = this.span.enter();
-        if this.deadline.is_none() && !matches!(*this.state, State::Done { .. }) {
-            this.deadline.set(Some(tokio::time::sleep(*this.timeout)));
-        }
         let outcome = match poll_state(
             this.state.as_mut(),
             this.exchange,
@@ -142,18 +135,15 @@ where
         ) {
             Poll::Ready(outcome) => outcome,
             Poll::Pending => {
-                let expired = this
-                    .deadline
-                    .as_pin_mut()
-                    .is_some_and(|deadline| deadline.poll(cx).is_ready());
-                if !expired {
+                if this.deadline.poll_expired(cx).is_pending() {
                     return Poll::Pending;
                 }
                 // Dropping the call closes its connection.
                 this.state.set(State::Done { outcome: None });
-                Err(Error::Timeout(*this.timeout))
+                Err(Error::Timeout(this.deadline.timeout()))
             }
         };
+        this.deadline.leave();
         record(this.span, &outcome);
         Poll::Ready(outcome)
     }

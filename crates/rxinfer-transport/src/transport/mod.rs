@@ -3,6 +3,7 @@
 //! written once, in [`exchange`] (the facts of a call and its rare paths)
 //! and [`future`] (its common path).
 
+mod deadline;
 mod exchange;
 mod future;
 

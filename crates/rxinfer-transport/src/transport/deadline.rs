@@ -1,0 +1,417 @@
+//! Call deadlines that share timer entries.
+//!
+//! A tokio `Sleep` per call costs a registration in the runtime's timer
+//! wheel and its removal (under callgrind about 640 instructions a call),
+//! and keeps one wheel entry per call in flight. Calls that start within
+//! [`GRANULARITY`] of each other on one thread (and runtime) share one
+//! timer instead: a [`Batch`], which expires at the latest of their
+//! deadlines and wakes them all. Each call waits at most `GRANULARITY` past
+//! its own deadline, on top of tokio's own millisecond rounding. Measured
+//! with the `token_roles` bench at concurrency 32 (three runs each), the
+//! client's CPU per call over a bare hyper-util request went from 0.60 to
+//! 0.52 µs. (Callgrind cannot show it: slowed fifty-fold, calls no longer
+//! start together.)
+//!
+//! A batch's timer belongs to the runtime the batch was opened on. If that
+//! runtime shuts down first, the batch is orphaned and each of its calls
+//! falls back to a `Sleep` of its own.
+
+use std::{
+    cell::RefCell,
+    future::Future,
+    mem,
+    pin::Pin,
+    sync::{Arc, Mutex, MutexGuard, PoisonError, Weak},
+    task::{Context, Poll, Wake, Waker},
+    time::Duration,
+};
+
+use tokio::{
+    runtime::{Handle, Id},
+    time::{Instant, Sleep, sleep_until},
+};
+
+/// How far apart the deadlines of calls sharing a timer may be.
+const GRANULARITY: Duration = Duration::from_millis(1);
+
+/// What tokio uses for a deadline too far to represent: thirty years.
+const FAR: Duration = Duration::from_secs(86_400 * 365 * 30);
+
+thread_local! {
+    /// The batch calls starting on this thread join, while it is young
+    /// enough. Weak: a batch lives as long as its calls or its timer.
+    static CURRENT: RefCell<Weak<Batch>> = const { RefCell::new(Weak::new()) };
+}
+
+/// One call's deadline: unset until the call is first pending.
+#[derive(Debug)]
+pub(super) struct Deadline {
+    timeout: Duration,
+    waiting: Waiting,
+}
+
+#[derive(Debug)]
+enum Waiting {
+    NotYet,
+    Shared {
+        batch: Arc<Batch>,
+        slot: usize,
+        at: Instant,
+    },
+    Own(Pin<Box<Sleep>>),
+    Left,
+}
+
+impl Deadline {
+    /// A deadline `timeout` after the call is first pending.
+    pub(super) fn new(timeout: Duration) -> Self {
+        Self {
+            timeout,
+            waiting: Waiting::NotYet,
+        }
+    }
+
+    /// How long after its start the call expires.
+    pub(super) fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Ready once the deadline has passed; otherwise `cx` is woken when it
+    /// does.
+    pub(super) fn poll_expired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            match &mut self.waiting {
+                Waiting::NotYet => {
+                    let now = Instant::now();
+                    let at = now.checked_add(self.timeout).unwrap_or(now + FAR);
+                    self.waiting = join(at, cx.waker());
+                }
+                Waiting::Shared { batch, slot, at } => match batch.poll(*slot, cx.waker()) {
+                    Some(Fired::Expired) => return Poll::Ready(()),
+                    Some(Fired::Orphaned) => {
+                        let own = Box::pin(sleep_until(*at));
+                        self.leave();
+                        self.waiting = Waiting::Own(own);
+                    }
+                    None => return Poll::Pending,
+                },
+                Waiting::Own(sleep) => return sleep.as_mut().poll(cx),
+                Waiting::Left => return Poll::Pending,
+            }
+        }
+    }
+
+    /// Stops waiting: the call has its answer. Its batch forgets its waker
+    /// at once rather than when the call is dropped.
+    pub(super) fn leave(&mut self) {
+        if let Waiting::Shared { batch, slot, .. } = mem::replace(&mut self.waiting, Waiting::Left)
+        {
+            batch.leave(slot);
+        }
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        self.leave();
+    }
+}
+
+/// Joins this thread's current batch, or opens one for `at`.
+fn join(at: Instant, waker: &Waker) -> Waiting {
+    // Outside a runtime, tokio's own `Sleep` says what is wrong.
+    let Ok(runtime) = Handle::try_current().map(|handle| handle.id()) else {
+        return Waiting::Own(Box::pin(sleep_until(at)));
+    };
+    CURRENT.with(|current| {
+        let Ok(mut current) = current.try_borrow_mut() else {
+            return Waiting::Own(Box::pin(sleep_until(at)));
+        };
+        let young = current.upgrade().filter(|batch| batch.accepts(runtime, at));
+        if let Some(batch) = young {
+            if let Some(slot) = batch.enter(waker) {
+                return Waiting::Shared { batch, slot, at };
+            }
+        }
+        let expires = at.checked_add(GRANULARITY).unwrap_or(at);
+        let batch = Batch::open(runtime, expires);
+        let slot = batch.enter(waker);
+        if let Some(previous) = mem::replace(&mut *current, Arc::downgrade(&batch)).upgrade() {
+            previous.retire();
+        }
+        match slot {
+            Some(slot) => Waiting::Shared { batch, slot, at },
+            // Opened already expired (a zero timeout): a timer of its own
+            // answers at once.
+            None => Waiting::Own(Box::pin(sleep_until(at))),
+        }
+    })
+}
+
+/// Calls sharing one timer.
+#[derive(Debug)]
+struct Batch {
+    runtime: Id,
+    expires: Instant,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    fired: Option<Fired>,
+    /// The calls' wakers; a slot is `None` once its call has left.
+    wakers: Vec<Option<Waker>>,
+    free: Vec<usize>,
+    waiting: usize,
+    /// The shared timer, until it fires or nobody can need it.
+    timer: Option<Pin<Box<Sleep>>>,
+    /// Whether new calls may still join (this is its thread's current
+    /// batch).
+    current: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fired {
+    Expired,
+    /// Woken before its time: its runtime shut down.
+    Orphaned,
+}
+
+impl Batch {
+    /// A batch expiring at `expires`, its timer registered on this thread's
+    /// runtime to wake the batch itself.
+    fn open(runtime: Id, expires: Instant) -> Arc<Self> {
+        let batch = Arc::new(Self {
+            runtime,
+            expires,
+            state: Mutex::new(State {
+                current: true,
+                ..State::default()
+            }),
+        });
+        let mut timer = Box::pin(sleep_until(expires));
+        let waker = Waker::from(Arc::clone(&batch));
+        if timer
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_ready()
+        {
+            batch.lock().fired = Some(Fired::Expired);
+        } else {
+            batch.lock().timer = Some(timer);
+        }
+        batch
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Nothing panics while holding it; a poisoned lock still holds
+        // consistent state.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether a call on `runtime` due at `at` may share this timer: it
+    /// fires no earlier than `at`, and no later than `GRANULARITY` past.
+    fn accepts(&self, runtime: Id, at: Instant) -> bool {
+        self.runtime == runtime
+            && self.expires >= at
+            && self.expires.duration_since(at) <= GRANULARITY
+    }
+
+    /// Adds a call; `None` when the batch has fired already.
+    fn enter(&self, waker: &Waker) -> Option<usize> {
+        let mut state = self.lock();
+        if state.fired.is_some() {
+            return None;
+        }
+        state.waiting += 1;
+        let waker = Some(waker.clone());
+        Some(match state.free.pop() {
+            Some(slot) => {
+                state.wakers[slot] = waker;
+                slot
+            }
+            None => {
+                state.wakers.push(waker);
+                state.wakers.len() - 1
+            }
+        })
+    }
+
+    /// Whether the batch has fired; if not, `slot` will be woken with
+    /// `waker` when it does.
+    fn poll(&self, slot: usize, waker: &Waker) -> Option<Fired> {
+        let mut state = self.lock();
+        if state.fired.is_some() {
+            return state.fired;
+        }
+        let stored = state.wakers.get_mut(slot)?;
+        if stored.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            return None;
+        }
+        let previous = stored.replace(waker.clone());
+        drop(state);
+        // Dropped outside the lock: the last waker of a task drops the
+        // task, which may hold a call of this batch.
+        drop(previous);
+        None
+    }
+
+    /// Removes a call. The last call of a batch nobody can join any more
+    /// cancels its timer.
+    fn leave(&self, slot: usize) {
+        let mut state = self.lock();
+        let waker = state.wakers.get_mut(slot).and_then(Option::take);
+        if waker.is_some() {
+            state.waiting -= 1;
+            state.free.push(slot);
+        }
+        let timer = state.unneeded_timer();
+        drop(state);
+        // Dropped outside the lock: the timer takes the runtime's.
+        drop((waker, timer));
+    }
+
+    /// No more calls join: a newer batch is its thread's current one.
+    fn retire(&self) {
+        let mut state = self.lock();
+        state.current = false;
+        let timer = state.unneeded_timer();
+        drop(state);
+        drop(timer);
+    }
+}
+
+impl State {
+    fn unneeded_timer(&mut self) -> Option<Pin<Box<Sleep>>> {
+        if self.waiting == 0 && !self.current {
+            self.timer.take()
+        } else {
+            None
+        }
+    }
+}
+
+/// The timer's wake-up: the batch has expired, unless it comes early,
+/// from a runtime shutting down.
+impl Wake for Batch {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let mut state = self.lock();
+        if state.fired.is_some() {
+            return;
+        }
+        state.fired = Some(if Instant::now() >= self.expires {
+            Fired::Expired
+        } else {
+            Fired::Orphaned
+        });
+        let wakers: Vec<Waker> = state.wakers.iter_mut().filter_map(Option::take).collect();
+        state.waiting = 0;
+        drop(state);
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn poll(deadline: &mut Deadline) -> Poll<()> {
+        deadline.poll_expired(&mut Context::from_waker(Waker::noop()))
+    }
+
+    fn batch_of(deadline: &Deadline) -> Option<Arc<Batch>> {
+        match &deadline.waiting {
+            Waiting::Shared { batch, .. } => Some(Arc::clone(batch)),
+            _ => None,
+        }
+    }
+
+    fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn expires_after_its_timeout_and_at_most_a_tick_later() {
+        let mut deadline = Deadline::new(Duration::from_millis(10));
+        assert!(poll(&mut deadline).is_pending());
+        tokio::time::advance(Duration::from_millis(9)).await;
+        assert!(poll(&mut deadline).is_pending());
+        let started = Instant::now();
+        std::future::poll_fn(|cx| deadline.poll_expired(cx)).await;
+        assert!(started.elapsed() <= GRANULARITY + Duration::from_millis(2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_starting_together_share_one_timer_and_later_ones_do_not() {
+        let (mut first, mut second) = (
+            Deadline::new(Duration::from_secs(30)),
+            Deadline::new(Duration::from_secs(30)),
+        );
+        let _ = (poll(&mut first), poll(&mut second));
+        let shared = batch_of(&first).zip(batch_of(&second));
+        assert!(shared.is_some_and(|(a, b)| Arc::ptr_eq(&a, &b)));
+
+        tokio::time::advance(GRANULARITY * 2).await;
+        let mut later = Deadline::new(Duration::from_secs(30));
+        let _ = poll(&mut later);
+        let apart = batch_of(&first).zip(batch_of(&later));
+        assert!(apart.is_some_and(|(a, b)| !Arc::ptr_eq(&a, &b)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_batch_nobody_can_join_is_freed_when_its_calls_leave() {
+        let mut call = Deadline::new(Duration::from_secs(30));
+        let _ = poll(&mut call);
+        let batch = batch_of(&call).map(|batch| Arc::downgrade(&batch));
+        call.leave();
+        tokio::time::advance(GRANULARITY * 2).await;
+        // A newer batch retires the first, whose timer is then cancelled.
+        let mut newer = Deadline::new(Duration::from_secs(30));
+        let _ = poll(&mut newer);
+        assert!(batch.is_some_and(|batch| batch.upgrade().is_none()));
+    }
+
+    #[test]
+    fn a_batch_on_another_runtime_is_not_joined() -> std::io::Result<()> {
+        let (idle, driven) = (runtime()?, runtime()?);
+        let mut on_idle = Deadline::new(Duration::from_millis(20));
+        assert!(idle.block_on(async { poll(&mut on_idle) }).is_pending());
+        // `idle` is not driven from here on: a call sharing its timer would
+        // never expire.
+        driven.block_on(async {
+            let mut call = Deadline::new(Duration::from_millis(20));
+            let expired = tokio::time::timeout(
+                Duration::from_secs(5),
+                std::future::poll_fn(|cx| call.poll_expired(cx)),
+            );
+            expired.await.map_err(std::io::Error::other)
+        })
+    }
+
+    #[test]
+    fn calls_of_a_runtime_that_shut_down_fall_back_to_their_own_timer() -> std::io::Result<()> {
+        let mut call = Deadline::new(Duration::from_millis(20));
+        let gone = runtime()?;
+        assert!(gone.block_on(async { poll(&mut call) }).is_pending());
+        drop(gone);
+        let batch = batch_of(&call);
+        assert!(batch.is_some_and(|batch| batch.lock().fired == Some(Fired::Orphaned)));
+        runtime()?.block_on(async {
+            let expired = tokio::time::timeout(
+                Duration::from_secs(5),
+                std::future::poll_fn(|cx| call.poll_expired(cx)),
+            );
+            expired.await.map_err(std::io::Error::other)
+        })?;
+        assert!(matches!(call.waiting, Waiting::Own(_)));
+        Ok(())
+    }
+}
