@@ -7,6 +7,7 @@ use std::{sync::Arc, time::Duration};
 
 use http::{
     Extensions, HeaderMap, Method, Request, Response, StatusCode, Uri, header::AUTHORIZATION,
+    request,
 };
 use http_body::Body;
 use tower::{Service, ServiceExt};
@@ -15,7 +16,7 @@ use tracing::{Span, field::Empty};
 use super::{ResponseBody, Shared};
 use crate::{
     BearerToken, BoxError, Error, Operation, RequestBody, RequestBodyLimit, RequestTimeout,
-    middleware::read_limited,
+    auth::Authorizer, middleware::read_limited,
 };
 
 /// One call: everything needed to build its request, for each attempt.
@@ -32,24 +33,24 @@ pub(super) struct Exchange<S> {
     pub(super) token: Option<BearerToken>,
 }
 
-/// A call taken apart: its exchange, the extensions its first attempt
-/// carries, its deadline and its span.
-pub(super) struct Started<S> {
-    pub(super) exchange: Exchange<S>,
-    pub(super) extensions: Extensions,
+/// What a call's request says of it, read before its exchange is built (so
+/// that the exchange is built once, in place, rather than moved through
+/// the steps that read it).
+pub(super) struct Plan {
+    pub(super) operation: Operation,
+    pub(super) uri: Uri,
     pub(super) timeout: Duration,
+    pub(super) limit: usize,
     pub(super) span: Span,
+    /// Whether a token goes with it, and the token when one is at hand.
+    pub(super) wants_token: bool,
+    pub(super) token: Option<BearerToken>,
 }
 
-impl<S> Exchange<S> {
-    /// Resolves `request`'s URL under the base, reads its per-call
+impl Plan {
+    /// Resolves the request's URL under the base, reads its per-call
     /// settings, opens its span, and takes the token when it is at hand.
-    pub(super) fn start(
-        inner: S,
-        shared: Arc<Shared>,
-        request: Request<RequestBody>,
-    ) -> Result<Started<S>, (Error, Span)> {
-        let (parts, body) = request.into_parts();
+    pub(super) fn of(shared: &Shared, parts: &request::Parts) -> Result<Self, (Error, Span)> {
         let found = parts.extensions.get::<Operation>().copied();
         let operation = found.unwrap_or_else(|| Operation::by_method(&parts.method));
         let (mut timeout, mut limit) = (shared.config.timeout, shared.config.body_limit);
@@ -70,32 +71,23 @@ impl<S> Exchange<S> {
             }
         };
         let span = span(&operation, &parts.method, Some(&uri));
-        let mut exchange = Exchange {
-            inner,
-            shared,
-            method: parts.method,
-            uri,
-            headers: parts.headers,
-            body,
+        let auth = shared.auth.as_ref();
+        let wants_token =
+            auth.is_some_and(|auth| auth.wants_token(&uri, &parts.headers, &operation));
+        let token = auth.filter(|_| wants_token).and_then(Authorizer::current);
+        Ok(Self {
             operation,
-            limit,
-            token: None,
-        };
-        if exchange.wants_token() {
-            exchange.token = exchange
-                .shared
-                .auth
-                .as_ref()
-                .and_then(|auth| auth.current());
-        }
-        Ok(Started {
-            exchange,
-            extensions: parts.extensions,
+            uri,
             timeout,
+            limit,
             span,
+            wants_token,
+            token,
         })
     }
+}
 
+impl<S> Exchange<S> {
     /// Whether the request carries the token: its operation needs one, it
     /// has no `Authorization` of its own, and it goes to the token's origin.
     pub(super) fn wants_token(&self) -> bool {

@@ -12,6 +12,7 @@
 use std::{
     future::Future,
     pin::Pin,
+    sync::Arc,
     task::{Context, Poll, ready},
     time::Duration,
 };
@@ -23,9 +24,9 @@ use tower::Service;
 use tracing::Span;
 
 use super::{
-    ResponseBody,
+    ResponseBody, Shared,
     deadline::Deadline,
-    exchange::{Exchange, Started, record},
+    exchange::{Exchange, Plan, record},
 };
 use crate::{
     BoxError, Error, RequestBody,
@@ -75,14 +76,11 @@ where
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
-    pub(super) fn new(started: Result<Started<S>, (Error, Span)>) -> Self {
-        let Started {
-            exchange,
-            extensions,
-            timeout,
-            span,
-        } = match started {
-            Ok(started) => started,
+    /// The call of `request` through `inner`, its exchange built in place.
+    pub(super) fn new(inner: S, shared: Arc<Shared>, request: Request<RequestBody>) -> Self {
+        let (parts, body) = request.into_parts();
+        let plan = match Plan::of(&shared, &parts) {
+            Ok(plan) => plan,
             Err((error, span)) => {
                 return Self {
                     state: State::Done {
@@ -95,19 +93,36 @@ where
                 };
             }
         };
-        let (state, exchange, extensions) = if exchange.token.is_none() && exchange.wants_token() {
-            // No token at hand where one is needed: fetch it first.
-            let slow = Box::pin(exchange.slow(None, Some(extensions), span.clone()));
-            (State::Slow { future: slow }, None, None)
-        } else {
-            (State::Ready, Some(exchange), Some(extensions))
+        let exchange = Exchange {
+            inner,
+            shared,
+            method: parts.method,
+            uri: plan.uri,
+            headers: parts.headers,
+            body,
+            operation: plan.operation,
+            limit: plan.limit,
+            token: plan.token,
         };
+        if exchange.token.is_none() && plan.wants_token {
+            // No token at hand where one is needed: fetch it first.
+            let slow = exchange.slow(None, Some(parts.extensions), plan.span.clone());
+            return Self {
+                state: State::Slow {
+                    future: Box::pin(slow),
+                },
+                deadline: Deadline::new(plan.timeout),
+                span: plan.span,
+                exchange: None,
+                extensions: None,
+            };
+        }
         Self {
-            state,
-            deadline: Deadline::new(timeout),
-            span,
-            exchange,
-            extensions,
+            state: State::Ready,
+            deadline: Deadline::new(plan.timeout),
+            span: plan.span,
+            exchange: Some(exchange),
+            extensions: Some(parts.extensions),
         }
     }
 }

@@ -337,11 +337,7 @@ where
 
     fn call(&mut self, request: Request<RequestBody>) -> Self::Future {
         self.shared.config.retry.deposit();
-        ResponseFuture::new(exchange::Exchange::start(
-            self.inner.clone(),
-            Arc::clone(&self.shared),
-            request,
-        ))
+        ResponseFuture::new(self.inner.clone(), Arc::clone(&self.shared), request)
     }
 }
 
