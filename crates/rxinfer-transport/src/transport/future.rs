@@ -50,6 +50,9 @@ pin_project! {
         span: Span,
         exchange: Option<Exchange<S>>,
         extensions: Option<Extensions>,
+        // The response's head while its body is read, kept out of `state`:
+        // a smaller state costs less to move at each transition.
+        head: Option<Parts>,
     }
 }
 
@@ -61,9 +64,9 @@ pin_project! {
     {
         Ready,
         Sending { #[pin] future: F },
-        Reading { parts: Option<Parts>, #[pin] body: Gather<B> },
+        Reading { #[pin] body: Gather<B> },
         Slow { future: Slow },
-        Done { outcome: Option<Outcome> },
+        Done { error: Option<Error> },
     }
 }
 
@@ -83,13 +86,12 @@ where
             Ok(plan) => plan,
             Err((error, span)) => {
                 return Self {
-                    state: State::Done {
-                        outcome: Some(Err(error)),
-                    },
+                    state: State::Done { error: Some(error) },
                     deadline: Deadline::new(Duration::ZERO),
                     span,
                     exchange: None,
                     extensions: None,
+                    head: None,
                 };
             }
         };
@@ -115,6 +117,7 @@ where
                 span: plan.span,
                 exchange: None,
                 extensions: None,
+                head: None,
             };
         }
         Self {
@@ -123,6 +126,7 @@ where
             span: plan.span,
             exchange: Some(exchange),
             extensions: Some(parts.extensions),
+            head: None,
         }
     }
 }
@@ -145,6 +149,7 @@ where
             this.state.as_mut(),
             this.exchange,
             this.extensions,
+            this.head,
             this.span,
             cx,
         ) {
@@ -154,7 +159,7 @@ where
                     return Poll::Pending;
                 }
                 // Dropping the call closes its connection.
-                this.state.set(State::Done { outcome: None });
+                this.state.set(State::Done { error: None });
                 Err(Error::Timeout(this.deadline.timeout()))
             }
         };
@@ -169,6 +174,7 @@ fn poll_state<S, B>(
     mut state: Pin<&mut State<S::Future, B>>,
     exchange: &mut Option<Exchange<S>>,
     extensions: &mut Option<Extensions>,
+    head: &mut Option<Parts>,
     span: &Span,
     cx: &mut Context<'_>,
 ) -> Poll<Outcome>
@@ -203,10 +209,8 @@ where
                     let (parts, body) = response.into_parts();
                     match start_reading(body, limit) {
                         Ok(body) => {
-                            state.set(State::Reading {
-                                parts: Some(parts),
-                                body,
-                            });
+                            *head = Some(parts);
+                            state.set(State::Reading { body });
                             continue;
                         }
                         Err(error) => Err(error),
@@ -214,9 +218,9 @@ where
                 }
                 Err(error) => Err(failed(error)),
             },
-            StateProj::Reading { parts, body } => {
+            StateProj::Reading { body } => {
                 let limit = exchange.as_ref().map_or(0, |call| call.limit);
-                match (collected(ready!(body.poll(cx)), limit), parts.take()) {
+                match (collected(ready!(body.poll(cx)), limit), head.take()) {
                     (Ok(bytes), Some(parts)) => {
                         Ok(Response::from_parts(parts, ResponseBody::new(bytes)))
                     }
@@ -227,11 +231,11 @@ where
             StateProj::Slow { future } => {
                 let outcome = ready!(future.as_mut().poll(cx));
                 // Polled again, the call answers `lost()`, not a panic.
-                state.set(State::Done { outcome: None });
+                state.set(State::Done { error: None });
                 return Poll::Ready(outcome);
             }
-            StateProj::Done { outcome } => {
-                return Poll::Ready(outcome.take().unwrap_or_else(|| Err(lost())));
+            StateProj::Done { error } => {
+                return Poll::Ready(Err(error.take().unwrap_or_else(lost)));
             }
         };
         // The first attempt's outcome: the end of the call, or the rare path.
@@ -242,7 +246,7 @@ where
                 });
             }
             _ => {
-                state.set(State::Done { outcome: None });
+                state.set(State::Done { error: None });
                 return Poll::Ready(first);
             }
         }
