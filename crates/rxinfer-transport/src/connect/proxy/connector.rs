@@ -38,6 +38,9 @@ pub struct ProxyConnector<C> {
     // that accepts and then stalls must not hold a connection attempt, which
     // hyper-util may have moved to a task of its own, forever.
     handshake_timeout: Option<std::time::Duration>,
+    // Whether `C`'s extras (hyper-util's `HttpInfo`, a user's own) reach
+    // responses; see `ProxiedStream::without_extras`.
+    extras: bool,
     #[cfg(feature = "rustls")]
     tls: Option<tokio_rustls::TlsConnector>,
 }
@@ -48,9 +51,17 @@ impl<C> ProxyConnector<C> {
             inner,
             rules,
             handshake_timeout: None,
+            extras: true,
             #[cfg(feature = "rustls")]
             tls: None,
         }
+    }
+
+    /// Drops the connections' extras; for the built-in TCP connector, whose
+    /// only extra is `HttpInfo`, which nothing in the client reads.
+    pub(crate) fn without_extras(mut self) -> Self {
+        self.extras = false;
+        self
     }
 
     /// Bounds the whole exchange with a proxy by `timeout`.
@@ -102,37 +113,58 @@ where
             .cloned();
         let inner = self.inner.clone();
         let handshake_timeout = self.handshake_timeout;
+        let extras = self.extras;
         #[cfg(feature = "rustls")]
         let tls = self.tls.clone();
         Box::pin(async move {
-            let Some(proxy) = proxy else {
-                let io = inner.oneshot(destination).await.map_err(Into::into)?;
-                return Ok(ProxiedStream::direct(io));
-            };
-            let via = Via {
-                proxy,
-                #[cfg(feature = "rustls")]
-                tls,
-            };
-            let display = via.proxy.display.clone();
-            let connecting = via.connect(inner, destination);
-            let connected = match handshake_timeout {
-                None => connecting.await,
-                Some(limit) => tokio::time::timeout(limit, connecting)
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(Error::Proxy {
-                            proxy: display,
-                            status: None,
-                            source: Some(
-                                format!("no connection through the proxy within {limit:?}").into(),
-                            ),
-                        })
-                    }),
-            };
-            connected.map_err(|e| Box::new(e) as BoxError)
+            let connected = connect(inner, destination, proxy, handshake_timeout, tls).await?;
+            Ok(if extras {
+                connected
+            } else {
+                connected.without_extras()
+            })
         })
     }
+}
+
+/// A connection to `destination`, through `proxy` when there is one.
+async fn connect<C>(
+    inner: C,
+    destination: Uri,
+    proxy: Option<Arc<ProxyTarget>>,
+    handshake_timeout: Option<std::time::Duration>,
+    #[cfg(feature = "rustls")] tls: Option<tokio_rustls::TlsConnector>,
+) -> Result<ProxiedStream<C::Response>, BoxError>
+where
+    C: Service<Uri> + Clone + Send + Sync + 'static,
+    C::Response: Read + Write + Connection + Unpin + Send + 'static,
+    C::Future: Send + 'static,
+    C::Error: Into<BoxError>,
+{
+    let Some(proxy) = proxy else {
+        let io = inner.oneshot(destination).await.map_err(Into::into)?;
+        return Ok(ProxiedStream::direct(io));
+    };
+    let via = Via {
+        proxy,
+        #[cfg(feature = "rustls")]
+        tls,
+    };
+    let display = via.proxy.display.clone();
+    let connecting = via.connect(inner, destination);
+    let connected = match handshake_timeout {
+        None => connecting.await,
+        Some(limit) => tokio::time::timeout(limit, connecting)
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::Proxy {
+                    proxy: display,
+                    status: None,
+                    source: Some(format!("no connection through the proxy within {limit:?}").into()),
+                })
+            }),
+    };
+    connected.map_err(|e| Box::new(e) as BoxError)
 }
 
 /// A SOCKS5 handshake through `proxy` over `inner`. Boxed with `Send`

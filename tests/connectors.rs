@@ -1,0 +1,91 @@
+//! A connector of your own under the default stack: what its connections
+//! report (`Connected::extra`) reaches the responses, while the built-in
+//! TCP pool leaves hyper-util's `HttpInfo` out (it would cost an extensions
+//! map per response).
+
+use std::{
+    pin::Pin,
+    task::{Context, Poll},
+};
+
+use hyper::rt::{Read, ReadBufCursor, Write};
+use hyper_util::{
+    client::legacy::connect::{Connected, Connection, HttpInfo},
+    rt::TokioIo,
+};
+use rxinfer_client::{
+    http::{Request, Uri},
+    transport::{Config, HttpClient, RequestBody, Transport},
+};
+use rxinfer_stand_in::StandIn;
+use tower::ServiceExt;
+
+/// What the connector below tags its connections with.
+#[derive(Clone, Debug, PartialEq)]
+struct Tag(u32);
+
+/// A TCP connection that reports a [`Tag`].
+struct Tagged(TokioIo<tokio::net::TcpStream>);
+
+impl Connection for Tagged {
+    fn connected(&self) -> Connected {
+        self.0.connected().extra(Tag(7))
+    }
+}
+
+impl Read for Tagged {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: ReadBufCursor<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl Write for Tagged {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
+
+fn ping() -> Result<Request<RequestBody>, rxinfer_client::http::Error> {
+    Request::get("/ping").body(RequestBody::default())
+}
+
+#[tokio::test]
+async fn a_connectors_extras_reach_the_response_and_the_built_in_pool_adds_none()
+-> Result<(), Box<dyn std::error::Error>> {
+    let server = StandIn::start().await?;
+    let mut config = Config::default();
+    config.base_url = server.url().parse()?;
+
+    let connector = tower::service_fn(|uri: Uri| async move {
+        let host = uri.host().unwrap_or_default().to_owned();
+        let port = uri.port_u16().unwrap_or(80);
+        let tcp = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
+        Ok::<_, std::io::Error>(Tagged(TokioIo::new(tcp)))
+    });
+    let own = Transport::over(config.clone(), HttpClient::with_connector(&config, connector)?);
+    let answer = own.oneshot(ping()?).await?;
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.extensions().get::<Tag>(), Some(&Tag(7)));
+    assert!(answer.extensions().get::<HttpInfo>().is_some());
+
+    let answer = Transport::new(config)?.oneshot(ping()?).await?;
+    assert_eq!(answer.status(), 200);
+    assert!(answer.extensions().get::<HttpInfo>().is_none());
+    Ok(())
+}
