@@ -256,6 +256,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => ROUNDS,
     };
     let concurrency: Option<usize> = flag("--concurrency").map(|c| c.parse()).transpose()?;
+    if concurrency.is_some_and(|level| level != 1 && level != 32) {
+        return Err("--concurrency is 1 or 32".into());
+    }
+    if rounds == 0 {
+        return Err("--rounds is at least 1".into());
+    }
     let (server, stop) = start_server_thread()?;
     let url = server.url().to_owned();
     let runtime = tokio::runtime::Builder::new_current_thread()

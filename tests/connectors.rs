@@ -78,7 +78,10 @@ async fn a_connectors_extras_reach_the_response_and_the_built_in_pool_adds_none(
         let tcp = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
         Ok::<_, std::io::Error>(Tagged(TokioIo::new(tcp)))
     });
-    let own = Transport::over(config.clone(), HttpClient::with_connector(&config, connector)?);
+    let own = Transport::over(
+        config.clone(),
+        HttpClient::with_connector(&config, connector)?,
+    );
     let answer = own.oneshot(ping()?).await?;
     assert_eq!(answer.status(), 200);
     assert_eq!(answer.extensions().get::<Tag>(), Some(&Tag(7)));

@@ -57,7 +57,9 @@ pub struct Config {
     /// Where the bearer token comes from; `None` sends none.
     pub token: Option<Arc<dyn TokenSource>>,
     /// The deadline of a whole call; see [`RequestTimeout`](crate::RequestTimeout)
-    /// for one call.
+    /// for one call. Calls that start within a millisecond of each other
+    /// share one timer, so a call times out up to a millisecond after its
+    /// deadline (with a paused tokio clock, advance past it by 1 ms).
     pub timeout: Duration,
     /// The deadline for opening a TCP connection (to the server or a
     /// proxy), and for the whole exchange with a proxy (TLS, `CONNECT`,

@@ -12,9 +12,12 @@
 //! 0.52 µs. (Callgrind cannot show it: slowed fifty-fold, calls no longer
 //! start together.)
 //!
-//! A batch's timer belongs to the runtime the batch was opened on. If that
-//! runtime shuts down first, the batch is orphaned and each of its calls
-//! falls back to a `Sleep` of its own.
+//! A batch's timer is registered while the batch has calls, and dropped as
+//! soon as it has none, so that finished calls leave no timer behind (a
+//! paused test clock would otherwise jump to it). A batch's timer belongs
+//! to the runtime the batch was opened on. If that runtime shuts down
+//! first, the batch is orphaned and each of its calls falls back to a
+//! `Sleep` of its own.
 
 use std::{
     cell::RefCell,
@@ -28,6 +31,7 @@ use std::{
 
 use tokio::{
     runtime::{Handle, Id},
+    task::coop::unconstrained,
     time::{Instant, Sleep, sleep_until},
 };
 
@@ -119,33 +123,29 @@ impl Drop for Deadline {
 
 /// Joins this thread's current batch, or opens one for `at`.
 fn join(at: Instant, waker: &Waker) -> Waiting {
-    // Outside a runtime, tokio's own `Sleep` says what is wrong.
+    // Outside a runtime, tokio's own `Sleep` says what is wrong; while the
+    // thread is ending, a call keeps a timer of its own.
+    let own = || Waiting::Own(Box::pin(sleep_until(at)));
     let Ok(runtime) = Handle::try_current().map(|handle| handle.id()) else {
-        return Waiting::Own(Box::pin(sleep_until(at)));
+        return own();
     };
-    CURRENT.with(|current| {
-        let Ok(mut current) = current.try_borrow_mut() else {
-            return Waiting::Own(Box::pin(sleep_until(at)));
-        };
+    let shared = CURRENT.try_with(|current| {
+        let mut current = current.try_borrow_mut().ok()?;
         let young = current.upgrade().filter(|batch| batch.accepts(runtime, at));
-        if let Some(batch) = young {
-            if let Some(slot) = batch.enter(waker) {
-                return Waiting::Shared { batch, slot, at };
+        let batch = match young {
+            Some(batch) => batch,
+            None => {
+                let batch = Arc::new(Batch::new(runtime, at.checked_add(GRANULARITY)?));
+                *current = Arc::downgrade(&batch);
+                batch
             }
-        }
-        let expires = at.checked_add(GRANULARITY).unwrap_or(at);
-        let batch = Batch::open(runtime, expires);
-        let slot = batch.enter(waker);
-        if let Some(previous) = mem::replace(&mut *current, Arc::downgrade(&batch)).upgrade() {
-            previous.retire();
-        }
-        match slot {
-            Some(slot) => Waiting::Shared { batch, slot, at },
-            // Opened already expired (a zero timeout): a timer of its own
-            // answers at once.
-            None => Waiting::Own(Box::pin(sleep_until(at))),
-        }
-    })
+        };
+        let slot = batch.enter(waker)?;
+        Some(Waiting::Shared { batch, slot, at })
+    });
+    // A batch that fired already (a zero timeout) takes no calls: a timer of
+    // the call's own answers at once.
+    shared.ok().flatten().unwrap_or_else(own)
 }
 
 /// Calls sharing one timer.
@@ -163,11 +163,8 @@ struct State {
     wakers: Vec<Option<Waker>>,
     free: Vec<usize>,
     waiting: usize,
-    /// The shared timer, until it fires or nobody can need it.
+    /// The shared timer, while the batch has calls and has not fired.
     timer: Option<Pin<Box<Sleep>>>,
-    /// Whether new calls may still join (this is its thread's current
-    /// batch).
-    current: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -178,29 +175,13 @@ enum Fired {
 }
 
 impl Batch {
-    /// A batch expiring at `expires`, its timer registered on this thread's
-    /// runtime to wake the batch itself.
-    fn open(runtime: Id, expires: Instant) -> Arc<Self> {
-        let batch = Arc::new(Self {
+    /// A batch expiring at `expires`, with no calls and no timer yet.
+    fn new(runtime: Id, expires: Instant) -> Self {
+        Self {
             runtime,
             expires,
-            state: Mutex::new(State {
-                current: true,
-                ..State::default()
-            }),
-        });
-        let mut timer = Box::pin(sleep_until(expires));
-        let waker = Waker::from(Arc::clone(&batch));
-        if timer
-            .as_mut()
-            .poll(&mut Context::from_waker(&waker))
-            .is_ready()
-        {
-            batch.lock().fired = Some(Fired::Expired);
-        } else {
-            batch.lock().timer = Some(timer);
+            state: Mutex::default(),
         }
-        batch
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -217,11 +198,25 @@ impl Batch {
             && self.expires.duration_since(at) <= GRANULARITY
     }
 
-    /// Adds a call; `None` when the batch has fired already.
-    fn enter(&self, waker: &Waker) -> Option<usize> {
+    /// Adds a call, registering the timer if the batch had none; `None`
+    /// when the batch has fired already.
+    fn enter(self: &Arc<Self>, waker: &Waker) -> Option<usize> {
         let mut state = self.lock();
         if state.fired.is_some() {
             return None;
+        }
+        if state.timer.is_none() {
+            let mut timer = Box::pin(sleep_until(self.expires));
+            // Unconstrained: a task out of tokio's budget would get
+            // `Pending` without a registration, and a wake-up that looks
+            // like its runtime shutting down.
+            let registered = Pin::new(&mut unconstrained(timer.as_mut()))
+                .poll(&mut Context::from_waker(&Waker::from(Arc::clone(self))));
+            if registered.is_ready() {
+                state.fired = Some(Fired::Expired);
+                return None;
+            }
+            state.timer = Some(timer);
         }
         state.waiting += 1;
         let waker = Some(waker.clone());
@@ -256,8 +251,7 @@ impl Batch {
         None
     }
 
-    /// Removes a call. The last call of a batch nobody can join any more
-    /// cancels its timer.
+    /// Removes a call. The batch's last call cancels its timer.
     fn leave(&self, slot: usize) {
         let mut state = self.lock();
         let waker = state.wakers.get_mut(slot).and_then(Option::take);
@@ -265,29 +259,15 @@ impl Batch {
             state.waiting -= 1;
             state.free.push(slot);
         }
-        let timer = state.unneeded_timer();
-        drop(state);
-        // Dropped outside the lock: the timer takes the runtime's.
-        drop((waker, timer));
-    }
-
-    /// No more calls join: a newer batch is its thread's current one.
-    fn retire(&self) {
-        let mut state = self.lock();
-        state.current = false;
-        let timer = state.unneeded_timer();
-        drop(state);
-        drop(timer);
-    }
-}
-
-impl State {
-    fn unneeded_timer(&mut self) -> Option<Pin<Box<Sleep>>> {
-        if self.waiting == 0 && !self.current {
-            self.timer.take()
+        let timer = if state.waiting == 0 {
+            state.timer.take()
         } else {
             None
-        }
+        };
+        drop(state);
+        // Dropped outside the lock: the timer takes the runtime's, and holds
+        // a waker of this batch.
+        drop((waker, timer));
     }
 }
 
@@ -367,16 +347,53 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_batch_nobody_can_join_is_freed_when_its_calls_leave() {
+    async fn a_finished_call_leaves_no_timer_behind() {
         let mut call = Deadline::new(Duration::from_secs(30));
         let _ = poll(&mut call);
         let batch = batch_of(&call).map(|batch| Arc::downgrade(&batch));
         call.leave();
-        tokio::time::advance(GRANULARITY * 2).await;
-        // A newer batch retires the first, whose timer is then cancelled.
-        let mut newer = Deadline::new(Duration::from_secs(30));
-        let _ = poll(&mut newer);
+        // Nothing holds the batch: its timer, which held it, is gone too.
         assert!(batch.is_some_and(|batch| batch.upgrade().is_none()));
+        // And a paused clock has no leftover timer to jump to.
+        let before = Instant::now();
+        tokio::task::yield_now().await;
+        assert_eq!(Instant::now(), before);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_batch_whose_calls_all_left_is_armed_again_by_the_next() {
+        let mut first = Deadline::new(Duration::from_secs(30));
+        let _ = poll(&mut first);
+        let batch = batch_of(&first);
+        let mut second = Deadline::new(Duration::from_secs(30));
+        let _ = poll(&mut second);
+        first.leave();
+        second.leave();
+        let mut third = Deadline::new(Duration::from_secs(30));
+        assert!(poll(&mut third).is_pending());
+        assert!(
+            batch
+                .zip(batch_of(&third))
+                .is_some_and(|(a, b)| Arc::ptr_eq(&a, &b))
+        );
+        tokio::time::advance(Duration::from_secs(30) + GRANULARITY).await;
+        assert!(poll(&mut third).is_ready());
+    }
+
+    #[tokio::test]
+    async fn a_task_out_of_budget_still_shares_a_live_timer() {
+        let mut call = Deadline::new(Duration::from_secs(30));
+        let first = std::future::poll_fn(|cx| {
+            while tokio::task::coop::has_budget_remaining() {
+                let _ = std::pin::pin!(tokio::task::coop::consume_budget()).poll(cx);
+            }
+            Poll::Ready(call.poll_expired(cx))
+        })
+        .await;
+        assert!(first.is_pending());
+        tokio::task::yield_now().await;
+        let fired = batch_of(&call).map(|batch| batch.lock().fired);
+        assert_eq!(fired, Some(None), "not orphaned, not expired");
     }
 
     #[test]

@@ -160,6 +160,7 @@ where
                 }
                 // Dropping the call closes its connection.
                 this.state.set(State::Done { error: None });
+                *this.head = None;
                 Err(Error::Timeout(this.deadline.timeout()))
             }
         };

@@ -160,7 +160,9 @@ where
                 Err(Error::Proxy {
                     proxy: display,
                     status: None,
-                    source: Some(format!("no connection through the proxy within {limit:?}").into()),
+                    source: Some(
+                        format!("no connection through the proxy within {limit:?}").into(),
+                    ),
                 })
             }),
     };
