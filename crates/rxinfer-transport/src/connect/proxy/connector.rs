@@ -112,12 +112,15 @@ where
             .and_then(|rules| rules.intercept(&destination))
             .cloned();
         let inner = self.inner.clone();
-        let handshake_timeout = self.handshake_timeout;
+        let route = Route {
+            proxy,
+            handshake_timeout: self.handshake_timeout,
+            #[cfg(feature = "rustls")]
+            tls: self.tls.clone(),
+        };
         let extras = self.extras;
-        #[cfg(feature = "rustls")]
-        let tls = self.tls.clone();
         Box::pin(async move {
-            let connected = connect(inner, destination, proxy, handshake_timeout, tls).await?;
+            let connected = connect(inner, destination, route).await?;
             Ok(if extras {
                 connected
             } else {
@@ -127,13 +130,20 @@ where
     }
 }
 
-/// A connection to `destination`, through `proxy` when there is one.
+/// How one connection is made: through `proxy` when there is one, the
+/// exchange with it within `handshake_timeout`.
+struct Route {
+    proxy: Option<Arc<ProxyTarget>>,
+    handshake_timeout: Option<std::time::Duration>,
+    #[cfg(feature = "rustls")]
+    tls: Option<tokio_rustls::TlsConnector>,
+}
+
+/// A connection to `destination` along `route`.
 async fn connect<C>(
     inner: C,
     destination: Uri,
-    proxy: Option<Arc<ProxyTarget>>,
-    handshake_timeout: Option<std::time::Duration>,
-    #[cfg(feature = "rustls")] tls: Option<tokio_rustls::TlsConnector>,
+    route: Route,
 ) -> Result<ProxiedStream<C::Response>, BoxError>
 where
     C: Service<Uri> + Clone + Send + Sync + 'static,
@@ -141,18 +151,18 @@ where
     C::Future: Send + 'static,
     C::Error: Into<BoxError>,
 {
-    let Some(proxy) = proxy else {
+    let Some(proxy) = route.proxy else {
         let io = inner.oneshot(destination).await.map_err(Into::into)?;
         return Ok(ProxiedStream::direct(io));
     };
     let via = Via {
         proxy,
         #[cfg(feature = "rustls")]
-        tls,
+        tls: route.tls,
     };
     let display = via.proxy.display.clone();
     let connecting = via.connect(inner, destination);
-    let connected = match handshake_timeout {
+    let connected = match route.handshake_timeout {
         None => connecting.await,
         Some(limit) => tokio::time::timeout(limit, connecting)
             .await
