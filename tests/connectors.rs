@@ -1,9 +1,12 @@
 //! A connector of your own under the default stack: what its connections
-//! report (`Connected::extra`) reaches the responses, while the built-in
-//! TCP pool leaves hyper-util's `HttpInfo` out (it would cost an extensions
-//! map per response).
+//! report (`Connected::extra`, a proxy of their own) reaches the pool and
+//! the responses, while the built-in TCP pool leaves hyper-util's
+//! `HttpInfo` out (it would cost an extensions map per response).
+
+mod support;
 
 use std::{
+    future::Future,
     pin::Pin,
     task::{Context, Poll},
 };
@@ -24,13 +27,35 @@ use tower::ServiceExt;
 #[derive(Clone, Debug, PartialEq)]
 struct Tag(u32);
 
-/// A TCP connection that reports a [`Tag`].
-struct Tagged(TokioIo<tokio::net::TcpStream>);
+/// A TCP connection that reports a [`Tag`], and whether it goes to a
+/// forwarding proxy.
+struct Tagged(TokioIo<tokio::net::TcpStream>, bool);
 
 impl Connection for Tagged {
     fn connected(&self) -> Connected {
-        self.0.connected().extra(Tag(7))
+        self.0.connected().extra(Tag(7)).proxy(self.1)
     }
+}
+
+/// Connects over TCP, tagging its connections; `proxied` says they go to a
+/// forwarding proxy.
+fn tagging(
+    proxied: bool,
+) -> impl tower::Service<
+    Uri,
+    Response = Tagged,
+    Error = std::io::Error,
+    Future = impl Future<Output = std::io::Result<Tagged>> + Send,
+> + Clone
++ Send
++ Sync
++ 'static {
+    tower::service_fn(move |uri: Uri| async move {
+        let host = uri.host().unwrap_or_default().to_owned();
+        let port = uri.port_u16().unwrap_or(80);
+        let tcp = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
+        Ok(Tagged(TokioIo::new(tcp), proxied))
+    })
 }
 
 impl Read for Tagged {
@@ -72,15 +97,9 @@ async fn a_connectors_extras_reach_the_response_and_the_built_in_pool_adds_none(
     let mut config = Config::default();
     config.base_url = server.url().parse()?;
 
-    let connector = tower::service_fn(|uri: Uri| async move {
-        let host = uri.host().unwrap_or_default().to_owned();
-        let port = uri.port_u16().unwrap_or(80);
-        let tcp = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
-        Ok::<_, std::io::Error>(Tagged(TokioIo::new(tcp)))
-    });
     let own = Transport::over(
         config.clone(),
-        HttpClient::with_connector(&config, connector)?,
+        HttpClient::with_connector(&config, tagging(false))?,
     );
     let answer = own.oneshot(ping()?).await?;
     assert_eq!(answer.status(), 200);
@@ -90,5 +109,25 @@ async fn a_connectors_extras_reach_the_response_and_the_built_in_pool_adds_none(
     let answer = Transport::new(config)?.oneshot(ping()?).await?;
     assert_eq!(answer.status(), 200);
     assert!(answer.extensions().get::<HttpInfo>().is_none());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_connector_going_through_its_own_proxy_gets_absolute_form_requests()
+-> Result<(), Box<dyn std::error::Error>> {
+    let mut proxy = support::RawServer::start(support::Behaviour::Respond(support::json_ok(
+        r#"{"status":"ok"}"#,
+    )))
+    .await;
+    let mut config = Config::default();
+    config.base_url = proxy.url.parse()?;
+    let through_proxy = Transport::over(
+        config.clone(),
+        HttpClient::with_connector(&config, tagging(true))?,
+    );
+    through_proxy.oneshot(ping()?).await?;
+    let request = proxy.next_request().await;
+    let absolute = format!("GET {}/ping HTTP/1.1", proxy.url);
+    assert!(request.starts_with(&absolute), "{request}");
     Ok(())
 }

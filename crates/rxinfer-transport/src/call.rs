@@ -94,7 +94,8 @@ impl Operation {
 }
 
 /// A request extension that overrides the configured timeout for that one
-/// call.
+/// call. As with [`Config::timeout`](crate::Config::timeout), the call may
+/// expire up to a millisecond after it.
 ///
 /// ```
 /// use std::time::Duration;

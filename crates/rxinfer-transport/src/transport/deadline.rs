@@ -206,14 +206,17 @@ impl Batch {
             return None;
         }
         if state.timer.is_none() {
-            let mut timer = Box::pin(sleep_until(self.expires));
-            // Unconstrained: a task out of tokio's budget would get
-            // `Pending` without a registration, and a wake-up that looks
-            // like its runtime shutting down.
-            let registered = Pin::new(&mut unconstrained(timer.as_mut()))
-                .poll(&mut Context::from_waker(&Waker::from(Arc::clone(self))));
-            if registered.is_ready() {
-                state.fired = Some(Fired::Expired);
+            // Armed outside the lock: tokio may wake the batch from inside
+            // the poll (a timer fired by another thread mid-registration),
+            // and the wake-up takes the lock. Only this thread arms this
+            // batch (it is this thread's current one), so no other timer
+            // can be installed meanwhile.
+            drop(state);
+            let timer = self.arm();
+            state = self.lock();
+            if state.fired.is_some() {
+                drop(state);
+                drop(timer);
                 return None;
             }
             state.timer = Some(timer);
@@ -230,6 +233,21 @@ impl Batch {
                 state.wakers.len() - 1
             }
         })
+    }
+
+    /// A timer registered to wake this batch at `expires`; if that has
+    /// passed already, the batch is marked expired.
+    fn arm(self: &Arc<Self>) -> Pin<Box<Sleep>> {
+        let mut timer = Box::pin(sleep_until(self.expires));
+        // Unconstrained: a task out of tokio's budget would get `Pending`
+        // without a registration, and a wake-up that looks like its runtime
+        // shutting down.
+        let registered = Pin::new(&mut unconstrained(timer.as_mut()))
+            .poll(&mut Context::from_waker(&Waker::from(Arc::clone(self))));
+        if registered.is_ready() {
+            self.lock().fired = Some(Fired::Expired);
+        }
+        timer
     }
 
     /// Whether the batch has fired; if not, `slot` will be woken with

@@ -75,10 +75,13 @@ impl<T: Connection> Connection for ProxiedStream<T> {
             #[cfg(feature = "rustls")]
             Io::Tls(io) => io.inner().get_ref().0.inner().connected(),
         };
+        // A connection the inner connector made through a proxy of its own
+        // stays one.
+        let proxied = self.forwarding || inner.is_proxied();
         if self.extras {
-            return inner.proxy(self.forwarding);
+            return inner.proxy(proxied);
         }
-        let connected = Connected::new().proxy(self.forwarding || inner.is_proxied());
+        let connected = Connected::new().proxy(proxied);
         if inner.is_negotiated_h2() {
             connected.negotiated_h2()
         } else {
