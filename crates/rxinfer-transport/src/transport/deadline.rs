@@ -24,7 +24,7 @@ use std::{
     future::Future,
     mem,
     pin::Pin,
-    sync::{Arc, Mutex, MutexGuard, PoisonError, Weak},
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
     task::{Context, Poll, Wake, Waker},
     time::Duration,
 };
@@ -43,8 +43,9 @@ const FAR: Duration = Duration::from_secs(86_400 * 365 * 30);
 
 thread_local! {
     /// The batch calls starting on this thread join, while it is young
-    /// enough. Weak: a batch lives as long as its calls or its timer.
-    static CURRENT: RefCell<Weak<Batch>> = const { RefCell::new(Weak::new()) };
+    /// enough. Kept while the thread lives, so that calls one after the
+    /// other reuse it; without calls it holds no timer.
+    static CURRENT: RefCell<Option<Arc<Batch>>> = const { RefCell::new(None) };
 }
 
 /// One call's deadline: unset until the call is first pending.
@@ -131,12 +132,15 @@ fn join(at: Instant, waker: &Waker) -> Waiting {
     };
     let shared = CURRENT.try_with(|current| {
         let mut current = current.try_borrow_mut().ok()?;
-        let young = current.upgrade().filter(|batch| batch.accepts(runtime, at));
+        let young = current
+            .as_ref()
+            .filter(|batch| batch.accepts(runtime, at))
+            .map(Arc::clone);
         let batch = match young {
             Some(batch) => batch,
             None => {
                 let batch = Arc::new(Batch::new(runtime, at.checked_add(GRANULARITY)?));
-                *current = Arc::downgrade(&batch);
+                *current = Some(Arc::clone(&batch));
                 batch
             }
         };
@@ -368,11 +372,15 @@ mod tests {
     async fn a_finished_call_leaves_no_timer_behind() {
         let mut call = Deadline::new(Duration::from_secs(30));
         let _ = poll(&mut call);
-        let batch = batch_of(&call).map(|batch| Arc::downgrade(&batch));
+        let batch = batch_of(&call);
+        assert!(
+            batch
+                .as_ref()
+                .is_some_and(|batch| batch.lock().timer.is_some())
+        );
         call.leave();
-        // Nothing holds the batch: its timer, which held it, is gone too.
-        assert!(batch.is_some_and(|batch| batch.upgrade().is_none()));
-        // And a paused clock has no leftover timer to jump to.
+        assert!(batch.is_some_and(|batch| batch.lock().timer.is_none()));
+        // A paused clock has no leftover timer to jump to.
         let before = Instant::now();
         tokio::task::yield_now().await;
         assert_eq!(Instant::now(), before);
