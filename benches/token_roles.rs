@@ -6,11 +6,12 @@
 //! not the one-thread server's: one header more costs the server about 600
 //! instructions a request (callgrind).
 //!
-//! Set-up as in `docs/measuring.md`: the stand-in runs on its own
+//! The set-up the project measures with: the stand-in runs on its own
 //! one-thread runtime; the client runs on a current-thread runtime on this
 //! thread, so its CPU time is this thread's. Modes are interleaved
 //! (stack, baseline, stack, ...) `ROUNDS` times at each concurrency
-//! (`--rounds N` for more; `--concurrency N` for one level only).
+//! (`--rounds N` for more; `--concurrency 1` or `32` for one level only;
+//! `--help` lists the flags).
 //!
 //! ```text
 //! cargo bench --bench token_roles            # full run
@@ -245,23 +246,80 @@ fn start_server_thread()
     Ok((server, stop_tx))
 }
 
+const USAGE: &str = "flags: --quick (smoke run), --rounds N (at least 1), \
+--concurrency 1|32 (one level only), --only stack|baseline (one mode)";
+
+/// What the command line asks for.
+struct Options {
+    quick: bool,
+    rounds: usize,
+    concurrency: Option<usize>,
+    only: Option<Mode>,
+}
+
+impl Options {
+    /// Reads `args` (after the program name); `None` for `--help`.
+    fn parse(args: &[String]) -> Result<Option<Self>, String> {
+        let mut options = Options {
+            quick: false,
+            rounds: 0,
+            concurrency: None,
+            only: None,
+        };
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let mut value = || {
+                args.next()
+                    .filter(|value| !value.starts_with("--"))
+                    .ok_or(format!("{arg} needs a value; {USAGE}"))
+            };
+            match arg.as_str() {
+                "--help" | "-h" => return Ok(None),
+                "--quick" => options.quick = true,
+                // Added by `cargo bench`.
+                "--bench" => {}
+                "--rounds" => options.rounds = number(arg, value()?)?,
+                "--concurrency" => match number(arg, value()?)? {
+                    level @ (1 | 32) => options.concurrency = Some(level),
+                    _ => return Err(format!("--concurrency is 1 or 32; {USAGE}")),
+                },
+                "--only" => {
+                    options.only = Some(match value()?.as_str() {
+                        "stack" => Mode::Stack,
+                        "baseline" => Mode::Baseline,
+                        _ => return Err(format!("--only is stack or baseline; {USAGE}")),
+                    })
+                }
+                _ => return Err(format!("unknown flag {arg}; {USAGE}")),
+            }
+        }
+        if options.rounds == 0 {
+            options.rounds = if options.quick { 1 } else { ROUNDS };
+        }
+        Ok(Some(options))
+    }
+}
+
+/// A positive number given to `flag`.
+fn number(flag: &str, value: &str) -> Result<usize, String> {
+    match value.parse() {
+        Ok(0) | Err(_) => Err(format!("{flag} takes a positive number, not {value:?}")),
+        Ok(n) => Ok(n),
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let quick = args.iter().any(|a| a == "--quick");
-    let flag = |name: &str| args.windows(2).find(|w| w[0] == name).map(|w| w[1].clone());
-    let only = flag("--only");
-    let rounds = match flag("--rounds") {
-        Some(rounds) => rounds.parse()?,
-        None if quick => 1,
-        None => ROUNDS,
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(Options {
+        quick,
+        rounds,
+        concurrency,
+        only,
+    }) = Options::parse(&args)?
+    else {
+        println!("{USAGE}");
+        return Ok(());
     };
-    let concurrency: Option<usize> = flag("--concurrency").map(|c| c.parse()).transpose()?;
-    if concurrency.is_some_and(|level| level != 1 && level != 32) {
-        return Err("--concurrency is 1 or 32".into());
-    }
-    if rounds == 0 {
-        return Err("--rounds is at least 1".into());
-    }
     let (server, stop) = start_server_thread()?;
     let url = server.url().to_owned();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -283,7 +341,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut baseline = Vec::new();
         for round in 1..=rounds {
             for mode in [Mode::Stack, Mode::Baseline] {
-                if only.as_deref().is_some_and(|only| only != mode.name()) {
+                if only.is_some_and(|only| only != mode) {
                     continue;
                 }
                 let caller = Rc::new(Caller::new(mode, &url)?);
@@ -296,6 +354,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         for (mode, runs) in [(Mode::Stack, &stack), (Mode::Baseline, &baseline)] {
+            if runs.is_empty() {
+                continue;
+            }
             println!(
                 " mean {:<9} {:>10.0} {:>9.1} {:>9.1} {:>11.2}",
                 mode.name(),
@@ -304,6 +365,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 mean(runs, |s| s.p99.as_secs_f64() * 1e6),
                 mean(runs, |s| s.cpu_per_request.as_secs_f64() * 1e6),
             );
+        }
+        if stack.is_empty() || baseline.is_empty() {
+            continue;
         }
         let ratio =
             mean(&stack, |s| s.requests_per_second) / mean(&baseline, |s| s.requests_per_second);

@@ -310,7 +310,10 @@ impl<L> ClientBuilder<L> {
     }
 
     /// Fails a call that takes longer than `timeout`, retries included
-    /// (default 30 s).
+    /// (default 30 s). It never fires early, and usually within 2 ms after:
+    /// calls that start within a millisecond of each other share one timer,
+    /// which fires up to 1 ms past a call's deadline, on top of tokio's
+    /// millisecond resolution.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.config.timeout = timeout;
         self
@@ -426,7 +429,9 @@ impl<L> ClientBuilder<L> {
     ///
     /// A layer whose service is not `Clone` (tower's `RateLimit`) goes
     /// behind a `BufferLayer`. For a layer that sees each call once, use
-    /// [`Client::layer`] on the built client.
+    /// [`Client::layer`] on the built client. The responses it sees carry
+    /// no hyper-util `HttpInfo`: the built-in pool leaves it out (see
+    /// [`HttpClient::new`](crate::transport::HttpClient::new)).
     ///
     /// ```no_run
     /// use rxinfer_client::{Client, http::{HeaderName, HeaderValue}};

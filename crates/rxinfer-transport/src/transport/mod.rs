@@ -210,7 +210,9 @@ impl Transport {
     /// extra headers) without giving up retries, the deadline, the base URL,
     /// the token's origin binding, the body limit, TLS or proxies.
     ///
-    /// The layer sees every attempt, retries included. A layer whose
+    /// The layer sees every attempt, retries included, and the pool's
+    /// responses, which carry no hyper-util `HttpInfo` (see
+    /// [`HttpClient::new`]). A layer whose
     /// service is not `Clone` (tower's `RateLimit`) goes behind a
     /// `Buffer`.
     ///
