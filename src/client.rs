@@ -472,7 +472,43 @@ impl<L> ClientBuilder<L> {
         B::Data: Send,
         B::Error: Into<BoxError>,
     {
-        let service = self.layer.layer(HttpClient::new(&self.config)?);
+        let pool = HttpClient::new(&self.config)?;
+        Ok(self.build_over(pool))
+    }
+
+    /// The settings so far: what a pool of your own takes, built with
+    /// [`HttpClient::with_connector`] for [`build_over`](Self::build_over).
+    pub fn settings(&self) -> &Config {
+        &self.config
+    }
+
+    /// The client over `pool` instead of a pool over TCP: for a connector
+    /// of your own (Unix sockets, a custom resolver), with every setting,
+    /// layer and token of this builder.
+    ///
+    /// ```no_run
+    /// use rxinfer_client::{Client, transport::HttpClient};
+    /// # fn connector() -> hyper_util::client::legacy::connect::HttpConnector {
+    /// #     hyper_util::client::legacy::connect::HttpConnector::new()
+    /// # }
+    ///
+    /// let builder = Client::builder().base_url("http://localhost:8000/v1")?.generate_token();
+    /// let pool = HttpClient::with_connector(builder.settings(), connector())?;
+    /// let client = builder.build_over(pool);
+    /// # Ok::<(), rxinfer_client::TransportError>(())
+    /// ```
+    pub fn build_over<P, B>(self, pool: P) -> Client<Transport<L::Service>>
+    where
+        L: Layer<P>,
+        L::Service:
+            Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Request<RequestBody>>>::Future: Send,
+        <L::Service as Service<Request<RequestBody>>>::Error: Into<BoxError>,
+        B: Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
+        let service = self.layer.layer(pool);
         let mut config = self.config;
         let base = config.base_url.clone();
         if self.generate_token {
@@ -487,9 +523,7 @@ impl<L> ClientBuilder<L> {
             )));
         }
         let transport = Transport::over(config, service);
-        Ok(Client::from_api(
-            ApiClient::new(transport).with_base_url(base),
-        ))
+        Client::from_api(ApiClient::new(transport).with_base_url(base))
     }
 
     /// A [`blocking::Client`](crate::blocking::Client) with these settings.

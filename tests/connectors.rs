@@ -17,6 +17,7 @@ use hyper_util::{
     rt::TokioIo,
 };
 use rxinfer_client::{
+    Client,
     http::{Request, Uri},
     transport::{Config, HttpClient, RequestBody, Transport},
 };
@@ -129,5 +130,22 @@ async fn a_connector_going_through_its_own_proxy_gets_absolute_form_requests()
     let request = proxy.next_request().await;
     let absolute = format!("GET {}/ping HTTP/1.1", proxy.url);
     assert!(request.starts_with(&absolute), "{request}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_builder_builds_over_a_pool_of_your_own_with_all_its_settings()
+-> Result<(), Box<dyn std::error::Error>> {
+    let server = StandIn::start().await?;
+    let builder = Client::builder().base_url(server.url())?.generate_token();
+    let pool = HttpClient::with_connector(builder.settings(), tagging(false))?;
+    let client = builder.build_over(pool);
+    // The token was generated through the pool, and sent.
+    let roles = client.authentication().token_roles().await?;
+    assert_eq!(roles.roles, ["user"]);
+    // Errors name the whole URL, base included.
+    let missing = client.models().get_model_instance("no-such-instance").await;
+    let message = missing.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.contains(server.url()), "{message}");
     Ok(())
 }
