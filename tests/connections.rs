@@ -29,10 +29,11 @@ struct Counts {
     dropped: AtomicUsize,
 }
 
-/// A server answering `{"token":"t"}` to every request, keeping each
-/// connection until the client closes it, or (with `idle`) until a request
-/// arrives after the connection sat idle that long.
-async fn counting_server(idle: Option<Duration>) -> (String, Arc<Counts>) {
+/// A server answering `{"token":"t"}` to every request after `hold` (so
+/// that the calls of a burst overlap and need connections of their own),
+/// keeping each connection until the client closes it, or (with `idle`)
+/// until a request arrives after the connection sat idle that long.
+async fn counting_server(idle: Option<Duration>, hold: Duration) -> (String, Arc<Counts>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bound");
     let url = format!("http://{}/v1", listener.local_addr().expect("an address"));
     let counts = Arc::new(Counts::default());
@@ -52,6 +53,9 @@ async fn counting_server(idle: Option<Duration>) -> (String, Arc<Counts>) {
                     if idle.is_some_and(|idle| last.is_some_and(|at| at.elapsed() >= idle)) {
                         counts.dropped.fetch_add(1, Ordering::SeqCst);
                         break;
+                    }
+                    if !hold.is_zero() {
+                        tokio::time::sleep(hold).await;
                     }
                     let body = r#"{"token":"t"}"#;
                     let answer = format!(
@@ -84,7 +88,7 @@ async fn burst(client: &Client, calls: usize) {
 /// connections stayed open for good, hyper-util's reaper having no timer).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_connections_are_closed_after_the_idle_timeout() {
-    let (url, counts) = counting_server(None).await;
+    let (url, counts) = counting_server(None, Duration::from_millis(20)).await;
     let client = Client::builder()
         .base_url(&url)
         .expect("valid URL")
@@ -109,7 +113,7 @@ async fn idle_connections_are_closed_after_the_idle_timeout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_more_idle_connections_are_kept_than_the_maximum() {
-    let (url, counts) = counting_server(None).await;
+    let (url, counts) = counting_server(None, Duration::from_millis(20)).await;
     let client = Client::builder()
         .base_url(&url)
         .expect("valid URL")
@@ -127,7 +131,7 @@ async fn no_more_idle_connections_are_kept_than_the_maximum() {
 /// Calls `token_generate` `calls` times, `spacing` apart, against a server
 /// that closes connections idle for 40 ms; the failures.
 async fn spaced_generations(reuse_window: Duration, calls: usize) -> (usize, Arc<Counts>) {
-    let (url, counts) = counting_server(Some(Duration::from_millis(40))).await;
+    let (url, counts) = counting_server(Some(Duration::from_millis(40)), Duration::ZERO).await;
     let client = Client::builder()
         .base_url(&url)
         .expect("valid URL")
