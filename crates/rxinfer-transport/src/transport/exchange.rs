@@ -30,6 +30,9 @@ pub(super) struct Exchange<S> {
     pub(super) body: RequestBody,
     pub(super) operation: Operation,
     pub(super) limit: usize,
+    /// Whether the request carries the token: its operation needs one, it
+    /// has no `Authorization` of its own, and it goes to the token's origin.
+    pub(super) wants_token: bool,
     pub(super) token: Option<BearerToken>,
 }
 
@@ -88,15 +91,6 @@ impl Plan {
 }
 
 impl<S> Exchange<S> {
-    /// Whether the request carries the token: its operation needs one, it
-    /// has no `Authorization` of its own, and it goes to the token's origin.
-    pub(super) fn wants_token(&self) -> bool {
-        self.shared
-            .auth
-            .as_ref()
-            .is_some_and(|auth| auth.wants_token(&self.uri, &self.headers, &self.operation))
-    }
-
     /// The request of one attempt: the call's own headers over the
     /// defaults, and the token; on the first attempt the call's extensions,
     /// on later ones its [`Operation`] only.
@@ -162,7 +156,7 @@ where
     ) -> Result<Response<ResponseBody>, Error> {
         let shared = Arc::clone(&self.shared);
         let auth = shared.auth.as_ref();
-        if self.token.is_none() && self.wants_token() {
+        if self.token.is_none() && self.wants_token {
             if let Some(auth) = auth {
                 self.token = Some(auth.token().await?);
             }

@@ -85,14 +85,7 @@ where
         let plan = match Plan::of(&shared, &parts) {
             Ok(plan) => plan,
             Err((error, span)) => {
-                return Self {
-                    state: State::Done { error: Some(error) },
-                    deadline: Deadline::new(Duration::ZERO),
-                    span,
-                    exchange: None,
-                    extensions: None,
-                    head: None,
-                };
+                return Self::alone(State::Done { error: Some(error) }, Duration::ZERO, span);
             }
         };
         let exchange = Exchange {
@@ -104,21 +97,16 @@ where
             body,
             operation: plan.operation,
             limit: plan.limit,
+            wants_token: plan.wants_token,
             token: plan.token,
         };
-        if exchange.token.is_none() && plan.wants_token {
+        if exchange.token.is_none() && exchange.wants_token {
             // No token at hand where one is needed: fetch it first.
             let slow = exchange.slow(None, Some(parts.extensions), plan.span.clone());
-            return Self {
-                state: State::Slow {
-                    future: Box::pin(slow),
-                },
-                deadline: Deadline::new(plan.timeout),
-                span: plan.span,
-                exchange: None,
-                extensions: None,
-                head: None,
+            let state = State::Slow {
+                future: Box::pin(slow),
             };
+            return Self::alone(state, plan.timeout, plan.span);
         }
         Self {
             state: State::Ready,
@@ -126,6 +114,19 @@ where
             span: plan.span,
             exchange: Some(exchange),
             extensions: Some(parts.extensions),
+            head: None,
+        }
+    }
+
+    /// A call whose `state` needs no exchange of the future's own: failed
+    /// already, or on the rare path.
+    fn alone(state: State<S::Future, B>, timeout: Duration, span: Span) -> Self {
+        Self {
+            state,
+            deadline: Deadline::new(timeout),
+            span,
+            exchange: None,
+            extensions: None,
             head: None,
         }
     }
