@@ -4,6 +4,7 @@
 
 mod http_client;
 pub(crate) mod proxy;
+mod shared_connector;
 #[cfg(feature = "rustls")]
 pub(crate) mod tls;
 
