@@ -225,3 +225,23 @@ async fn a_lost_renewal_is_never_sent_again_by_a_retry() {
     assert!(no_token(&error), "{error:?}");
     assert_eq!(posts.load(Ordering::SeqCst), 2);
 }
+
+/// Later attempts resolve the call's path again: each goes to the same
+/// URL, path parameters included, with the token.
+#[tokio::test]
+async fn every_attempt_goes_to_the_calls_own_url_with_its_token() {
+    let mut peer = RawServer::start(unavailable()).await;
+    let client = client(&peer, RetryPolicy::new().max_retries(2));
+    let roles = within_10s(client.authentication().token_roles()).await;
+    assert!(roles.is_err(), "503 after the last retry");
+    let instance = within_10s(client.models().get_model_instance("a b/c")).await;
+    assert!(instance.is_err(), "503 after the last retry");
+    let roles = "GET /v1/token/roles HTTP/1.1";
+    let instance = "GET /v1/models/i/a%20b%2Fc HTTP/1.1";
+    for line in [roles, roles, roles, instance, instance, instance] {
+        let request = peer.next_request().await;
+        assert_eq!(request.lines().next(), Some(line));
+        assert!(request.contains("authorization: Bearer t\r\n"), "{line}");
+    }
+    assert_eq!(peer.requests_read(), 0, "three attempts each, no more");
+}

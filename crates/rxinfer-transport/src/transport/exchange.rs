@@ -24,7 +24,12 @@ pub(super) struct Exchange<S> {
     pub(super) inner: S,
     pub(super) shared: Arc<Shared>,
     pub(super) method: Method,
-    pub(super) uri: Uri,
+    /// The request's URI as the call gave it, resolved again for later
+    /// attempts.
+    pub(super) path: Uri,
+    /// Its resolution, until the first attempt takes it: a clone per call
+    /// saved (two reference counts, about 140 instructions).
+    pub(super) uri: Option<Uri>,
     /// The call's own headers, over the defaults.
     pub(super) headers: HeaderMap,
     pub(super) body: RequestBody,
@@ -94,12 +99,23 @@ impl<S> Exchange<S> {
     /// The request of one attempt: the call's own headers over the
     /// defaults, and the token; on the first attempt the call's extensions,
     /// on later ones its [`Operation`] only.
-    pub(super) fn attempt(&self, extensions: Option<Extensions>) -> Request<RequestBody> {
+    pub(super) fn attempt(
+        &mut self,
+        extensions: Option<Extensions>,
+    ) -> Result<Request<RequestBody>, Error> {
+        let uri = match self.uri.take() {
+            Some(uri) => uri,
+            None => self
+                .shared
+                .resolver
+                .absolute(&self.path, self.operation.fixed_path)
+                .map_err(Error::InvalidRequestUri)?,
+        };
         let mut request = Request::new(self.body.clone());
         *request.method_mut() = self.method.clone();
-        *request.uri_mut() = self.uri.clone();
+        *request.headers_mut() = self.shared.headers(&uri, self.token.as_ref());
+        *request.uri_mut() = uri;
         let headers = request.headers_mut();
-        *headers = self.shared.headers(&self.uri, self.token.as_ref());
         if !self.headers.is_empty() {
             for name in self.headers.keys() {
                 headers.remove(name);
@@ -118,7 +134,7 @@ impl<S> Exchange<S> {
             extensions.insert(self.operation);
             extensions
         });
-        request
+        Ok(request)
     }
 
     /// Whether `outcome` of the first attempt ends the call: anything but a
@@ -169,10 +185,10 @@ where
         loop {
             let result = match outcome.take() {
                 Some(result) => result,
-                None => {
-                    let request = self.attempt(extensions.take());
-                    self.send(request).await
-                }
+                None => match self.attempt(extensions.take()) {
+                    Ok(request) => self.send(request).await,
+                    Err(error) => Err(error),
+                },
             };
             if let (Ok(response), Some(auth), Some(rejected)) = (&result, auth, &self.token) {
                 if response.status() == StatusCode::UNAUTHORIZED && !renewed {

@@ -92,7 +92,8 @@ where
             inner,
             shared,
             method: parts.method,
-            uri: plan.uri,
+            path: parts.uri,
+            uri: Some(plan.uri),
             headers: parts.headers,
             body,
             operation: plan.operation,
@@ -196,12 +197,14 @@ where
                     return Poll::Ready(Err(lost()));
                 };
                 match ready!(call.inner.poll_ready(cx)) {
-                    Ok(()) => {
-                        let request = call.attempt(extensions.take());
-                        let future = call.inner.call(request);
-                        state.set(State::Sending { future });
-                        continue;
-                    }
+                    Ok(()) => match call.attempt(extensions.take()) {
+                        Ok(request) => {
+                            let future = call.inner.call(request);
+                            state.set(State::Sending { future });
+                            continue;
+                        }
+                        Err(error) => Err(error),
+                    },
                     Err(error) => Err(failed(error)),
                 }
             }
