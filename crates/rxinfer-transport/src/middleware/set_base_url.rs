@@ -6,7 +6,7 @@
 use std::{
     future::Future,
     pin::Pin,
-    sync::{Arc, PoisonError, RwLock},
+    sync::{Arc, OnceLock},
     task::{Context, Poll, ready},
 };
 
@@ -49,17 +49,24 @@ impl<S> Layer<S> for SetBaseUrlLayer {
 /// instead of building and parsing a URI (measured: about 800 instructions
 /// a call). Paths with parameters (instance ids, episode names) are
 /// resolved every time, so they never crowd the fixed ones out.
+///
+/// The answers sit in slots that are each set once and filled in order, so
+/// that a lookup takes no lock: a lock's reader count is a write to a line
+/// every thread shares, on every call.
 #[derive(Debug)]
 pub(crate) struct Resolver {
     base: BaseUrl,
-    remembered: RwLock<Vec<(PathAndQuery, Uri)>>,
+    remembered: Box<[OnceLock<Answer>]>,
 }
+
+/// A target and its resolution; boxed, so that the empty slots are small.
+type Answer = Box<(PathAndQuery, Uri)>;
 
 impl Resolver {
     pub(crate) fn new(base: BaseUrl) -> Self {
         Self {
             base,
-            remembered: RwLock::default(),
+            remembered: (0..MAX_REMEMBERED).map(|_| OnceLock::new()).collect(),
         }
     }
 
@@ -79,21 +86,20 @@ impl Resolver {
         let Some(target) = target else {
             return self.base.resolve("/");
         };
-        let remembered = self
-            .remembered
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, uri)) = remembered.iter().find(|(seen, _)| seen == target) {
-            return Ok(uri.clone());
+        let mut filled = self.remembered.iter().map_while(OnceLock::get);
+        if let Some(answer) = filled.find(|answer| answer.0 == *target) {
+            return Ok(answer.1.clone());
         }
-        drop(remembered);
         let uri = self.base.resolve(target.as_str())?;
-        let mut remembered = self
-            .remembered
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        if remembered.len() < MAX_REMEMBERED {
-            remembered.push((target.clone(), uri.clone()));
+        // The first free slot; one taken meanwhile by another thread is
+        // passed over. Two threads may remember the same target twice,
+        // which costs a slot and nothing else.
+        let mut answer = Box::new((target.clone(), uri.clone()));
+        for slot in &self.remembered {
+            match slot.set(answer) {
+                Ok(()) => break,
+                Err(taken) => answer = taken,
+            }
         }
         Ok(uri)
     }
@@ -220,12 +226,8 @@ mod tests {
 
     /// How many targets the layer remembers.
     fn remembered(service: &EchoUri) -> usize {
-        service
-            .resolver
-            .remembered
-            .read()
-            .map(|r| r.len())
-            .unwrap_or(0)
+        let slots = service.resolver.remembered.iter();
+        slots.map_while(OnceLock::get).count()
     }
 
     async fn resolve(base: &str, uri: &str) -> Result<String, Error> {
@@ -314,6 +316,31 @@ mod tests {
             );
         }
         assert_eq!(remembered(&service), MAX_REMEMBERED);
+        Ok(())
+    }
+
+    #[test]
+    fn threads_remembering_at_once_agree_and_stay_bounded() -> Result<(), BoxError> {
+        let resolver = Resolver::new("http://h:1/v1".parse()?);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..4)
+                .map(|_| {
+                    scope.spawn(|| {
+                        (0..MAX_REMEMBERED * 2).all(|i| {
+                            let target = format!("/t/{}", i % (MAX_REMEMBERED + 8));
+                            let uri = Uri::try_from(target.as_str()).map_err(BoxError::from);
+                            let resolved = uri.and_then(|uri| resolver.absolute(&uri, true));
+                            resolved
+                                .is_ok_and(|r| r.to_string() == format!("http://h:1/v1{target}"))
+                        })
+                    })
+                })
+                .collect();
+            let answers = workers.into_iter().map(|worker| worker.join());
+            assert!(answers.into_iter().all(|right| right.is_ok_and(|r| r)));
+        });
+        let filled = resolver.remembered.iter().map_while(OnceLock::get).count();
+        assert_eq!(filled, MAX_REMEMBERED);
         Ok(())
     }
 
