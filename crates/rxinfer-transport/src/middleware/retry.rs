@@ -41,7 +41,8 @@ use crate::{Error, Operation};
 /// stops retries from multiplying load on a struggling server: a token
 /// bucket that each call adds a fifth of a retry to and time refills at ten
 /// retries a second, holding at most a hundred and twenty. It costs a call
-/// one atomic addition; the clock is read only when a retry is asked for.
+/// one atomic read while the bucket is full, and an addition when it is
+/// not; the clock is read only when a retry is asked for.
 ///
 /// ```
 /// use std::time::Duration;

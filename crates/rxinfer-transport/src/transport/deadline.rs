@@ -139,7 +139,7 @@ fn join(at: Instant, waker: &Waker) -> Waiting {
         let batch = match young {
             Some(batch) => batch,
             None => {
-                let batch = Arc::new(Batch::new(runtime, at.checked_add(GRANULARITY)?));
+                let batch = Arc::new(Batch::new(runtime, at)?);
                 *current = Some(Arc::clone(&batch));
                 batch
             }
@@ -181,14 +181,15 @@ enum Fired {
 }
 
 impl Batch {
-    /// A batch expiring at `expires`, with no calls and no timer yet.
-    fn new(runtime: Id, expires: Instant) -> Self {
-        Self {
+    /// A batch for calls due from `earliest` on, expiring `GRANULARITY`
+    /// later, with no calls and no timer yet.
+    fn new(runtime: Id, earliest: Instant) -> Option<Self> {
+        Some(Self {
             runtime,
-            expires,
-            earliest: expires.checked_sub(GRANULARITY).unwrap_or(expires),
+            expires: earliest.checked_add(GRANULARITY)?,
+            earliest,
             state: Mutex::default(),
-        }
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

@@ -98,7 +98,10 @@ impl Plan {
 impl<S> Exchange<S> {
     /// The request of one attempt: the call's own headers over the
     /// defaults, and the token; on the first attempt the call's extensions,
-    /// on later ones its [`Operation`] only.
+    /// on later ones its [`Operation`] only. Later attempts resolve the
+    /// call's URI again, which fails only as the first resolution would
+    /// have (it is the same base and the same URI), with
+    /// [`Error::InvalidRequestUri`], which is never re-sent.
     pub(super) fn attempt(
         &mut self,
         extensions: Option<Extensions>,
