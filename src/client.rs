@@ -313,7 +313,8 @@ impl<L> ClientBuilder<L> {
     /// (default 30 s). It never fires early, and usually within 2 ms after:
     /// calls that start within a millisecond of each other share one timer,
     /// which fires up to 1 ms past a call's deadline, on top of tokio's
-    /// millisecond resolution.
+    /// millisecond resolution. See [`Config::timeout`](crate::transport::Config::timeout)
+    /// for tokio's paused clock.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.config.timeout = timeout;
         self

@@ -91,9 +91,16 @@ impl Resolver {
             return Ok(answer.1.clone());
         }
         let uri = self.base.resolve(target.as_str())?;
+        if self
+            .remembered
+            .last()
+            .is_some_and(|slot| slot.get().is_some())
+        {
+            return Ok(uri);
+        }
         // The first free slot; one taken meanwhile by another thread is
-        // passed over. Two threads may remember the same target twice,
-        // which costs a slot and nothing else.
+        // passed over. Threads resolving the same target at once may each
+        // remember it, which costs slots and nothing else.
         let mut answer = Box::new((target.clone(), uri.clone()));
         for slot in &self.remembered {
             match slot.set(answer) {

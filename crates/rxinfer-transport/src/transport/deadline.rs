@@ -19,9 +19,10 @@
 //! 1.032x to 1.017x a bare hyper-util request's (12 interleaved runs
 //! each). Once the thread has opened a newer batch, or ended, the old one's
 //! timer goes with its last call. So a thread keeps at most one timer past
-//! its calls, due at most its longest timeout after the batch opened; with
-//! tokio's paused clock, an idle runtime may auto-advance to it, as it
-//! does to any call's deadline while the call waits for I/O.
+//! its calls, due at most its longest timeout after the batch opened. With
+//! tokio's paused clock, an idle runtime auto-advances to its next timer:
+//! this one too, even with no call in flight (as to the pool's idle timer;
+//! `Config::timeout` says so). A fired timer is dropped at once.
 //!
 //! A batch's timer belongs to the runtime the batch was opened on. If that
 //! runtime shuts down first, the batch is orphaned and each of its calls
@@ -348,6 +349,10 @@ impl Wake for Batch {
         if state.fired.is_some() {
             return;
         }
+        // tokio's clock, which a paused test clock moves. Reached only from
+        // tokio's timer, never from a thread-local's destructor (where
+        // tokio's own thread-local may be gone): `Current` drops timers,
+        // it does not fire them.
         state.fired = Some(if Instant::now() >= self.expires {
             Fired::Expired
         } else {
@@ -355,7 +360,13 @@ impl Wake for Batch {
         });
         let wakers: Vec<Waker> = state.wakers.iter_mut().filter_map(Option::take).collect();
         state.waiting = 0;
+        // A fired timer has done its work; kept, it would hold a runtime
+        // that shut down (its driver, its files) while this thread lives.
+        // tokio wakes timers outside its own lock, so dropping one here is
+        // safe.
+        let timer = state.timer.take();
         drop(state);
+        drop(timer);
         for waker in wakers {
             waker.wake();
         }
@@ -464,6 +475,26 @@ mod tests {
         Ok(())
     }
 
+    #[test]
+    fn a_thread_that_ends_before_its_runtime_leaves_no_timer_behind() -> std::io::Result<()> {
+        let runtime = runtime()?;
+        let handle = runtime.handle().clone();
+        let batch = std::thread::spawn(move || {
+            let mut call = Deadline::new(Duration::from_secs(30));
+            let _ = handle.block_on(async { poll(&mut call) });
+            let batch = batch_of(&call);
+            call.leave();
+            batch.filter(|batch| has_timer(Some(batch)))
+        })
+        .join()
+        .map_err(|_| std::io::Error::other("the thread panicked"))?;
+        // The runtime lives on; the thread's batch did not keep its timer.
+        assert!(batch.is_some());
+        assert!(!has_timer(batch.as_ref()));
+        drop(runtime);
+        Ok(())
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_batch_whose_calls_all_left_takes_the_next_and_expires() {
         let mut first = Deadline::new(Duration::from_secs(30));
@@ -524,7 +555,13 @@ mod tests {
         assert!(gone.block_on(async { poll(&mut call) }).is_pending());
         drop(gone);
         let batch = batch_of(&call);
-        assert!(batch.is_some_and(|batch| batch.lock().fired == Some(Fired::Orphaned)));
+        // Orphaned, and no longer holding the runtime that is gone.
+        assert!(
+            batch
+                .as_ref()
+                .is_some_and(|batch| batch.lock().fired == Some(Fired::Orphaned))
+        );
+        assert!(!has_timer(batch.as_ref()));
         runtime()?.block_on(async {
             let expired = tokio::time::timeout(
                 Duration::from_secs(5),
