@@ -369,12 +369,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if stack.is_empty() || baseline.is_empty() {
             continue;
         }
-        let ratio =
-            mean(&stack, |s| s.requests_per_second) / mean(&baseline, |s| s.requests_per_second);
+        let of = |field: fn(&RunStats) -> f64| mean(&stack, field) / mean(&baseline, field);
+        let ratio = of(|s| s.requests_per_second);
+        let cpu = of(|s| s.cpu_per_request.as_secs_f64());
+        let p99 = of(|s| s.p99.as_secs_f64());
         let cpu_added = mean(&stack, |s| s.cpu_per_request.as_secs_f64() * 1e6)
             - mean(&baseline, |s| s.cpu_per_request.as_secs_f64() * 1e6);
         println!(
-            " ratio stack/baseline req/s: {ratio:.3}; client CPU added per call: {cpu_added:.2} µs"
+            " ratio stack/baseline req/s: {ratio:.3}; client CPU per call: {cpu:.3}x \
+             ({cpu_added:+.2} µs); p99: {p99:.3}x"
         );
     }
     drop(server);

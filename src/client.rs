@@ -310,7 +310,7 @@ impl<L> ClientBuilder<L> {
     }
 
     /// Fails a call that takes longer than `timeout`, retries included
-    /// (default 30 s). It never fires early, and usually within 2 ms after:
+    /// (default 30 s). It never fires early, and usually within 3 ms after:
     /// calls that start within a millisecond of each other share one timer,
     /// which fires up to 1 ms past a call's deadline, on top of tokio's
     /// millisecond resolution. See [`Config::timeout`](crate::transport::Config::timeout)
@@ -427,6 +427,8 @@ impl<L> ClientBuilder<L> {
     /// streaming response, while the timeout, retries, base URL, the token's
     /// origin binding, the body limit, TLS and proxies all stay in place.
     /// Layers added first are outermost, as with tower's `ServiceBuilder`.
+    /// With [`generate_token`](Self::generate_token) it also sees the
+    /// token's generation (`token_generate`, which carries no token).
     ///
     /// A layer whose service is not `Clone` (tower's `RateLimit`) goes
     /// behind a `BufferLayer`. For a layer that sees each call once, use

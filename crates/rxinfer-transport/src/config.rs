@@ -57,7 +57,7 @@ pub struct Config {
     /// Where the bearer token comes from; `None` sends none.
     pub token: Option<Arc<dyn TokenSource>>,
     /// The deadline of a whole call; see [`RequestTimeout`](crate::RequestTimeout)
-    /// for one call. A call never times out early, and usually within 2 ms
+    /// for one call. A call never times out early, and usually within 3 ms
     /// after its deadline: calls that start within a millisecond of each
     /// other share one timer, which fires up to 1 ms past a call's
     /// deadline, on top of tokio's millisecond resolution (with a paused
