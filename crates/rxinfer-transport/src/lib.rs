@@ -73,7 +73,7 @@ pub use error::{
 };
 pub use middleware::{
     DEFAULT_BODY_LIMIT, ResponseBodyLimit, ResponseBodyLimitFuture, ResponseBodyLimitLayer,
-    RetryPolicy, SetBaseUrl, SetBaseUrlFuture, SetBaseUrlLayer,
+    RetryPolicy, SetBaseUrl, SetBaseUrlFuture, SetBaseUrlLayer, read_whole,
 };
 pub use transport::{BoxTransport, ResponseBody, ResponseFuture, Transport};
 

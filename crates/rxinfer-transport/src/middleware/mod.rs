@@ -8,6 +8,7 @@ mod set_base_url;
 
 pub use response_body_limit::{
     DEFAULT_BODY_LIMIT, ResponseBodyLimit, ResponseBodyLimitFuture, ResponseBodyLimitLayer,
+    read_whole,
 };
 pub(crate) use response_body_limit::{Gather, collected, read_limited, start_reading};
 pub use retry::RetryPolicy;

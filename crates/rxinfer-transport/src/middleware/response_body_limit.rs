@@ -1,10 +1,11 @@
 //! Read response bodies into memory, up to a limit.
 //!
 //! The counting is `http_body_util`'s [`Limited`], after an early check of
-//! a declared length; the gathering is [`Gather`], not `collect()`, which
-//! keeps every frame as its own `Bytes`: a hostile server sending a 4 MiB
-//! body in one-byte chunks would make that millions of handles, each
-//! pinning a read buffer, far beyond the limit in memory. tower-http's body
+//! a declared length; the gathering is [`read_whole`]'s, not `collect()`,
+//! which keeps every frame as its own `Bytes` (a queue allocated even for a
+//! body of one frame): a hostile server sending a 4 MiB body in one-byte
+//! chunks would make that millions of handles, each pinning a read buffer,
+//! far beyond the limit in memory. tower-http's body
 //! limit applies to request bodies on a server; nothing there reads a
 //! client's response whole, which is what every caller of this API needs
 //! before decoding JSON.
@@ -15,7 +16,7 @@ use std::{
     task::{Context, Poll},
 };
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use http::{Request, Response};
 use http_body::Body;
 use http_body_util::{LengthLimitError, Limited};
@@ -43,7 +44,7 @@ where
 
 /// The first half of [`read_limited`]: the declared length checked, the
 /// reading set up.
-pub(crate) fn start_reading<B>(body: B, limit: usize) -> Result<Gather<B>, Error>
+pub(crate) fn start_reading<B>(body: B, limit: usize) -> Result<Gather<Limited<B>>, Error>
 where
     B: Body,
     B::Error: Into<BoxError>,
@@ -51,11 +52,30 @@ where
     if body.size_hint().lower() > limit as u64 {
         return Err(Error::BodyTooLarge { limit });
     }
-    Ok(Gather {
-        body: Limited::new(body, limit),
-        first: None,
-        rest: BytesMut::new(),
-    })
+    Ok(Gather::new(Limited::new(body, limit)))
+}
+
+/// Reads `body` whole, with no limit of its own, into one buffer: a body of
+/// one frame (what the default stack hands on) is kept as it came, without
+/// a copy; later frames are copied into one growing buffer, so memory stays
+/// within twice the body's size however it is cut.
+///
+/// ```
+/// use bytes::Bytes;
+/// use http_body_util::Full;
+///
+/// # tokio_test::block_on(async {
+/// let body = Full::new(Bytes::from_static(b"{\"roles\":[]}"));
+/// assert_eq!(rxinfer_transport::read_whole(body).await?, r#"{"roles":[]}"#);
+/// # Ok::<(), rxinfer_transport::BoxError>(())
+/// # });
+/// ```
+pub async fn read_whole<B>(body: B) -> Result<Bytes, BoxError>
+where
+    B: Body,
+    B::Error: Into<BoxError>,
+{
+    Gather::new(body).await
 }
 
 /// The second half of [`read_limited`]: what the reading gave, as the
@@ -69,15 +89,22 @@ pub(crate) fn collected(result: Result<Bytes, BoxError>, limit: usize) -> Result
 }
 
 pin_project! {
-    /// Reads a body into one buffer: a body of one frame (the common case)
-    /// is kept as it came, without a copy; later frames are copied into one
-    /// growing buffer, so memory stays within twice the limit however the
-    /// body is cut.
+    /// The future of [`read_whole`], which the default stack holds inline.
     pub(crate) struct Gather<B> {
         #[pin]
-        body: Limited<B>,
+        body: B,
         first: Option<Bytes>,
         rest: BytesMut,
+    }
+}
+
+impl<B> Gather<B> {
+    fn new(body: B) -> Self {
+        Self {
+            body,
+            first: None,
+            rest: BytesMut::new(),
+        }
     }
 }
 
@@ -93,7 +120,7 @@ where
         loop {
             let frame = match std::task::ready!(this.body.as_mut().poll_frame(cx)) {
                 None => break,
-                Some(frame) => frame?,
+                Some(frame) => frame.map_err(Into::into)?,
             };
             let Ok(mut data) = frame.into_data() else {
                 continue;
@@ -105,12 +132,7 @@ where
             if let Some(first) = this.first.take() {
                 this.rest.extend_from_slice(&first);
             }
-            while data.has_remaining() {
-                let chunk = data.chunk();
-                let taken = chunk.len();
-                this.rest.extend_from_slice(chunk);
-                data.advance(taken);
-            }
+            this.rest.put(data);
         }
         Poll::Ready(Ok(match this.first.take() {
             Some(first) => first,
@@ -248,6 +270,17 @@ mod tests {
     async fn joins_chunks_up_to_the_limit() -> Result<(), Error> {
         let body = read_limited(chunked(vec![Ok(b"ab"), Ok(b"cd"), Ok(b"ef")]), 6).await?;
         assert_eq!(body, "abcdef");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn read_whole_joins_frames_and_passes_errors_on() -> Result<(), BoxError> {
+        assert_eq!(
+            read_whole(chunked(vec![Ok(b"ab"), Ok(b"cd")])).await?,
+            "abcd"
+        );
+        let failed = read_whole(chunked(vec![Ok(b"ab"), Err("reset")])).await;
+        assert_eq!(failed.map_err(|e| e.to_string()), Err("reset".to_owned()));
         Ok(())
     }
 

@@ -19,6 +19,7 @@ use std::{
 
 use http::{Extensions, Request, Response, response::Parts};
 use http_body::Body;
+use http_body_util::Limited;
 use pin_project_lite::pin_project;
 use tower::Service;
 use tracing::Span;
@@ -64,7 +65,7 @@ pin_project! {
     {
         Ready,
         Sending { #[pin] future: F },
-        Reading { #[pin] body: Gather<B> },
+        Reading { #[pin] body: Gather<Limited<B>> },
         Slow { future: Slow },
         Done { error: Option<Error> },
     }
