@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Lists what `cargo package` would publish for each crate and fails if
 # anything but sources (tests included), manifests, READMEs and licences is
-# in it. Cargo
-# itself adds a Cargo.lock it generates (since Rust 1.84); that one is
-# allowed, the repository's is never copied in.
+# in it. Cargo itself adds a Cargo.lock it generates (since Rust 1.84); that
+# one is allowed, the repository's is never copied in.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

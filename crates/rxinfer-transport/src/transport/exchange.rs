@@ -28,7 +28,8 @@ pub(super) struct Exchange<S> {
     /// attempts.
     pub(super) path: Uri,
     /// Its resolution, until the first attempt takes it: a clone per call
-    /// saved (two reference counts, about 140 instructions).
+    /// saved (two reference counts up and down; callgrind: about 90
+    /// instructions).
     pub(super) uri: Option<Uri>,
     /// The call's own headers, over the defaults.
     pub(super) headers: HeaderMap,
