@@ -457,25 +457,6 @@ mod tests {
     }
 
     #[test]
-    fn a_thread_that_ends_leaves_no_timer_behind() -> std::io::Result<()> {
-        let batch = std::thread::spawn(|| {
-            let mut call = Deadline::new(Duration::from_secs(30));
-            let runtime = runtime()?;
-            let _ = runtime.block_on(async { poll(&mut call) });
-            let batch = batch_of(&call);
-            call.leave();
-            // Still this thread's current batch, with its timer...
-            std::io::Result::Ok(batch.filter(|batch| has_timer(Some(batch))))
-        })
-        .join()
-        .map_err(|_| std::io::Error::other("the thread panicked"))??;
-        // ...until the thread ended.
-        assert!(batch.is_some());
-        assert!(!has_timer(batch.as_ref()));
-        Ok(())
-    }
-
-    #[test]
     fn a_thread_that_ends_before_its_runtime_leaves_no_timer_behind() -> std::io::Result<()> {
         let runtime = runtime()?;
         let handle = runtime.handle().clone();
