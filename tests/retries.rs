@@ -245,3 +245,69 @@ async fn every_attempt_goes_to_the_calls_own_url_with_its_token() {
     }
     assert_eq!(peer.requests_read(), 0, "three attempts each, no more");
 }
+
+/// A budget of exactly `retries` retries and nothing earned by calls.
+fn budget_of(retries: u32) -> RetryPolicy {
+    RetryPolicy::new()
+        .max_retries(10)
+        .budget(Duration::from_secs(1), retries, 0.0)
+}
+
+/// Each retry is taken from the budget once: a budget of one retry makes
+/// one, a budget of two makes two (before: the first retry was charged
+/// twice, so one made none and two made one).
+#[tokio::test]
+async fn a_retry_is_charged_to_the_budget_once() {
+    for retries in [1u32, 2] {
+        let mut peer = RawServer::start(unavailable()).await;
+        let error = within_10s(
+            client(&peer, budget_of(retries))
+                .authentication()
+                .token_roles(),
+        )
+        .await
+        .expect_err("503 throughout");
+        assert_eq!(error.status(), Some(http::StatusCode::SERVICE_UNAVAILABLE));
+        assert_eq!(
+            peer.requests_read(),
+            1 + retries as usize,
+            "budget {retries}"
+        );
+    }
+}
+
+/// A `Retry-After` the call's deadline cannot wait for is not waited for:
+/// the caller gets the server's `503` and its message at once, not a bare
+/// timeout when the deadline passes.
+#[tokio::test]
+async fn a_retry_after_past_the_deadline_returns_the_503() {
+    let body = br#"{"error":"Service Unavailable","message":"down for maintenance"}"#;
+    let mut peer = RawServer::start(Behaviour::Respond(response(
+        "503 Service Unavailable",
+        &[("retry-after", "5"), ("content-type", "application/json")],
+        body,
+    )))
+    .await;
+    let client = Client::builder()
+        .base_url(&peer.url)
+        .expect("valid URL")
+        .token("t")
+        .expect("valid token")
+        .timeout(Duration::from_secs(2))
+        .retry(RetryPolicy::new().max_delay(Duration::from_secs(10)))
+        .build()
+        .expect("the client builds");
+    let started = std::time::Instant::now();
+    let error = within_10s(client.authentication().token_roles())
+        .await
+        .expect_err("503");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!error.is_timeout(), "{error:?}");
+    assert_eq!(error.status(), Some(http::StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(error.message(), Some("down for maintenance"));
+    assert_eq!(peer.requests_read(), 1);
+}

@@ -123,24 +123,45 @@ impl RetryPolicy {
     }
 
     /// How long to wait before sending a call of `operation` again after
-    /// `outcome` and `retries` retries so far, or `None` to give up.
+    /// `outcome` and `retries` retries so far, or `None` to give up. The
+    /// retry is taken from the budget: call it once per retry made.
     pub(crate) fn wait<RB>(
         &self,
         operation: &Operation,
         outcome: Result<&Response<RB>, &Error>,
         retries: u32,
     ) -> Option<Duration> {
+        let delay = self.delay(operation, outcome, retries)?;
+        self.withdraw(retries, delay).then_some(delay)
+    }
+
+    /// The wait a retry would take, without asking the budget: whether the
+    /// outcome is worth another attempt, and how long until it.
+    pub(crate) fn delay<RB>(
+        &self,
+        operation: &Operation,
+        outcome: Result<&Response<RB>, &Error>,
+        retries: u32,
+    ) -> Option<Duration> {
         let asked = worth_retrying(operation.idempotent, outcome)?;
-        if retries >= self.max_retries || !self.budget.withdraw() {
+        if retries >= self.max_retries {
             return None;
         }
-        let delay = asked.max(self.backoff(retries)).min(self.max_delay);
+        Some(asked.max(self.backoff(retries)).min(self.max_delay))
+    }
+
+    /// Takes retry number `retries + 1`, to be sent after `delay`, from the
+    /// budget; `false` when the budget is spent.
+    pub(crate) fn withdraw(&self, retries: u32, delay: Duration) -> bool {
+        if !self.budget.withdraw() {
+            return false;
+        }
         tracing::debug!(
             retry = retries + 1,
             delay_ms = delay.as_millis() as u64,
             "sending the call again"
         );
-        Some(delay)
+        true
     }
 
     /// Exponential backoff with full jitter: a uniform wait up to

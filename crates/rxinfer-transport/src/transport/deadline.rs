@@ -101,6 +101,15 @@ impl Deadline {
         self.timeout
     }
 
+    /// When the call expires, once it has started waiting.
+    pub(super) fn at(&self) -> Option<Instant> {
+        match &self.waiting {
+            Waiting::Shared { at, .. } => Some(*at),
+            Waiting::Own(sleep) => Some(sleep.deadline()),
+            Waiting::NotYet | Waiting::Left => None,
+        }
+    }
+
     /// Ready once the deadline has passed; otherwise `cx` is woken when it
     /// does.
     pub(super) fn poll_expired(&mut self, cx: &mut Context<'_>) -> Poll<()> {

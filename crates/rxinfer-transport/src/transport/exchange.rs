@@ -10,6 +10,7 @@ use http::{
     request,
 };
 use http_body::Body;
+use tokio::time::Instant;
 use tower::{Service, ServiceExt};
 use tracing::{Span, field::Empty};
 
@@ -36,6 +37,9 @@ pub(super) struct Exchange<S> {
     pub(super) body: RequestBody,
     pub(super) operation: Operation,
     pub(super) limit: usize,
+    /// The call's timeout, for a slow path that starts before its deadline
+    /// is set.
+    pub(super) timeout: Duration,
     /// Whether the request carries the token: its operation needs one, it
     /// has no `Authorization` of its own, and it goes to the token's origin.
     pub(super) wants_token: bool,
@@ -147,12 +151,13 @@ impl<S> Exchange<S> {
     pub(super) fn settled(&self, outcome: &Result<Response<ResponseBody>, Error>) -> bool {
         let may_renew = self.token.is_some()
             && matches!(outcome, Ok(response) if response.status() == StatusCode::UNAUTHORIZED);
+        // Only asks: the retry is taken from the budget when it is made.
         !may_renew
             && self
                 .shared
                 .config
                 .retry
-                .wait(&self.operation, outcome.as_ref(), 0)
+                .delay(&self.operation, outcome.as_ref(), 0)
                 .is_none()
     }
 }
@@ -167,13 +172,19 @@ where
     /// The rare paths of a call: fetch the token when none was at hand
     /// (once, before any attempt, so that no retry fetches it again), then
     /// attempt (unless `first` is the first attempt's outcome), renewing
-    /// the token once after a `401` and waiting between retries.
+    /// the token once after a `401` and waiting between retries. A retry
+    /// whose wait cannot end before `deadline` (the call's, or `timeout`
+    /// from now when it has none yet) is not made: the caller gets the
+    /// last answer (a `503` and its message, say) rather than a bare
+    /// timeout after waiting for nothing.
     pub(super) async fn slow(
         mut self,
         first: Option<Result<Response<ResponseBody>, Error>>,
         extensions: Option<Extensions>,
         span: Span,
+        deadline: Option<Instant>,
     ) -> Result<Response<ResponseBody>, Error> {
+        let deadline = deadline.or_else(|| Instant::now().checked_add(self.timeout));
         let shared = Arc::clone(&self.shared);
         let auth = shared.auth.as_ref();
         if self.token.is_none() && self.wants_token {
@@ -203,7 +214,11 @@ where
                     }
                 }
             }
-            match retry.wait(&self.operation, result.as_ref(), retries) {
+            let delay = retry
+                .delay(&self.operation, result.as_ref(), retries)
+                .filter(|delay| ends_before(*delay, deadline))
+                .filter(|delay| retry.withdraw(retries, *delay));
+            match delay {
                 Some(delay) => {
                     retries += 1;
                     span.record("http.request.resend_count", retries);
@@ -227,6 +242,16 @@ where
         let (parts, body) = response.into_parts();
         let body = read_limited(body, self.limit).await?;
         Ok(Response::from_parts(parts, ResponseBody::new(body)))
+    }
+}
+
+/// Whether a wait of `delay` from now ends before `deadline` (`None`: a
+/// deadline too far to represent).
+fn ends_before(delay: Duration, deadline: Option<Instant>) -> bool {
+    match (Instant::now().checked_add(delay), deadline) {
+        (Some(end), Some(deadline)) => end < deadline,
+        (_, None) => true,
+        (None, Some(_)) => false,
     }
 }
 

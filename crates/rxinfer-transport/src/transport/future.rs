@@ -99,12 +99,13 @@ where
             body,
             operation: plan.operation,
             limit: plan.limit,
+            timeout: plan.timeout,
             wants_token: plan.wants_token,
             token: plan.token,
         };
         if exchange.token.is_none() && exchange.wants_token {
             // No token at hand where one is needed: fetch it first.
-            let slow = exchange.slow(None, Some(parts.extensions), plan.span.clone());
+            let slow = exchange.slow(None, Some(parts.extensions), plan.span.clone(), None);
             let state = State::Slow {
                 future: Box::pin(slow),
             };
@@ -154,6 +155,7 @@ where
             this.extensions,
             this.head,
             this.span,
+            this.deadline,
             cx,
         ) {
             Poll::Ready(outcome) => outcome,
@@ -180,6 +182,7 @@ fn poll_state<S, B>(
     extensions: &mut Option<Extensions>,
     head: &mut Option<Parts>,
     span: &Span,
+    deadline: &Deadline,
     cx: &mut Context<'_>,
 ) -> Poll<Outcome>
 where
@@ -248,7 +251,7 @@ where
         match exchange.take() {
             Some(call) if !call.settled(&first) => {
                 state.set(State::Slow {
-                    future: Box::pin(call.slow(Some(first), None, span.clone())),
+                    future: Box::pin(call.slow(Some(first), None, span.clone(), deadline.at())),
                 });
             }
             _ => {
