@@ -113,6 +113,10 @@ impl<S> Shared<S> {
         match &*state {
             State::Held(token) => return Ok(token.clone()),
             State::Generating(generation) => match outcome(generation) {
+                // A closed channel with no outcome: the runtime that ran
+                // the generation ended under it. A new one starts here, on
+                // the caller's runtime.
+                None if generation.has_changed().is_err() => {}
                 None => return Err((Arc::clone(generation), None)),
                 Some(Ok(token)) => return Ok(token),
                 Some(Err(_)) => {}
@@ -204,31 +208,38 @@ where
     fn fetch(&self) -> TokenFuture {
         let shared = Arc::clone(&self.shared);
         Box::pin(async move {
-            let (generation, report) = match shared.token_or_generation() {
-                Ok(token) => return Ok(token),
-                Err(waiting) => waiting,
-            };
-            if let Some(report) = report {
-                // Started before this future can be dropped, so the
-                // generation runs exactly once whatever its callers do.
-                let generating = Arc::clone(&shared);
-                tokio::spawn(async move {
-                    report.send_replace(Some(generating.generate().await));
-                });
-            }
-            let mut waiting = (*generation).clone();
-            let finished = waiting.wait_for(Option::is_some).await.map(|o| o.clone());
-            match finished {
-                Ok(Some(Ok(token))) => {
-                    shared.hold(&generation, &token);
-                    Ok(token)
+            // A generation abandoned by its runtime is started once more,
+            // here; a second abandonment is this runtime's own shutdown.
+            for _ in 0..2 {
+                let (generation, report) = match shared.token_or_generation() {
+                    Ok(token) => return Ok(token),
+                    Err(waiting) => waiting,
+                };
+                if let Some(report) = report {
+                    // Started before this future can be dropped, so the
+                    // generation runs exactly once whatever its callers do.
+                    let generating = Arc::clone(&shared);
+                    tokio::spawn(async move {
+                        report.send_replace(Some(generating.generate().await));
+                    });
                 }
-                Ok(Some(Err(error))) => Err(Error::TokenAcquisition(Box::new(error))),
-                // The runtime shut down under the generation.
-                Ok(None) | Err(_) => Err(Error::TokenAcquisition(
-                    "the token generation was abandoned".into(),
-                )),
+                let mut waiting = (*generation).clone();
+                let finished = waiting.wait_for(Option::is_some).await.map(|o| o.clone());
+                match finished {
+                    Ok(Some(Ok(token))) => {
+                        shared.hold(&generation, &token);
+                        return Ok(token);
+                    }
+                    Ok(Some(Err(error))) => {
+                        return Err(Error::TokenAcquisition(Box::new(error)));
+                    }
+                    // The runtime that ran it shut down under it.
+                    Ok(None) | Err(_) => continue,
+                }
             }
+            Err(Error::TokenAcquisition(
+                "the token generation was abandoned: its runtime shut down".into(),
+            ))
         })
     }
 
@@ -325,6 +336,33 @@ mod tests {
         source.on_unauthorized(&first);
         assert_eq!(source.current(), None);
         assert_eq!(source.fetch().await?, BearerToken::new("t2")?);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        Ok(())
+    }
+
+    /// A generation whose runtime ends while it is in flight is started
+    /// again by the next call, on that call's runtime (before: every later
+    /// call failed at once with "the token generation was abandoned").
+    #[test]
+    fn a_generation_abandoned_by_its_runtime_is_started_again() -> Result<(), Error> {
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .expect("a runtime")
+        };
+        let calls = Arc::new(AtomicUsize::new(0));
+        let source = counting(Arc::clone(&calls), |_| false);
+        let first = runtime();
+        first.block_on(async {
+            let fetch = source.fetch();
+            let gave_up = tokio::time::timeout(Duration::from_millis(2), fetch).await;
+            assert!(gave_up.is_err(), "the generation takes 10 ms");
+        });
+        drop(first);
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "the first one was sent");
+        let token = runtime().block_on(source.fetch())?;
+        assert_eq!(token, BearerToken::new("t2")?);
         assert_eq!(calls.load(Ordering::SeqCst), 2);
         Ok(())
     }
