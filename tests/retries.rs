@@ -311,3 +311,63 @@ async fn a_retry_after_past_the_deadline_returns_the_503() {
     assert_eq!(error.message(), Some("down for maintenance"));
     assert_eq!(peer.requests_read(), 1);
 }
+
+const NOT_FOUND: &str =
+    r#"{"error":"Not Found","message":"The requested model instance could not be found"}"#;
+const DELETED: &str = r#"{"message":"Model instance deleted successfully"}"#;
+
+fn answer(status: &str, body: &str) -> Behaviour {
+    Behaviour::Respond(response(
+        status,
+        &[("content-type", "application/json")],
+        body.as_bytes(),
+    ))
+}
+
+/// A `DELETE` whose connection drops after the request was written is
+/// sent again. When the first one did its work, the second finds nothing
+/// (`404`): the call succeeds, keeping the `404` and saying why. When the
+/// first did not, the second deletes: an ordinary success.
+#[tokio::test]
+async fn a_resent_delete_succeeds_whether_or_not_the_first_did_its_work() {
+    let cases = [
+        (
+            answer("404 Not Found", NOT_FOUND),
+            404,
+            rxinfer_client::api_core::DELETED_BEFORE,
+        ),
+        (
+            answer("200 OK", DELETED),
+            200,
+            "Model instance deleted successfully",
+        ),
+    ];
+    for (second, status, message) in cases {
+        let mut peer = RawServer::start(Behaviour::sequence(vec![Behaviour::Close, second])).await;
+        let deleted = within_10s(
+            client(&peer, RetryPolicy::new())
+                .models()
+                .delete_model_instance("i-1"),
+        )
+        .await
+        .expect("the instance is gone");
+        assert_eq!(deleted.status(), status);
+        assert_eq!(deleted.message, message);
+        assert_eq!(peer.requests_read(), 2);
+    }
+}
+
+/// A `404` to a `DELETE` sent once is what it says: nothing to delete.
+#[tokio::test]
+async fn a_delete_answered_404_at_once_is_not_found() {
+    let mut peer = RawServer::start(answer("404 Not Found", NOT_FOUND)).await;
+    let error = within_10s(
+        client(&peer, RetryPolicy::new())
+            .models()
+            .delete_model_instance("i-1"),
+    )
+    .await
+    .expect_err("404");
+    assert!(error.is_not_found(), "{error:?}");
+    assert_eq!(peer.requests_read(), 1);
+}

@@ -4,9 +4,12 @@
 use std::{future::Future, sync::Arc};
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Request, Response, Uri, header::CONTENT_TYPE, response::Parts};
+use http::{
+    HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Uri, header::CONTENT_TYPE,
+    response::Parts,
+};
 use http_body::Body;
-use rxinfer_transport::{BaseUrl, RequestBody};
+use rxinfer_transport::{BaseUrl, RequestBody, ResentAfterLostAnswer};
 use serde::{Serialize, de::DeserializeOwned};
 use tower::{Service, ServiceExt};
 
@@ -244,8 +247,32 @@ where
     let body = rxinfer_transport::read_whole(body)
         .await
         .map_err(|e| failed(ApiErrorKind::Transport(rxinfer_transport::Error::Body(e))))?;
+    if endpoint.method == Method::DELETE {
+        if let Some(done) = deleted_before(&parts) {
+            return Ok(done);
+        }
+    }
     answer(parts, body).map_err(failed)
 }
+
+/// What a `DELETE` reports when it was sent again after its first answer
+/// was lost, and the second attempt found nothing to delete (`404`): the
+/// first attempt most likely deleted it, so the call succeeds, with the
+/// `404` status it got and a message saying so. A `DELETE` answered `404`
+/// without such a loss stays a [`ApiErrorKind::NotFound`] error.
+fn deleted_before<T: DeserializeOwned>(parts: &Parts) -> Option<ApiResponse<T>> {
+    let lost = parts.extensions.get::<ResentAfterLostAnswer>().is_some();
+    if !lost || parts.status != StatusCode::NOT_FOUND {
+        return None;
+    }
+    let message = serde_json::json!({ "message": DELETED_BEFORE });
+    let data = serde_json::from_value(message).ok()?;
+    Some(ApiResponse::new(parts.status, parts.headers.clone(), data))
+}
+
+/// The message of a `DELETE` that found its own earlier attempt done.
+pub const DELETED_BEFORE: &str = "Already deleted: the first request's answer was lost, and \
+     sending it again found nothing left to delete";
 
 fn request(
     endpoint: &Endpoint,

@@ -33,7 +33,7 @@ mod error;
 mod options;
 mod response;
 
-pub use call::{ApiClient, Call};
+pub use call::{ApiClient, Call, DELETED_BEFORE};
 pub use endpoint::{Endpoint, segment};
 pub use error::{ApiError, ApiErrorKind, DecodeError, ErrorBody, RawResponse, StatusError};
 pub use options::RequestOptions;

@@ -251,12 +251,15 @@ operations! {
     fn get_model_instance(instance_id: &str) -> ModelInstance;
 
     /// Deletes an instance (`DELETE /models/i/{instance_id}`); every later
-    /// call on it answers 404. May be sent again after a dropped connection,
-    /// in which case a delete that did happen answers 404.
+    /// call on it answers 404. Sent again when the connection drops after
+    /// the request was written; if that second request answers 404, the
+    /// first one most likely did the delete, and the call succeeds with
+    /// the 404 status and the message [`DELETED_BEFORE`](rxinfer_api_core::DELETED_BEFORE).
     ///
     /// | status | result |
     /// |---|---|
     /// | 200 `Model instance deleted successfully` | [`SuccessResponse`] |
+    /// | 404 to a request sent again after a lost answer | [`SuccessResponse`] with [`DELETED_BEFORE`](rxinfer_api_core::DELETED_BEFORE) |
     /// | 401 | [`Unauthorized`](rxinfer_api_core::ApiErrorKind::Unauthorized) |
     /// | 404: unknown, already deleted, or another token's | [`NotFound`](rxinfer_api_core::ApiErrorKind::NotFound) |
     ///
@@ -492,6 +495,7 @@ operations! {
     /// | status | result |
     /// |---|---|
     /// | 200 `Episode deleted successfully` | [`SuccessResponse`] |
+    /// | 404 to a request sent again after a lost answer (see [`delete_model_instance`](Self::delete_model_instance)) | [`SuccessResponse`] with [`DELETED_BEFORE`](rxinfer_api_core::DELETED_BEFORE) |
     /// | 400 `Default episode cannot be deleted, wipe data instead` | [`BadRequest`](rxinfer_api_core::ApiErrorKind::BadRequest) |
     /// | 401 | [`Unauthorized`](rxinfer_api_core::ApiErrorKind::Unauthorized) |
     /// | 404: unknown instance or episode | [`NotFound`](rxinfer_api_core::ApiErrorKind::NotFound) |

@@ -5,6 +5,23 @@ use std::time::Duration;
 
 use http::{Method, Request};
 
+/// A response extension: this answer came from an attempt sent after an
+/// earlier one whose answer was lost once its request may have reached the
+/// server (the connection dropped after the request was written). That
+/// earlier attempt may have taken effect: a re-sent `DELETE` answered `404`
+/// most likely found its own earlier delete done.
+///
+/// ```
+/// use rxinfer_transport::ResentAfterLostAnswer;
+///
+/// # let response = http::Response::new(());
+/// if response.extensions().get::<ResentAfterLostAnswer>().is_some() {
+///     // an earlier attempt may have done the work
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResentAfterLostAnswer;
+
 /// The API operation a request belongs to, carried as a request extension
 /// by the API crates. The stack reads it to name the call in its span, to
 /// decide whether the request carries the token, and whether it may be sent

@@ -17,7 +17,7 @@ use tracing::{Span, field::Empty};
 use super::{ResponseBody, Shared};
 use crate::{
     BearerToken, BoxError, Error, Operation, RequestBody, RequestBodyLimit, RequestTimeout,
-    auth::Authorizer, middleware::read_limited,
+    ResentAfterLostAnswer, auth::Authorizer, middleware::read_limited,
 };
 
 /// One call: everything needed to build its request, for each attempt.
@@ -197,6 +197,7 @@ where
         let mut extensions = extensions;
         let mut retries = 0;
         let mut renewed = false;
+        let mut lost_answer = false;
         loop {
             let result = match outcome.take() {
                 Some(result) => result,
@@ -220,11 +221,18 @@ where
                 .filter(|delay| retry.withdraw(retries, *delay));
             match delay {
                 Some(delay) => {
+                    lost_answer |= matches!(result, Err(Error::Http(_) | Error::Body(_)));
                     retries += 1;
                     span.record("http.request.resend_count", retries);
                     if !delay.is_zero() {
                         tokio::time::sleep(delay).await;
                     }
+                }
+                None if lost_answer => {
+                    return result.map(|mut response| {
+                        response.extensions_mut().insert(ResentAfterLostAnswer);
+                        response
+                    });
                 }
                 None => return result,
             }
