@@ -8,12 +8,12 @@ use http::{HeaderMap, HeaderValue, Request, Response};
 use http_body::Body;
 use http_body_util::{BodyExt, combinators::UnsyncBoxBody};
 use rxinfer_api_core::{ApiClient, BoxError, RequestOptions};
-use rxinfer_auth_api::{AuthenticationApi, GeneratedToken};
+use rxinfer_auth_api::{AuthenticationApi, GeneratedToken, TokenReplaced, TokenStore};
 use rxinfer_models_api::ModelsApi;
 use rxinfer_server_api::ServerApi;
 use rxinfer_transport::{
     BearerToken, Config, Error, HttpClient, IntoBaseUrl, Proxy, RequestBody, RetryPolicy,
-    StaticToken, TokenSource, Transport,
+    SharedError, StaticToken, TokenFuture, TokenSource, Transport,
 };
 use tower::{
     Layer, Service, ServiceBuilder,
@@ -182,6 +182,23 @@ impl<S> Client<S> {
     }
 }
 
+impl<S> Client<Transport<S>> {
+    /// How many times the client replaced a token the server rejected with
+    /// a new one (see [`ClientBuilder::renew_on_unauthorized`]): each is a
+    /// new identity, which cannot reach the old token's instances.
+    ///
+    /// To learn who you are at start-up, call
+    /// [`token_roles`](AuthenticationApi::token_roles): it is cheap, needs
+    /// the token, and answers `401` when the server does not know it.
+    pub fn token_replacements(&self) -> u64 {
+        self.service()
+            .config()
+            .token
+            .as_ref()
+            .map_or(0, |source| source.replacements())
+    }
+}
+
 impl<S: Clone> Client<Transport<S>> {
     /// The same client, sharing its connection pool, that sends `token` on
     /// the operations that need one.
@@ -211,6 +228,53 @@ impl<S: fmt::Debug> fmt::Debug for Client<S> {
     }
 }
 
+impl TokenSettings {
+    /// The token source of a client with no explicit token and none in the
+    /// environment: generated, through the same pool and layers without a
+    /// token, and kept in the store if there is one.
+    fn source<P, B>(self, config: &Config, service: P) -> Arc<dyn TokenSource>
+    where
+        P: Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + Sync + 'static,
+        P::Future: Send,
+        P::Error: Into<BoxError>,
+        B: Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
+        let mut anonymous = config.clone();
+        anonymous.token = None;
+        let api = ApiClient::new(Transport::over(anonymous, service))
+            .with_base_url(config.base_url.clone());
+        let mut source = GeneratedToken::new(AuthenticationApi::from_client(api));
+        if let Some(store) = self.store {
+            source = source.with_store(store, &config.base_url);
+        }
+        if let Some(renew) = self.renew {
+            source = source.renew_on_unauthorized(renew);
+        }
+        if let Some(hook) = self.on_replaced {
+            source = source.on_replaced(move |replaced| hook(replaced));
+        }
+        Arc::new(source)
+    }
+}
+
+/// A token in the environment that cannot be a header value: every call
+/// that needs the token fails with why (`build_over` cannot fail).
+#[derive(Debug)]
+struct InvalidEnvironmentToken(SharedError);
+
+impl TokenSource for InvalidEnvironmentToken {
+    fn current(&self) -> Option<BearerToken> {
+        None
+    }
+
+    fn fetch(&self) -> TokenFuture {
+        let error = self.0.clone();
+        Box::pin(async move { Err(Error::TokenAcquisition(Box::new(error))) })
+    }
+}
+
 /// Configures a [`Client`]: the one builder of the settings, each setter
 /// one assignment to a [`Config`]. Settings that can be wrong are checked
 /// when set; [`build`](Self::build) fails only on what needs the machine
@@ -232,15 +296,25 @@ impl<S: fmt::Debug> fmt::Debug for Client<S> {
 #[derive(Clone)]
 pub struct ClientBuilder<L = Identity> {
     config: Config,
-    generate_token: bool,
+    identity: TokenSettings,
     layer: L,
+}
+
+/// Where the token comes from when none was set explicitly, and what
+/// happens when the server rejects it.
+#[derive(Clone, Default)]
+struct TokenSettings {
+    generate: bool,
+    store: Option<Arc<dyn TokenStore>>,
+    renew: Option<bool>,
+    on_replaced: Option<Arc<dyn Fn(TokenReplaced) + Send + Sync>>,
 }
 
 impl Default for ClientBuilder {
     fn default() -> Self {
         Self {
             config: Config::default(),
-            generate_token: false,
+            identity: TokenSettings::default(),
             layer: Identity::new(),
         }
     }
@@ -250,7 +324,9 @@ impl<L> fmt::Debug for ClientBuilder<L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("config", &self.config)
-            .field("generate_token", &self.generate_token)
+            .field("generate_token", &self.identity.generate)
+            .field("token_store", &self.identity.store)
+            .field("renew_on_unauthorized", &self.identity.renew)
             .finish_non_exhaustive()
     }
 }
@@ -270,7 +346,7 @@ impl<L> ClientBuilder<L> {
 
     /// The token sent as `Authorization: Bearer <token>` on the operations
     /// that need one, and only to the base URL's origin. It is never
-    /// replaced.
+    /// replaced, and comes first in the [precedence](Self::token_store).
     ///
     /// # Errors
     ///
@@ -292,20 +368,80 @@ impl<L> ClientBuilder<L> {
         Ok(self.token_source(Arc::new(StaticToken::from_env()?)))
     }
 
-    /// The token `source` gives; see [`TokenSource`].
+    /// The token `source` gives; see [`TokenSource`]. Counts as an
+    /// explicit token in the [precedence](Self::token_store).
     pub fn token_source(mut self, source: Arc<dyn TokenSource>) -> Self {
         self.config.token = Some(source);
-        self.generate_token = false;
         self
     }
 
     /// No token up front: the first call that needs one generates it with
     /// `token_generate` (once, however many calls wait for it, and they all
-    /// get its outcome), and a `401` to it generates a new one and sends
-    /// the call once more. See [`GeneratedToken`].
+    /// get its outcome). Without a [store](Self::token_store), a `401` to it
+    /// generates a new one and sends the call once more, reported as
+    /// [`renew_on_unauthorized`](Self::renew_on_unauthorized) says. See
+    /// [`GeneratedToken`]. A token in the environment comes first (see the
+    /// [precedence](Self::token_store)).
     pub fn generate_token(mut self) -> Self {
-        self.config.token = None;
-        self.generate_token = true;
+        self.identity.generate = true;
+        self
+    }
+
+    /// Keeps the client's identity across restarts: the token kept in
+    /// `store` for the base URL's origin, or else one generated by the
+    /// first call that needs it and saved there. RxInferServer ties every
+    /// instance to the token that created it and never expires a token,
+    /// so a program that keeps its token reaches, after a restart, the
+    /// instances it created before.
+    ///
+    /// **Precedence**, whatever the order of the setters:
+    /// 1. an explicit token: [`token`](Self::token),
+    ///    [`token_source`](Self::token_source) or
+    ///    [`token_from_env`](Self::token_from_env);
+    /// 2. the environment, `RXINFER_TOKEN` or else `BEARER_TOKEN`, when a
+    ///    store or [`generate_token`](Self::generate_token) is set;
+    /// 3. the store;
+    /// 4. a generated token.
+    ///
+    /// A stored token is never replaced unless
+    /// [`renew_on_unauthorized`](Self::renew_on_unauthorized) allows it.
+    ///
+    /// ```no_run
+    /// use rxinfer_client::{Client, auth_api::FileTokenStore};
+    ///
+    /// let store = FileTokenStore::user_default().ok_or("no home folder")?;
+    /// let client = Client::builder()
+    ///     .base_url("http://localhost:8000/v1")?
+    ///     .token_store(store)
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn token_store(mut self, store: impl TokenStore) -> Self {
+        self.identity.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Whether a stored or generated token the server rejects (`401`) is
+    /// replaced by a new one and the call sent once more. Default: no for
+    /// a stored token (the `401` reaches the caller, saying that a new
+    /// token could not reach the old one's instances); yes for a token
+    /// generated without a store. A replacement updates the store. Tokens
+    /// set explicitly are never replaced.
+    ///
+    /// Every replacement is reported: a `tracing` warning with both
+    /// tokens' fingerprints, [`on_token_replaced`](Self::on_token_replaced),
+    /// and [`Client::token_replacements`].
+    pub fn renew_on_unauthorized(mut self, renew: bool) -> Self {
+        self.identity.renew = Some(renew);
+        self
+    }
+
+    /// Calls `hook` after each replacement of a rejected token.
+    pub fn on_token_replaced(
+        mut self,
+        hook: impl Fn(TokenReplaced) + Send + Sync + 'static,
+    ) -> Self {
+        self.identity.on_replaced = Some(Arc::new(hook));
         self
     }
 
@@ -452,7 +588,7 @@ impl<L> ClientBuilder<L> {
     pub fn layer<T>(self, layer: T) -> ClientBuilder<Stack<T, L>> {
         ClientBuilder {
             config: self.config,
-            generate_token: self.generate_token,
+            identity: self.identity,
             layer: Stack::new(layer, self.layer),
         }
     }
@@ -514,16 +650,13 @@ impl<L> ClientBuilder<L> {
         let service = self.layer.layer(pool);
         let mut config = self.config;
         let base = config.base_url.clone();
-        if self.generate_token {
-            // Generation goes through the same pool and layers, without a
-            // token.
-            let mut anonymous = config.clone();
-            anonymous.token = None;
-            let api = ApiClient::new(Transport::over(anonymous, service.clone()))
-                .with_base_url(base.clone());
-            config.token = Some(Arc::new(GeneratedToken::new(
-                AuthenticationApi::from_client(api),
-            )));
+        let identity = self.identity;
+        if config.token.is_none() && (identity.generate || identity.store.is_some()) {
+            config.token = Some(match StaticToken::from_env() {
+                Ok(token) => Arc::new(token),
+                Err(Error::MissingToken) => identity.source(&config, service.clone()),
+                Err(error) => Arc::new(InvalidEnvironmentToken(SharedError::new(error))),
+            });
         }
         let transport = Transport::over(config, service);
         Client::from_api(ApiClient::new(transport).with_base_url(base))

@@ -137,6 +137,25 @@ async fn an_acquired_and_renewed_token_never_appears() {
     let logs = logs.text();
     assert!(logs.contains("generating a token"), "{logs}");
     assert!(logs.contains("renewing"), "{logs}");
+    // The replacement is a warning naming both tokens by fingerprint.
+    let fingerprint = |token: &str| {
+        rxinfer_client::transport::BearerToken::new(token)
+            .expect("valid")
+            .fingerprint()
+            .to_string()
+    };
+    let warning = logs
+        .lines()
+        .find(|line| line.contains("WARN") && line.contains("a new one replaces it"))
+        .unwrap_or_else(|| panic!("no replacement warning in:\n{logs}"));
+    assert!(
+        warning.contains(&format!("old={}", fingerprint(&sent[0]))),
+        "{warning}"
+    );
+    assert!(
+        warning.contains(&format!("new={}", fingerprint(&sent[2]))),
+        "{warning}"
+    );
     for token in sent {
         assert!(!logs.contains(&token), "token {token:?} leaked:\n{logs}");
     }

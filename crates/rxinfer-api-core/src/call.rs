@@ -9,7 +9,7 @@ use http::{
     response::Parts,
 };
 use http_body::Body;
-use rxinfer_transport::{BaseUrl, RequestBody, ResentAfterLostAnswer};
+use rxinfer_transport::{BaseUrl, RequestBody, ResentAfterLostAnswer, TokenRejected};
 use serde::{Serialize, de::DeserializeOwned};
 use tower::{Service, ServiceExt};
 
@@ -308,7 +308,10 @@ fn answer<T: DeserializeOwned>(parts: Parts, body: Bytes) -> Result<ApiResponse<
     }
     Err(match status.as_u16() {
         400 => ApiErrorKind::BadRequest(status_error(parts, body)),
-        401 => ApiErrorKind::Unauthorized(status_error(parts, body)),
+        401 => {
+            let rejected = parts.extensions.get::<TokenRejected>().map(|t| t.0);
+            ApiErrorKind::Unauthorized(status_error(parts, body).rejecting(rejected))
+        }
         404 => ApiErrorKind::NotFound(status_error(parts, body)),
         _ => ApiErrorKind::UnexpectedStatus(status_error(parts, body)),
     })

@@ -5,6 +5,7 @@ use std::{borrow::Cow, fmt};
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode, response::Parts};
 use rxinfer_models::{ErrorResponse, NotFoundResponse, UnauthorizedResponse};
+use rxinfer_transport::Fingerprint;
 
 use crate::BoxError;
 
@@ -213,11 +214,28 @@ pub enum ApiErrorKind {
 pub struct StatusError<T> {
     response: RawResponse,
     body: Result<T, DecodeError>,
+    rejected: Option<Fingerprint>,
 }
 
 impl<T> StatusError<T> {
     pub(crate) fn new(response: RawResponse, body: Result<T, DecodeError>) -> Self {
-        Self { response, body }
+        Self {
+            response,
+            body,
+            rejected: None,
+        }
+    }
+
+    pub(crate) fn rejecting(mut self, token: Option<Fingerprint>) -> Self {
+        self.rejected = token;
+        self
+    }
+
+    /// On a `401` to a request that carried a token: that token's
+    /// fingerprint. RxInferServer never expires tokens, so the server's
+    /// database does not know it.
+    pub fn rejected_token(&self) -> Option<Fingerprint> {
+        self.rejected
     }
 
     /// The status.
@@ -253,6 +271,7 @@ impl<T: fmt::Debug> fmt::Debug for StatusError<T> {
         f.debug_struct("StatusError")
             .field("response", &self.response)
             .field("body", &self.body)
+            .field("rejected", &self.rejected)
             .finish()
     }
 }
@@ -267,6 +286,15 @@ impl<T: ErrorBody> fmt::Display for StatusError<T> {
             },
             Err(DecodeError::Empty) => f.write_str(" with an empty body"),
             Err(_) => f.write_str(" with a body that is not the documented JSON"),
+        }?;
+        match self.rejected {
+            Some(token) => write!(
+                f,
+                " (the server does not know the token {token}: RxInferServer never \
+                 expires tokens, so its database does not hold this one; a new token \
+                 would be another identity and could not reach this token's instances)"
+            ),
+            None => Ok(()),
         }
     }
 }

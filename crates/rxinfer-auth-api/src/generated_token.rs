@@ -1,24 +1,64 @@
-//! A token the client generates by itself, once, and renews when the server
-//! rejects it.
+//! A token the client generates by itself, once, keeps in a store if it
+//! has one, and replaces (when allowed, and never silently) when the
+//! server rejects it.
 
 use std::{
     fmt,
-    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    sync::{
+        Arc, Mutex, MutexGuard, PoisonError,
+        atomic::{AtomicU64, Ordering},
+    },
 };
 
 use http::{Request, Response};
 use http_body::Body;
 use rxinfer_api_core::BoxError;
 use rxinfer_transport::{
-    BearerToken, Error, OnUnauthorized, RequestBody, SharedError, TokenFuture, TokenSource,
+    BaseUrl, BearerToken, Error, Fingerprint, OnUnauthorized, RequestBody, SharedError,
+    TokenFuture, TokenSource,
 };
 use tokio::sync::watch;
 use tower::Service;
 
-use crate::AuthenticationApi;
+use crate::{AuthenticationApi, TokenStore, origin_of};
+
+/// A token was replaced: the server rejected `old` (`401`) and `new` was
+/// generated. On RxInferServer they are two identities: `new` cannot reach
+/// the instances `old` created. Only fingerprints, never the tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenReplaced {
+    /// The rejected token's fingerprint.
+    pub old: Fingerprint,
+    /// The new token's fingerprint.
+    pub new: Fingerprint,
+}
+
+impl TokenReplaced {
+    /// The replacement of `old` by `new`.
+    pub fn new(old: Fingerprint, new: Fingerprint) -> Self {
+        Self { old, new }
+    }
+}
+
+/// What the application is told of each replacement.
+type Hook = Arc<dyn Fn(TokenReplaced) + Send + Sync>;
 
 /// A [`TokenSource`] that calls `token_generate` the first time a token is
-/// needed and keeps the result.
+/// needed and keeps the result; with a [`TokenStore`]
+/// ([`with_store`](Self::with_store)) it first loads the token kept for the
+/// server, and saves the one it generates.
+///
+/// **Renewal.** RxInferServer never expires a token, so a `401` means the
+/// server's database does not know it, and a new token is a new identity
+/// that cannot reach the old one's instances. Without a store, a rejected
+/// token is replaced by default (the program had no identity worth
+/// keeping); with a store, never, unless
+/// [`renew_on_unauthorized`](Self::renew_on_unauthorized) allows it, and
+/// then the store is updated. Every replacement is reported: a `tracing`
+/// warning with both tokens' fingerprints, the
+/// [`on_replaced`](Self::on_replaced) hook, and the
+/// [`replacements`](TokenSource::replacements) count.
 ///
 /// Generation is single-flight and its outcome is shared: any number of
 /// calls waiting for a token cause one `token_generate`, and they all get
@@ -51,6 +91,17 @@ pub struct GeneratedToken<S> {
 struct Shared<S> {
     api: AuthenticationApi<S>,
     state: Mutex<State>,
+    /// The store and the origin its token is kept under.
+    store: Option<(Arc<dyn TokenStore>, String)>,
+    /// Whether a rejected token is replaced; `None`: the default (yes
+    /// without a store, no with one).
+    renew: Option<bool>,
+    /// The token the server rejected, until the generation replacing it
+    /// takes it (it then neither loads the store, which holds it, nor
+    /// replaces silently).
+    rejected: Mutex<Option<BearerToken>>,
+    replaced: AtomicU64,
+    hook: Option<Hook>,
 }
 
 type Outcome = Result<BearerToken, SharedError>;
@@ -83,8 +134,60 @@ impl<S> GeneratedToken<S> {
             shared: Arc::new(Shared {
                 api,
                 state: Mutex::new(State::Empty),
+                store: None,
+                renew: None,
+                rejected: Mutex::new(None),
+                replaced: AtomicU64::new(0),
+                hook: None,
             }),
         }
+    }
+
+    /// How many rejected tokens this source has replaced.
+    pub fn replacements(&self) -> u64 {
+        self.shared.replaced.load(Ordering::Relaxed)
+    }
+}
+
+impl<S: Clone> GeneratedToken<S> {
+    /// A new source with `change` made to the settings of this one, and no
+    /// token yet.
+    fn configured(&self, change: impl FnOnce(&mut Shared<S>)) -> Self {
+        let old = &self.shared;
+        let mut shared = Shared {
+            api: old.api.clone(),
+            state: Mutex::new(State::Empty),
+            store: old.store.clone(),
+            renew: old.renew,
+            rejected: Mutex::new(None),
+            replaced: AtomicU64::new(0),
+            hook: old.hook.clone(),
+        };
+        change(&mut shared);
+        Self {
+            shared: Arc::new(shared),
+        }
+    }
+
+    /// Keeps the token in `store`, under `base`'s origin: the first call
+    /// loads the token kept there, or generates one and saves it, so the
+    /// program keeps its identity (and reaches its instances) across
+    /// restarts. A rejected token is then not replaced unless
+    /// [`renew_on_unauthorized`](Self::renew_on_unauthorized) says so.
+    pub fn with_store(&self, store: Arc<dyn TokenStore>, base: &BaseUrl) -> Self {
+        self.configured(|shared| shared.store = Some((store, origin_of(base))))
+    }
+
+    /// Whether a token the server rejects (`401`) is replaced by a new one
+    /// and the call sent once more (default: yes without a store, no with
+    /// one). With a store, the new token is saved over the old.
+    pub fn renew_on_unauthorized(&self, renew: bool) -> Self {
+        self.configured(|shared| shared.renew = Some(renew))
+    }
+
+    /// Calls `hook` with each replacement, after it is made.
+    pub fn on_replaced(&self, hook: impl Fn(TokenReplaced) + Send + Sync + 'static) -> Self {
+        self.configured(|shared| shared.hook = Some(Arc::new(hook)))
     }
 }
 
@@ -92,6 +195,29 @@ impl<S> Shared<S> {
     fn state(&self) -> MutexGuard<'_, State> {
         // A panic elsewhere cannot leave the state half-written.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn rejected(&self) -> MutexGuard<'_, Option<BearerToken>> {
+        self.rejected.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn renews(&self) -> bool {
+        self.renew.unwrap_or(self.store.is_none())
+    }
+
+    /// Tells the log, the counter and the hook that `old` was replaced.
+    fn report(&self, old: &BearerToken, new: &BearerToken) {
+        let replaced = TokenReplaced::new(old.fingerprint(), new.fingerprint());
+        self.replaced.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(
+            old = %replaced.old,
+            new = %replaced.new,
+            "the server rejected the token; a new one replaces it, which cannot reach \
+             the instances the old one created"
+        );
+        if let Some(hook) = &self.hook {
+            hook(replaced);
+        }
     }
 
     fn current(&self) -> Option<BearerToken> {
@@ -138,8 +264,9 @@ impl<S> Shared<S> {
         }
     }
 
-    /// Drops `rejected` if it is still the token in use: a newer one
-    /// another call already generated is kept.
+    /// Drops `rejected` if it is still the token in use (a newer one
+    /// another call already generated is kept), and remembers it for the
+    /// generation that replaces it.
     fn drop_token(&self, rejected: &BearerToken) {
         let mut state = self.state();
         let in_use = match &*state {
@@ -151,6 +278,7 @@ impl<S> Shared<S> {
         };
         if in_use {
             *state = State::Empty;
+            *self.rejected() = Some(rejected.clone());
         }
     }
 }
@@ -162,6 +290,25 @@ where
     B: Body + 'static,
     B::Error: Into<BoxError>,
 {
+    /// The token kept in the store, or else (and always when replacing
+    /// `rejected`) a new one, saved to the store.
+    async fn obtain(&self, rejected: Option<BearerToken>) -> Result<BearerToken, SharedError> {
+        if let (Some((store, origin)), None) = (&self.store, &rejected) {
+            if let Some(kept) = store.load(origin).await.map_err(SharedError::new)? {
+                tracing::debug!(token = %kept.fingerprint(), "using the kept token");
+                return Ok(kept);
+            }
+        }
+        let token = self.generate().await?;
+        if let Some((store, origin)) = &self.store {
+            store.save(origin, &token).await.map_err(SharedError::new)?;
+        }
+        if let Some(old) = rejected {
+            self.report(&old, &token);
+        }
+        Ok(token)
+    }
+
     async fn generate(&self) -> Result<BearerToken, SharedError> {
         tracing::debug!("generating a token");
         let generated = self.api.token_generate().await.map_err(SharedError::new)?;
@@ -219,8 +366,9 @@ where
                     // Started before this future can be dropped, so the
                     // generation runs exactly once whatever its callers do.
                     let generating = Arc::clone(&shared);
+                    let rejected = shared.rejected().take();
                     tokio::spawn(async move {
-                        report.send_replace(Some(generating.generate().await));
+                        report.send_replace(Some(generating.obtain(rejected).await));
                     });
                 }
                 let mut waiting = (*generation).clone();
@@ -244,8 +392,15 @@ where
     }
 
     fn on_unauthorized(&self, rejected: &BearerToken) -> OnUnauthorized {
+        if !self.shared.renews() {
+            return OnUnauthorized::Return;
+        }
         self.shared.drop_token(rejected);
         OnUnauthorized::RenewAndResend
+    }
+
+    fn replacements(&self) -> u64 {
+        GeneratedToken::replacements(self)
     }
 }
 

@@ -46,12 +46,14 @@ mod authentication_api;
 mod generated_token;
 mod token_generate;
 mod token_roles;
+mod token_store;
 
 pub use authentication_api::AuthenticationApi;
-pub use generated_token::GeneratedToken;
+pub use generated_token::{GeneratedToken, TokenReplaced};
 pub use rxinfer_api_core::{ApiError, ApiErrorKind, ApiResponse, RequestOptions};
 pub use token_generate::token_generate;
 pub use token_roles::token_roles;
+pub use token_store::{FileTokenStore, StoreFuture, TokenStore, TokenStoreError, origin_of};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -22,6 +22,13 @@ use http::{Method, Request};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResentAfterLostAnswer;
 
+/// A response extension on a `401 Unauthorized` answered to a request that
+/// carried a token: which token the server rejected, by its fingerprint.
+/// On RxInferServer, which never expires tokens, it means the server's
+/// database does not know that token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenRejected(pub crate::Fingerprint);
+
 /// The API operation a request belongs to, carried as a request extension
 /// by the API crates. The stack reads it to name the call in its span, to
 /// decide whether the request carries the token, and whether it may be sent

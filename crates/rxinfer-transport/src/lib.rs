@@ -55,11 +55,11 @@ mod test_env;
 mod transport;
 
 pub use auth::{
-    BearerAuth, BearerAuthFuture, BearerAuthLayer, BearerToken, OnUnauthorized, StaticToken,
-    TOKEN_VARIABLES, TokenFuture, TokenSource, carries_credentials,
+    BearerAuth, BearerAuthFuture, BearerAuthLayer, BearerToken, Fingerprint, OnUnauthorized,
+    StaticToken, TOKEN_VARIABLES, TokenFuture, TokenSource, carries_credentials,
 };
 pub use base_url::{BaseUrl, IntoBaseUrl};
-pub use call::{Operation, RequestBodyLimit, RequestTimeout, ResentAfterLostAnswer};
+pub use call::{Operation, RequestBodyLimit, RequestTimeout, ResentAfterLostAnswer, TokenRejected};
 pub use config::{
     Config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_NON_IDEMPOTENT_REUSE, DEFAULT_POOL_IDLE_TIMEOUT,
     DEFAULT_POOL_MAX_IDLE_PER_HOST, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,

@@ -49,6 +49,60 @@ impl BearerToken {
     pub fn into_header_value(self) -> HeaderValue {
         self.0
     }
+
+    /// The token itself, without `Bearer `: for a token store to save.
+    /// Never log it; log its [`fingerprint`](Self::fingerprint).
+    pub fn expose(&self) -> &str {
+        // Built from `Bearer ` and checked visible ASCII, so both hold.
+        let text = std::str::from_utf8(self.0.as_bytes()).unwrap_or_default();
+        text.strip_prefix("Bearer ").unwrap_or_default()
+    }
+
+    /// A short, stable name for this token that does not reveal it: for
+    /// logs and reports that must tell two tokens apart.
+    ///
+    /// ```
+    /// use rxinfer_transport::BearerToken;
+    ///
+    /// let token = BearerToken::new("3f1c0a52-secret")?;
+    /// let fingerprint = token.fingerprint().to_string();
+    /// assert_eq!(fingerprint.len(), 8);
+    /// assert!(!"3f1c0a52-secret".contains(&fingerprint));
+    /// assert_eq!(fingerprint, BearerToken::new("3f1c0a52-secret")?.fingerprint().to_string());
+    /// # Ok::<(), rxinfer_transport::InvalidToken>(())
+    /// ```
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint::of(self.expose().as_bytes())
+    }
+}
+
+/// A token's short name: 32 bits of a 64-bit FNV-1a hash, as 8 hex digits.
+/// Stable across runs and versions, so logs of two runs can be compared;
+/// too short to tell anything about the token it names.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint(u32);
+
+impl Fingerprint {
+    fn of(bytes: &[u8]) -> Self {
+        const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+        const PRIME: u64 = 0x0000_0100_0000_01b3;
+        let hash = bytes.iter().fold(OFFSET, |hash, byte| {
+            (hash ^ u64::from(*byte)).wrapping_mul(PRIME)
+        });
+        Self((hash >> 32) as u32 ^ hash as u32)
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:08x}", self.0)
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({self})")
+    }
 }
 
 fn check(token: &str) -> Result<(), InvalidToken> {

@@ -8,7 +8,7 @@ mod token_source;
 
 pub(crate) use bearer_auth::Authorizer;
 pub use bearer_auth::{BearerAuth, BearerAuthFuture, BearerAuthLayer};
-pub use bearer_token::BearerToken;
+pub use bearer_token::{BearerToken, Fingerprint};
 pub use credential_headers::carries_credentials;
 pub(crate) use credential_headers::mark_credentials;
 pub use token_source::{OnUnauthorized, StaticToken, TOKEN_VARIABLES, TokenFuture, TokenSource};

@@ -60,6 +60,14 @@ pub trait TokenSource: fmt::Debug + Send + Sync + 'static {
         let _ = rejected;
         OnUnauthorized::Return
     }
+
+    /// How many times this source has replaced a token the server
+    /// rejected with a new one: each is a new identity on RxInferServer,
+    /// which cannot reach the old token's instances. The default, for a
+    /// source that never replaces its token, is 0.
+    fn replacements(&self) -> u64 {
+        0
+    }
 }
 
 /// A token the user set: always at hand, never renewed.

@@ -17,7 +17,7 @@ use tracing::{Span, field::Empty};
 use super::{ResponseBody, Shared};
 use crate::{
     BearerToken, BoxError, Error, Operation, RequestBody, RequestBodyLimit, RequestTimeout,
-    ResentAfterLostAnswer, auth::Authorizer, middleware::read_limited,
+    ResentAfterLostAnswer, TokenRejected, auth::Authorizer, middleware::read_limited,
 };
 
 /// One call: everything needed to build its request, for each attempt.
@@ -228,13 +228,7 @@ where
                         tokio::time::sleep(delay).await;
                     }
                 }
-                None if lost_answer => {
-                    return result.map(|mut response| {
-                        response.extensions_mut().insert(ResentAfterLostAnswer);
-                        response
-                    });
-                }
-                None => return result,
+                None => return finish(result, lost_answer, self.token.as_ref()),
             }
         }
     }
@@ -251,6 +245,26 @@ where
         let body = read_limited(body, self.limit).await?;
         Ok(Response::from_parts(parts, ResponseBody::new(body)))
     }
+}
+
+/// The call's answer, marked with what its caller may need to know of its
+/// attempts: that an earlier one's answer was lost, or which token a `401`
+/// rejected.
+fn finish(
+    result: Result<Response<ResponseBody>, Error>,
+    lost_answer: bool,
+    token: Option<&BearerToken>,
+) -> Result<Response<ResponseBody>, Error> {
+    let mut response = result?;
+    if lost_answer {
+        response.extensions_mut().insert(ResentAfterLostAnswer);
+    }
+    if let Some(token) = token.filter(|_| response.status() == StatusCode::UNAUTHORIZED) {
+        response
+            .extensions_mut()
+            .insert(TokenRejected(token.fingerprint()));
+    }
+    Ok(response)
 }
 
 /// Whether a wait of `delay` from now ends before `deadline` (`None`: a
