@@ -110,6 +110,16 @@ impl<S: Clone> Client<S> {
         }
     }
 
+    /// A client over `api` that shares this one's instance lines, so that
+    /// handles on one instance from both wait for each other.
+    fn derive<T: Clone>(&self, api: ApiClient<T>) -> Client<T> {
+        Client {
+            authentication: AuthenticationApi::from_client(api.clone()),
+            server: ServerApi::from_client(api.clone()),
+            models: self.models.with_client(api),
+        }
+    }
+
     fn api(&self) -> &ApiClient<S> {
         self.authentication.client()
     }
@@ -117,7 +127,7 @@ impl<S: Clone> Client<S> {
     /// The same client, applying `options` (a timeout, a body limit,
     /// headers, a token) to every call made through it.
     pub fn with_options(&self, options: RequestOptions) -> Self {
-        Self::from_api(self.api().clone().with_options(options))
+        self.derive(self.api().clone().with_options(options))
     }
 
     /// The same client with `layer` around its whole service: the layer
@@ -129,7 +139,7 @@ impl<S: Clone> Client<S> {
         L: Layer<S>,
         L::Service: Clone,
     {
-        Client::from_api(
+        self.derive(
             self.api()
                 .clone()
                 .map_service(|service| layer.layer(service)),
@@ -146,7 +156,7 @@ impl<S: Clone> Client<S> {
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        Client::from_api(self.api().clone().map_service(|service| {
+        self.derive(self.api().clone().map_service(|service| {
             BoxCloneSyncService::new(
                 ServiceBuilder::new()
                     .map_err(Into::into)
@@ -208,15 +218,13 @@ impl<S: Clone> Client<Transport<S>> {
     /// [`Error::InvalidToken`] when `token` cannot be a header value.
     pub fn with_token(&self, token: &str) -> Result<Self, Error> {
         let transport = self.service().with_token(token)?;
-        Ok(Self::from_api(
-            self.api().clone().map_service(|_| transport),
-        ))
+        Ok(self.derive(self.api().clone().map_service(|_| transport)))
     }
 
     /// The same client, sharing its connection pool, that sends no token.
     pub fn without_token(&self) -> Self {
         let transport = self.service().without_token();
-        Self::from_api(self.api().clone().map_service(|_| transport))
+        self.derive(self.api().clone().map_service(|_| transport))
     }
 }
 

@@ -128,6 +128,18 @@ impl<S> ApiClient<S> {
         }
     }
 
+    /// The error `call` fails with when it fails with `kind` outside the
+    /// call itself: for wrappers that give up on a call, such as a timeout
+    /// around it.
+    pub fn error(&self, call: &Call, kind: ApiErrorKind) -> ApiError {
+        ApiError::new(
+            call.endpoint.operation.name,
+            call.endpoint.method.clone(),
+            self.context.url(&call.path),
+            kind,
+        )
+    }
+
     /// Sends `call` and decodes its answer as `T`. The future owns a clone
     /// of the service and borrows nothing.
     pub fn send<T, B>(

@@ -1,24 +1,60 @@
-//! One instance's calls, one at a time.
+//! One instance's calls, one at a time, in the order they were made.
 
-use std::{future::Future, sync::Arc};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use http::{Request, Response};
 use http_body::Body;
-use rxinfer_api_core::{ApiError, ApiResponse, BoxError};
+use rxinfer_api_core::{ApiError, ApiErrorKind, ApiResponse, BoxError, Call};
 use rxinfer_models::{
     AttachEventsToEpisodeRequest, CreateEpisodeRequest, InferRequest, InferResponse, LearnRequest,
     LearnResponse, ModelInstanceParameters, ModelInstanceState, SuccessResponse,
 };
-use rxinfer_transport::RequestBody;
-use tokio::sync::Mutex;
+use rxinfer_transport::{DEFAULT_TIMEOUT, Error, RequestBody};
+use serde::de::DeserializeOwned;
+use tokio::{
+    runtime::Handle,
+    sync::oneshot,
+    time::{Instant, timeout_at},
+};
 use tower::Service;
 
-use crate::ModelsApi;
+use crate::{ModelsApi, endpoints, instance_line::Line};
 
-/// A handle on one instance whose calls (through it and its clones) run one
-/// at a time, in the order they were made: the server takes no lock, so
-/// two concurrent inferences on one instance can lose a state update, and
-/// this keeps that from happening without slowing any other call.
+/// How long a call whose caller gave up may run on in the background,
+/// holding its instance's turn: two minutes.
+pub const DEFAULT_ABANDONED_BOUND: Duration = Duration::from_secs(120);
+
+/// A handle on one instance whose calls run one at a time, in the order
+/// they were made: the server takes no lock, so two overlapping inferences
+/// on one instance lose a state update, two learns count the same events
+/// twice, and an attach loses events. Calls on other instances are not
+/// slowed.
+///
+/// What the line guarantees, for every handle on the same id made from one
+/// [`ModelsApi`] and its clones (a `Client` and its clones):
+///
+/// - **Order of making.** A call takes its place when its method is called,
+///   not when its future is first polled: in `tokio::join!(learn, attach)`,
+///   with `attach` made first, the events are attached before the learning.
+/// - **Held until the server is done.** A caller that gives up (its timeout,
+///   a dropped future) does not pass the turn on while the server may still
+///   run its call: the exchange goes on in the background until its answer
+///   arrives or its connection closes, for at most the
+///   [abandoned bound](Self::with_abandoned_bound) (default
+///   [`DEFAULT_ABANDONED_BOUND`]). A call given up before its turn is never
+///   sent.
+/// - **One timeout for the whole wait.** The [timeout](Self::with_timeout)
+///   counts from the method call, the wait for the turn included.
+/// - **Shared and bounded.** Handles on one id share one line; a line goes
+///   away when no handle or call holds it.
+///
+/// What it cannot do: order calls made by other processes, or by other
+/// clients built separately, or calls on the instance not made through a
+/// handle. Route each instance id to one process (one client) to keep one
+/// writer per instance across processes.
+///
+/// Calls need a Tokio runtime, as every call does; one made outside a
+/// runtime takes its place when first polled.
 ///
 /// ```
 /// use rxinfer_models::{InferRequest, object};
@@ -41,52 +77,159 @@ use crate::ModelsApi;
 /// ```
 #[derive(Debug)]
 pub struct InstanceHandle<S> {
+    /// Names the calls' URLs in errors.
     api: ModelsApi<S>,
+    /// Sends them, with the abandoned bound as the exchange's deadline.
+    background: ModelsApi<S>,
     instance_id: Arc<str>,
-    turn: Arc<Mutex<()>>,
+    line: Arc<Line>,
+    timeout: Duration,
+    abandoned_bound: Duration,
 }
 
 impl<S: Clone> Clone for InstanceHandle<S> {
     fn clone(&self) -> Self {
         Self {
             api: self.api.clone(),
+            background: self.background.clone(),
             instance_id: Arc::clone(&self.instance_id),
-            turn: Arc::clone(&self.turn),
+            line: Arc::clone(&self.line),
+            timeout: self.timeout,
+            abandoned_bound: self.abandoned_bound,
         }
     }
 }
 
-impl<S> InstanceHandle<S> {
-    pub(crate) fn new(api: ModelsApi<S>, instance_id: String) -> Self {
+impl<S: Clone> InstanceHandle<S> {
+    pub(crate) fn new(api: ModelsApi<S>, instance_id: Arc<str>, line: Arc<Line>) -> Self {
+        let timeout = api
+            .client()
+            .options()
+            .timeout_override()
+            .unwrap_or(DEFAULT_TIMEOUT);
         Self {
+            background: api.clone(),
             api,
-            instance_id: instance_id.into(),
-            turn: Arc::default(),
+            instance_id,
+            line,
+            timeout,
+            abandoned_bound: DEFAULT_ABANDONED_BOUND,
         }
+        .sending()
     }
 
+    /// The background API: the handle's options, with the later of the
+    /// timeout and the abandoned bound as the exchange's own deadline.
+    fn sending(mut self) -> Self {
+        let options = self.api.client().options().clone();
+        let deadline = self.timeout.max(self.abandoned_bound);
+        self.background = self.api.with_options(options.timeout(deadline));
+        self
+    }
+
+    /// The same handle, same line, whose callers wait at most `timeout`
+    /// from the method call to the answer, the wait for the turn included.
+    /// Default: the API's [`RequestOptions::timeout`](rxinfer_api_core::RequestOptions::timeout)
+    /// if set, else [`DEFAULT_TIMEOUT`] (30 s).
+    pub fn with_timeout(&self, timeout: Duration) -> Self {
+        Self {
+            timeout,
+            ..self.clone()
+        }
+        .sending()
+    }
+
+    /// The same handle, same line, whose calls, once their callers gave
+    /// up, run on in the background holding the turn for at most `bound`
+    /// from when they were sent (and never less than the timeout); then
+    /// their connection is closed and the turn passes. Default
+    /// [`DEFAULT_ABANDONED_BOUND`] (2 minutes).
+    pub fn with_abandoned_bound(&self, bound: Duration) -> Self {
+        Self {
+            abandoned_bound: bound,
+            ..self.clone()
+        }
+        .sending()
+    }
+}
+
+impl<S> InstanceHandle<S> {
     /// The instance's id.
     pub fn instance_id(&self) -> &str {
         &self.instance_id
     }
 
-    /// Runs `call` once the calls before it are done.
-    fn in_turn<F: Future>(&self, call: F) -> impl Future<Output = F::Output> + use<F, S> {
-        let turn = Arc::clone(&self.turn);
-        async move {
-            let _turn = turn.lock_owned().await;
-            call.await
-        }
+    /// The timeout callers wait for, the turn included.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 }
 
 impl<S, B> InstanceHandle<S>
 where
-    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + 'static,
+    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + Sync + 'static,
+    S::Future: Send,
     S::Error: Into<BoxError>,
-    B: Body + 'static,
+    B: Body + Send + 'static,
+    B::Data: Send,
     B::Error: Into<BoxError>,
 {
+    /// Takes `call`'s place in the line now, and sends it in a task of its
+    /// own once the calls before it are done; the task holds the turn
+    /// until the answer, whether or not its caller still waits for it.
+    fn in_turn<T>(
+        &self,
+        call: Call,
+    ) -> impl Future<Output = Result<ApiResponse<T>, ApiError>> + use<S, B, T>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        let deadline = Instant::now().checked_add(self.timeout);
+        let (turn, before) = self.line.join();
+        let client = self.api.client();
+        let timed_out = client.error(&call, ApiErrorKind::Transport(Error::Timeout(self.timeout)));
+        let lost = client.error(
+            &call,
+            ApiErrorKind::Transport(Error::Middleware(
+                "the call's task ended without an answer: its runtime shut down".into(),
+            )),
+        );
+        let exchange = self.background.client().send::<T, B>(call);
+        let line = Arc::clone(&self.line);
+        let (answer, answered) = oneshot::channel();
+        let task = async move {
+            let _turn = turn;
+            let _line = line;
+            if let Some(before) = before {
+                let _ = before.await;
+            }
+            // Its caller gave up while it waited: it is never sent.
+            if !answer.is_closed() {
+                let _ = answer.send(exchange.await);
+            }
+        };
+        let mut unstarted = match Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(task);
+                None
+            }
+            Err(_) => Some(task),
+        };
+        async move {
+            if let Some(task) = unstarted.take() {
+                tokio::spawn(task);
+            }
+            let outcome = match deadline {
+                Some(deadline) => timeout_at(deadline, answered).await,
+                None => Ok(answered.await),
+            };
+            match outcome {
+                Ok(Ok(answer)) => answer,
+                Ok(Err(_)) => Err(lost),
+                Err(_) => Err(timed_out),
+            }
+        }
+    }
     /// [`ModelsApi::run_inference`] on this instance, in turn.
     ///
     /// # Errors
@@ -96,7 +239,7 @@ where
         &self,
         request: &InferRequest,
     ) -> impl Future<Output = Result<ApiResponse<InferResponse>, ApiError>> + use<S, B> {
-        self.in_turn(self.api.run_inference(&self.instance_id, request))
+        self.in_turn(endpoints::run_inference(&self.instance_id, request))
     }
 
     /// [`ModelsApi::run_learning`] on this instance, in turn.
@@ -108,7 +251,7 @@ where
         &self,
         request: &LearnRequest,
     ) -> impl Future<Output = Result<ApiResponse<LearnResponse>, ApiError>> + use<S, B> {
-        self.in_turn(self.api.run_learning(&self.instance_id, request))
+        self.in_turn(endpoints::run_learning(&self.instance_id, request))
     }
 
     /// [`ModelsApi::attach_events_to_episode`] on this instance, in turn.
@@ -121,10 +264,11 @@ where
         episode_name: &str,
         request: &AttachEventsToEpisodeRequest,
     ) -> impl Future<Output = Result<ApiResponse<SuccessResponse>, ApiError>> + use<S, B> {
-        self.in_turn(
-            self.api
-                .attach_events_to_episode(&self.instance_id, episode_name, request),
-        )
+        self.in_turn(endpoints::attach_events_to_episode(
+            &self.instance_id,
+            episode_name,
+            request,
+        ))
     }
 
     /// [`ModelsApi::create_episode`] on this instance, in turn.
@@ -137,7 +281,7 @@ where
         request: &CreateEpisodeRequest,
     ) -> impl Future<Output = Result<ApiResponse<rxinfer_models::EpisodeInfo>, ApiError>> + use<S, B>
     {
-        self.in_turn(self.api.create_episode(&self.instance_id, request))
+        self.in_turn(endpoints::create_episode(&self.instance_id, request))
     }
 
     /// [`ModelsApi::wipe_episode`] on this instance, in turn.
@@ -149,7 +293,7 @@ where
         &self,
         episode_name: &str,
     ) -> impl Future<Output = Result<ApiResponse<SuccessResponse>, ApiError>> + use<S, B> {
-        self.in_turn(self.api.wipe_episode(&self.instance_id, episode_name))
+        self.in_turn(endpoints::wipe_episode(&self.instance_id, episode_name))
     }
 
     /// [`ModelsApi::get_model_instance_state`] on this instance, in turn.
@@ -160,7 +304,7 @@ where
     pub fn get_model_instance_state(
         &self,
     ) -> impl Future<Output = Result<ApiResponse<ModelInstanceState>, ApiError>> + use<S, B> {
-        self.in_turn(self.api.get_model_instance_state(&self.instance_id))
+        self.in_turn(endpoints::get_model_instance_state(&self.instance_id))
     }
 
     /// [`ModelsApi::get_model_instance_parameters`] on this instance, in
@@ -173,6 +317,6 @@ where
         &self,
     ) -> impl Future<Output = Result<ApiResponse<ModelInstanceParameters>, ApiError>> + use<S, B>
     {
-        self.in_turn(self.api.get_model_instance_parameters(&self.instance_id))
+        self.in_turn(endpoints::get_model_instance_parameters(&self.instance_id))
     }
 }

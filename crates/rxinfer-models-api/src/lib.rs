@@ -42,9 +42,10 @@
 pub mod doc;
 mod endpoints;
 mod instance_handle;
+mod instance_line;
 mod models_api;
 
-pub use instance_handle::InstanceHandle;
+pub use instance_handle::{DEFAULT_ABANDONED_BOUND, InstanceHandle};
 pub use models_api::*;
 pub use rxinfer_api_core::{ApiError, ApiErrorKind, ApiResponse, RequestOptions};
 

@@ -2,7 +2,7 @@
 //! over any service; both build the same [`Call`](rxinfer_api_core::Call)
 //! and return the same type.
 
-use std::future::Future;
+use std::{future::Future, sync::Arc};
 
 use http::{Request, Response};
 use http_body::Body;
@@ -16,7 +16,7 @@ use rxinfer_models::{
 use rxinfer_transport::RequestBody;
 use tower::Service;
 
-use crate::{InstanceHandle, endpoints};
+use crate::{InstanceHandle, endpoints, instance_line::Lines};
 
 /// The Models API over a clonable service, such as the default
 /// [`Transport`](rxinfer_transport::Transport), as the official Python
@@ -34,6 +34,8 @@ use crate::{InstanceHandle, endpoints};
 #[derive(Debug, Clone)]
 pub struct ModelsApi<S> {
     client: ApiClient<S>,
+    /// The instance lines of this API and its clones.
+    lines: Arc<Lines>,
 }
 
 impl<S> ModelsApi<S> {
@@ -42,17 +44,30 @@ impl<S> ModelsApi<S> {
         Self::from_client(ApiClient::new(service))
     }
 
-    /// The API over `client`'s service and settings.
+    /// The API over `client`'s service and settings, with instance lines
+    /// of its own.
     pub fn from_client(client: ApiClient<S>) -> Self {
-        Self { client }
+        Self {
+            client,
+            lines: Arc::default(),
+        }
     }
 
-    /// The same API, applying `options` to every call made through it.
+    /// The same API, sharing its instance lines, over `client`.
+    pub fn with_client<T>(&self, client: ApiClient<T>) -> ModelsApi<T> {
+        ModelsApi {
+            client,
+            lines: Arc::clone(&self.lines),
+        }
+    }
+
+    /// The same API, sharing its instance lines, applying `options` to
+    /// every call made through it.
     pub fn with_options(&self, options: RequestOptions) -> Self
     where
         S: Clone,
     {
-        Self::from_client(self.client.clone().with_options(options))
+        self.with_client(self.client.clone().with_options(options))
     }
 
     /// The service and settings calls go through.
@@ -61,13 +76,17 @@ impl<S> ModelsApi<S> {
     }
 
     /// A handle on the instance `instance_id` that sends the calls made
-    /// through it (and its clones) one at a time, so that none loses
-    /// another's state update. Other calls are not slowed.
+    /// through it one at a time, in the order they were made, so that none
+    /// loses another's state update. Every handle on the same id from this
+    /// API and its clones shares one line. Other calls are not slowed. See
+    /// [`InstanceHandle`] for what the line guarantees and what it cannot.
     pub fn instance(&self, instance_id: impl Into<String>) -> InstanceHandle<S>
     where
         S: Clone,
     {
-        InstanceHandle::new(self.clone(), instance_id.into())
+        let id: Arc<str> = instance_id.into().into();
+        let line = self.lines.line(&id);
+        InstanceHandle::new(self.clone(), id, line)
     }
 }
 

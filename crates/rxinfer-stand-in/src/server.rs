@@ -185,7 +185,19 @@ async fn handle(
         }
     };
     let request = Request::from_parts(parts, ());
-    let response = route(&state, &request, &body).await;
+    // In a task of its own, as RxInferServer (HTTP.jl) runs a handler to its
+    // end after the client has gone: hyper drops the connection's future,
+    // and with it an inline handler, when the client disconnects.
+    let routing = Arc::clone(&state);
+    let handled = tokio::spawn(async move {
+        let response = route(&routing, &request, &body).await;
+        (response, request, body)
+    });
+    let Ok((response, request, body)) = handled.await else {
+        let mut response = http::Response::new(Full::default());
+        *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+        return Ok(response);
+    };
     if state.config.record_requests {
         let (mut parts, ()) = request.into_parts();
         if let Some(value) = parts.headers.get_mut(AUTHORIZATION) {
