@@ -3,7 +3,7 @@
 //! thread instead of panicking.
 
 use rxinfer_client::{
-    Client, blocking,
+    ApiErrorKind, Client, blocking,
     models::{CreateModelInstanceRequest, FreeForm, InferRequest, object},
 };
 use rxinfer_stand_in::StandIn;
@@ -95,4 +95,29 @@ fn a_call_from_inside_an_async_runtime_blocks_and_does_not_panic() {
     assert!(pong.expect("pong"));
     drop(server);
     background.join().expect("the stand-in stopped");
+}
+
+/// The blocking client refuses an empty path parameter as the async one
+/// does, before anything is sent.
+#[tokio::test]
+async fn an_empty_episode_name_is_refused_before_sending() {
+    let server = StandIn::builder()
+        .record_requests(true)
+        .start()
+        .await
+        .expect("stand-in starts");
+    let url = server.url().to_owned();
+    let error = on_a_thread(move || {
+        client(&url)
+            .models()
+            .get_episode_info("some-instance", "")
+            .expect_err("refused")
+    })
+    .await;
+    assert!(
+        matches!(error.kind(), ApiErrorKind::EmptyPathSegment),
+        "{error:?}"
+    );
+    // The token is generated lazily, on the first call that needs it.
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
 }

@@ -296,3 +296,49 @@ async fn an_instance_handle_keeps_concurrent_updates() {
     }
     assert_eq!(calls_counted(id).await, Some(10));
 }
+
+/// An empty instance id, episode name or model name would go out as an
+/// empty path segment, which the server's router drops: the call would
+/// reach another operation (`get_episode_info(id, "")` is answered by
+/// `get_episodes`). Such calls fail before anything is sent.
+#[tokio::test]
+async fn an_empty_path_parameter_is_refused_before_sending() {
+    let server = StandIn::builder()
+        .dev_token(true)
+        .record_requests(true)
+        .start()
+        .await
+        .expect("stand-in starts");
+    let client = as_token(&server, "dev-token");
+    let models = client.models();
+    let id = coin(&client).await;
+    let sent = server.requests().len();
+    let refusals = [
+        models.get_episode_info(&id, "").await.map(drop),
+        models.delete_episode(&id, "").await.map(drop),
+        models.wipe_episode(&id, "").await.map(drop),
+        models.get_model_instance("").await.map(drop),
+        models.get_episodes("").await.map(drop),
+        models.get_available_model("").await.map(drop),
+        models.run_inference("", &flip(1)).await.map(drop),
+        models
+            .attach_events_to_episode("", "default", &flips(&[1]))
+            .await
+            .map(drop),
+    ];
+    for refusal in refusals {
+        let error = refusal.expect_err("an empty segment is refused");
+        assert!(
+            matches!(error.kind(), ApiErrorKind::EmptyPathSegment),
+            "{error:?}"
+        );
+        assert!(error.status().is_none() && !error.is_not_found(), "{error}");
+        assert!(
+            error.to_string().contains("empty"),
+            "the message says what is wrong: {error}"
+        );
+    }
+    assert_eq!(server.requests().len(), sent, "nothing was sent");
+    // A name that only looks empty once encoded is not refused.
+    assert!(models.get_episode_info(&id, "default").await.is_ok());
+}

@@ -163,7 +163,8 @@ impl<S> ApiClient<S> {
 pub struct Call {
     endpoint: &'static Endpoint,
     path: Uri,
-    body: Result<Option<Bytes>, BoxError>,
+    // The reason the call is never sent, when there is one.
+    body: Result<Option<Bytes>, ApiErrorKind>,
 }
 
 impl Call {
@@ -186,7 +187,7 @@ impl Call {
         Self {
             endpoint,
             path: Uri::from_static("/"),
-            body: Err(error),
+            body: Err(ApiErrorKind::InvalidRequest(error)),
         }
     }
 
@@ -194,17 +195,32 @@ impl Call {
     /// with [`segment`](crate::segment).
     /// A path that does not start with `/` (an absolute URL, say) fails the
     /// call as an invalid request without sending it: every call goes under
-    /// the base URL.
+    /// the base URL. A path with an empty segment (`//`, or a `/` at the
+    /// end), as an empty parameter makes, fails it as
+    /// [`ApiErrorKind::EmptyPathSegment`] without sending it.
     pub fn at(endpoint: &'static Endpoint, path: String) -> Self {
         if !path.starts_with('/') {
             return Self::invalid(endpoint, "the path does not start with `/`".into());
         }
         match Uri::try_from(path) {
-            Ok(path) => Self {
-                endpoint,
-                path,
-                body: Ok(None),
-            },
+            Ok(path) => {
+                // The server's router splits the path dropping empty
+                // segments: the call would reach another operation.
+                let empty_segment = path
+                    .path()
+                    .strip_prefix('/')
+                    .is_some_and(|rest| rest.split('/').any(str::is_empty));
+                let body = if empty_segment {
+                    Err(ApiErrorKind::EmptyPathSegment)
+                } else {
+                    Ok(None)
+                };
+                Self {
+                    endpoint,
+                    path,
+                    body,
+                }
+            }
             Err(error) => Self::invalid(endpoint, error.into()),
         }
     }
@@ -214,7 +230,7 @@ impl Call {
         if self.body.is_ok() {
             self.body = serde_json::to_vec(body)
                 .map(|bytes| Some(Bytes::from(bytes)))
-                .map_err(Into::into);
+                .map_err(|e| ApiErrorKind::InvalidRequest(e.into()));
         }
         self
     }
@@ -245,7 +261,7 @@ where
             kind,
         )
     };
-    let body = body.map_err(|e| failed(ApiErrorKind::InvalidRequest(e)))?;
+    let body = body.map_err(failed)?;
     let request = request(endpoint, path.clone(), body, &context.options);
     let transport = |e: BoxError| ApiErrorKind::Transport(rxinfer_transport::Error::from(e));
     let response = service
@@ -531,6 +547,37 @@ mod tests {
         assert_eq!(call.path, "/ping");
         // The second call clones the URI parsed by the first.
         assert_eq!(Call::fixed(&FIXED).path, call.path);
+    }
+
+    #[test]
+    fn a_path_with_an_empty_segment_is_never_sent() {
+        static EPISODE: Endpoint = Endpoint::new(
+            http::Method::GET,
+            rxinfer_transport::Operation::new("get_episode_info").with_path_parameters(),
+        );
+        for empty in [
+            "/models/i/abc/episodes/",
+            "/models/i//episodes/e",
+            "/models/i/",
+            "/",
+        ] {
+            let call = Call::at(&EPISODE, empty.into());
+            assert!(
+                matches!(call.body, Err(ApiErrorKind::EmptyPathSegment)),
+                "{empty}"
+            );
+            // The error names the URL the call would have had.
+            assert_eq!(call.path, empty);
+        }
+        for encoded in [
+            format!("/models/i/abc/episodes/{}", crate::segment("/")),
+            format!("/models/i/abc/episodes/{}", crate::segment(" ")),
+        ] {
+            assert!(
+                Call::at(&EPISODE, encoded.clone()).body.is_ok(),
+                "{encoded}"
+            );
+        }
     }
 
     #[test]

@@ -96,7 +96,9 @@ impl ApiError {
             ApiErrorKind::Unauthorized(e) => Some(e.response()),
             ApiErrorKind::NotFound(e) => Some(e.response()),
             ApiErrorKind::InvalidBody { response, .. } => Some(response),
-            ApiErrorKind::InvalidRequest(_) | ApiErrorKind::Transport(_) => None,
+            ApiErrorKind::InvalidRequest(_)
+            | ApiErrorKind::EmptyPathSegment
+            | ApiErrorKind::Transport(_) => None,
         }
     }
 
@@ -202,6 +204,14 @@ pub enum ApiErrorKind {
     /// The request could not be built from the arguments.
     #[error("the request could not be built")]
     InvalidRequest(#[source] BoxError),
+    /// A path parameter (an instance id, an episode name, a model name) is
+    /// empty. Nothing was sent: the server's router drops empty path
+    /// segments, so the call would have reached another operation
+    /// (`get_episode_info(id, "")` is answered as `get_episodes(id)`).
+    #[error(
+        "an empty instance id, episode name or model name cannot be sent: the server would drop the empty path segment and answer another operation"
+    )]
+    EmptyPathSegment,
     /// No answer: the transport failed (connect, timeout, body too large,
     /// a token that could not be obtained...). Match on the inner error to
     /// tell which.

@@ -17,6 +17,7 @@
 //! | `404` | [`ApiErrorKind::NotFound`] |
 //! | any other status | [`ApiErrorKind::UnexpectedStatus`] |
 //! | no answer | [`ApiErrorKind::Transport`] |
+//! | not sent: an empty path parameter | [`ApiErrorKind::EmptyPathSegment`] |
 //!
 //! A failure status keeps the raw response and, when the body is the
 //! documented error JSON, its decoded form ([`StatusError`]).

@@ -67,11 +67,18 @@ enum Route {
 }
 
 impl Route {
-    /// The route of `path` (under the base path), if it is one.
-    fn of(path: &str) -> Option<Self> {
-        let segments: Vec<String> = path
-            .strip_prefix('/')?
-            .split('/')
+    /// The route of `path` under `base_path`, if it is one. As HTTP.jl's
+    /// router, this splits both dropping empty segments: `/v1//ping` is
+    /// `/v1/ping`, and `/models/i/ID/episodes/` is `get_episodes`, not an
+    /// episode with an empty name.
+    fn of(base_path: &str, path: &str) -> Option<Self> {
+        let mut segments = path.split('/').filter(|s| !s.is_empty());
+        for expected in base_path.split('/').filter(|s| !s.is_empty()) {
+            if segments.next()? != expected {
+                return None;
+            }
+        }
+        let segments: Vec<String> = segments
             .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
             .collect();
         let s: Vec<&str> = segments.iter().map(String::as_str).collect();
@@ -170,12 +177,7 @@ async fn respond<B>(state: &State, request: &Request<B>, body: &[u8]) -> Answer 
     if request.method() == Method::OPTIONS {
         return empty(StatusCode::OK);
     }
-    let Some(route) = request
-        .uri()
-        .path()
-        .strip_prefix(state.config.base_path.as_str())
-        .and_then(Route::of)
-    else {
+    let Some(route) = Route::of(&state.config.base_path, request.uri().path()) else {
         return empty(StatusCode::NOT_FOUND);
     };
     if !route.allowed().split(", ").any(|m| m == request.method()) {

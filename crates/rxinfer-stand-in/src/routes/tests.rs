@@ -739,3 +739,40 @@ async fn an_unavailable_start_answers_503_then_serves() {
         StatusCode::OK
     );
 }
+
+/// HTTP.jl's router drops empty path segments: a trailing `/` or a `//`
+/// routes as if it were not there, so an empty episode name reaches
+/// `get_episodes`, and an empty instance id makes the next segment the id.
+#[tokio::test]
+async fn empty_path_segments_are_dropped_as_the_real_router_drops_them() {
+    let state = dev();
+    let id = coin(&state).await;
+    let episodes = get(&state, &format!("/models/i/{id}/episodes")).await;
+    assert_eq!(episodes.0, StatusCode::OK);
+    assert!(episodes.1.is_array(), "{}", episodes.1);
+    for same in [
+        format!("/models/i/{id}/episodes/"),
+        format!("/models/i/{id}//episodes"),
+        format!("//models/i/{id}/episodes//"),
+    ] {
+        assert_eq!(get(&state, &same).await, episodes, "{same}");
+    }
+    // `/v1//ping`, and the base path's own segments.
+    assert_eq!(
+        call(&state, Method::GET, "//ping", None, None).await,
+        (StatusCode::OK, json!({"status":"ok"}))
+    );
+    // `get_model_instance("")` followed by `/episodes` asks for an instance
+    // called `episodes`.
+    assert_eq!(
+        get(&state, "/models/i//episodes").await,
+        not_found("The requested model instance could not be found")
+    );
+    let request = Request::get("//v1/ping").body(()).expect("request");
+    assert_eq!(route(&state, &request, b"").await.status(), StatusCode::OK);
+    let request = Request::get("/v1ping").body(()).expect("request");
+    assert_eq!(
+        route(&state, &request, b"").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
