@@ -117,3 +117,34 @@ async fn credentials_in_default_or_per_call_headers_are_never_shown() {
     }
     assert!(shown.contains("x-api-key"), "the names stay: {shown}");
 }
+
+/// A session cookie a server (or a proxy in front of it) hands out is a
+/// credential: an error's `Debug` output names the header, never its value.
+#[tokio::test]
+async fn a_set_cookie_in_an_error_response_is_never_shown() {
+    let answer = support::response(
+        "502 Bad Gateway",
+        &[
+            ("set-cookie", "session=s3cr3t-c00k13; HttpOnly"),
+            ("x-request-id", "req-7"),
+        ],
+        b"",
+    );
+    let server = RawServer::start(Behaviour::Respond(answer)).await;
+    let error = client(&server.url, None)
+        .server()
+        .ping_server()
+        .await
+        .expect_err("a 502");
+    let shown = format!("{error} {error:?} {error:#?}");
+    assert!(!shown.contains("s3cr3t-c00k13"), "{shown}");
+    assert!(
+        shown.contains("set-cookie") && shown.contains("req-7"),
+        "{shown}"
+    );
+    let response = error.response().expect("the raw response");
+    assert_eq!(
+        response.headers()["set-cookie"],
+        "session=s3cr3t-c00k13; HttpOnly"
+    );
+}

@@ -384,7 +384,10 @@ impl DecodeError {
 /// A response as the server sent it: status, headers and the whole body.
 ///
 /// Its `Debug` output shows the body's length, not its content, since a body
-/// may echo a token.
+/// may echo a token, and the names of headers that carry credentials
+/// ([`carries_credentials`](rxinfer_transport::carries_credentials), such
+/// as `Set-Cookie`) with `<redacted>` for their values. The accessors give
+/// everything as it was sent.
 #[derive(Clone)]
 pub struct RawResponse(Box<Raw>);
 
@@ -429,8 +432,65 @@ impl fmt::Debug for RawResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RawResponse")
             .field("status", &self.0.status)
-            .field("headers", &self.0.headers)
+            .field("headers", &RedactedHeaders(&self.0.headers))
             .field("body", &format_args!("<{} bytes>", self.0.body.len()))
             .finish()
+    }
+}
+
+/// Headers for `Debug` output: every name, and every value but those of
+/// headers that carry credentials.
+pub(crate) struct RedactedHeaders<'a>(pub(crate) &'a HeaderMap);
+
+impl fmt::Debug for RedactedHeaders<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (name, value) in self.0 {
+            if rxinfer_transport::carries_credentials(name) || value.is_sensitive() {
+                map.entry(name, &format_args!("<redacted>"));
+            } else {
+                map.entry(name, value);
+            }
+        }
+        map.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response_with(headers: &[(&'static str, &'static str)]) -> RawResponse {
+        let mut builder = http::Response::builder().status(StatusCode::BAD_GATEWAY);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let (parts, ()) = builder.body(()).expect("a response").into_parts();
+        RawResponse::new(parts, Bytes::new())
+    }
+
+    #[test]
+    fn debug_hides_the_values_of_credential_headers_and_keeps_their_names() {
+        let response = response_with(&[
+            ("set-cookie", "session=s3cr3t-cookie"),
+            ("authorization", "Bearer s3cr3t-token"),
+            ("x-api-key", "s3cr3t-key"),
+            ("x-request-id", "req-42"),
+        ]);
+        let error = ApiError::new(
+            "get_server_info",
+            Method::GET,
+            "http://127.0.0.1/v1/info".into(),
+            ApiErrorKind::UnexpectedStatus(StatusError::new(response, Err(DecodeError::Empty))),
+        );
+        let debug = format!("{error:?} {error:#?}");
+        assert!(!debug.contains("s3cr3t"), "{debug}");
+        for name in ["set-cookie", "authorization", "x-api-key", "<redacted>"] {
+            assert!(debug.contains(name), "{name} missing from {debug}");
+        }
+        assert!(debug.contains("req-42"), "{debug}");
+        // The values stay reachable for a caller who asks for them.
+        let headers = error.response().expect("a response").headers();
+        assert_eq!(headers["set-cookie"], "session=s3cr3t-cookie");
     }
 }

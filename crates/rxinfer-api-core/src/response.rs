@@ -1,8 +1,13 @@
 //! A decoded answer with its status and headers.
 
-use std::ops::{Deref, DerefMut};
+use std::{
+    fmt,
+    ops::{Deref, DerefMut},
+};
 
 use http::{HeaderMap, StatusCode};
+
+use crate::error::RedactedHeaders;
 
 /// A successful answer: the decoded data, with the status and headers it
 /// came with (what the Python client's `*_with_http_info` adds).
@@ -23,11 +28,24 @@ use http::{HeaderMap, StatusCode};
 /// assert_eq!(ping.status(), 200);
 /// assert_eq!(ping.into_data(), PingResponse::new("ok"));
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Its `Debug` output hides the values of headers that carry credentials,
+/// as [`RawResponse`](crate::RawResponse)'s does.
+#[derive(Clone, PartialEq)]
 pub struct ApiResponse<T> {
     status: StatusCode,
     headers: HeaderMap,
     data: T,
+}
+
+impl<T: fmt::Debug> fmt::Debug for ApiResponse<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiResponse")
+            .field("status", &self.status)
+            .field("headers", &RedactedHeaders(&self.headers))
+            .field("data", &self.data)
+            .finish()
+    }
 }
 
 impl<T> ApiResponse<T> {
@@ -77,5 +95,24 @@ impl<T> Deref for ApiResponse<T> {
 impl<T> DerefMut for ApiResponse<T> {
     fn deref_mut(&mut self) -> &mut T {
         &mut self.data
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::{HeaderValue, header::SET_COOKIE};
+
+    #[test]
+    fn debug_hides_a_session_cookie() {
+        let mut headers = HeaderMap::new();
+        headers.insert(SET_COOKIE, HeaderValue::from_static("session=s3cr3t"));
+        let answer = ApiResponse::new(StatusCode::OK, headers, "data");
+        let debug = format!("{answer:?}");
+        assert!(
+            !debug.contains("s3cr3t") && debug.contains("set-cookie"),
+            "{debug}"
+        );
+        assert!(debug.contains("data"), "{debug}");
     }
 }
