@@ -527,8 +527,10 @@ impl<L> ClientBuilder<L> {
         Ok(self)
     }
 
-    /// How long an idle pooled connection is kept (default 90 s; `None`
-    /// until the server closes it).
+    /// How long a pooled connection may sit idle and still be reused
+    /// (default 90 s; `None` until the server closes it). One idle for
+    /// longer is closed no later than this plus the larger of this and
+    /// 90 ms after it went idle.
     pub fn pool_idle_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.config.pool_idle_timeout = timeout;
         self

@@ -80,14 +80,18 @@ pub struct Config {
     /// TLS settings for `https` (needs the `rustls` feature).
     #[cfg(feature = "rustls")]
     pub tls: crate::TlsConfig,
-    /// How long an idle pooled connection is kept (`None`: until the server
-    /// closes it).
+    /// How long a pooled connection may sit idle and still be reused
+    /// (`None`: until the server closes it). One idle for longer is never
+    /// reused, and the client closes it no later than this plus the larger
+    /// of this and 90 ms after it went idle: with the default, between 90
+    /// and 180 seconds.
     pub pool_idle_timeout: Option<Duration>,
     /// How many idle connections are kept per host.
     pub pool_max_idle_per_host: usize,
     /// How recently a connection must have been used to carry a request
     /// that is never sent twice (`POST`s that change state); older, a new
-    /// one is opened. Zero opens a new one every time.
+    /// one is opened. Zero opens a new one every time. A
+    /// `pool_idle_timeout` shorter than this shortens it.
     pub non_idempotent_reuse: Duration,
     /// The `User-Agent` sent unless a request has its own.
     pub user_agent: HeaderValue,

@@ -146,7 +146,13 @@ where
                 .pool_max_idle_per_host(max_idle)
                 .build(connector.clone())
         };
-        let reuse_window = config.non_idempotent_reuse;
+        // A connection that carried a never-resent call sits in the fresh
+        // pool; the idle timeout bounds it there too.
+        let reuse_window = config
+            .pool_idle_timeout
+            .map_or(config.non_idempotent_reuse, |idle| {
+                idle.min(config.non_idempotent_reuse)
+            });
         Ok(Self {
             shared: Arc::new(Pools {
                 reusing: pool(config.pool_idle_timeout, config.pool_max_idle_per_host),
