@@ -4,11 +4,23 @@
 //!
 //! Calls run on a Tokio runtime of the client's own, on a thread it starts
 //! (the thread ends when the last clone of the client is dropped). A call
-//! blocks the calling thread until its answer is there. Made from inside an
-//! async runtime, it does not panic (unlike a runtime nested in another):
-//! it blocks that runtime's worker thread for the call's duration, which
-//! stalls the other tasks on that thread, so prefer the async
-//! [`Client`](crate::Client) there.
+//! blocks the calling thread until its answer is there. It never panics,
+//! but inside an async runtime prefer the async [`Client`](crate::Client):
+//!
+//! | called from | result |
+//! |---|---|
+//! | a thread without a runtime, or a `spawn_blocking` closure | waits for the answer |
+//! | the thread that drives a current-thread runtime, outside its tasks (the body of `#[tokio::test]`, of `#[tokio::main(flavor = "current_thread")]`, of `block_on`) | fails at once with [`ApiErrorKind::BlockingInRuntime`], sending nothing |
+//! | a thread of a multi-thread runtime | waits, stalling the tasks of that thread only |
+//! | a task spawned on a current-thread runtime | waits, stalling the whole runtime: do not |
+//!
+//! Waiting on the one thread of a current-thread runtime stalls every task
+//! of that runtime, so a server (or a token source) running there could
+//! never answer: such a call would only end at its timeout, and then report
+//! a timeout. The client fails it at once instead. It cannot tell a
+//! spawned task from a `spawn_blocking` closure, which may wait, so it lets
+//! both wait. A multi-thread runtime keeps serving on its other threads,
+//! so calls there wait.
 //!
 //! ```no_run
 //! use rxinfer_client::{Client, models::{CreateModelInstanceRequest, InferRequest, object}};
@@ -23,7 +35,16 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::{future::Future, pin::Pin, sync::mpsc as std_mpsc};
+use std::{
+    future::Future,
+    pin::{Pin, pin},
+    sync::mpsc as std_mpsc,
+    task::{Context, Poll, Waker},
+};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::Empty;
 
 use rxinfer_api_core::{ApiError, ApiErrorKind, ApiResponse};
 use rxinfer_models::{
@@ -33,7 +54,7 @@ use rxinfer_models::{
     ModelInstanceParameters, ModelInstanceState, PingResponse, ServerInfo, SuccessResponse,
     TokenGenerateResponse, TokenRolesResponse,
 };
-use rxinfer_transport::Error;
+use rxinfer_transport::{BoxError, Error, RequestBody};
 use tokio::sync::mpsc;
 
 use crate::BoxClient;
@@ -99,6 +120,36 @@ impl Client {
         answered.recv().map_err(|_| stopped())?
     }
 
+    /// Whether this thread drives a current-thread runtime, outside its
+    /// tasks: waiting here would stall every task of that runtime.
+    fn on_a_runtime_thread() -> bool {
+        tokio::runtime::Handle::try_current().is_ok_and(|runtime| {
+            runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread
+        }) && tokio::task::try_id().is_none()
+    }
+
+    /// The error a call refused on such a thread fails with, naming the
+    /// request it would have sent.
+    ///
+    /// `call` is the call built over a service that refuses every request
+    /// at once, so its first poll decides it: the method and URL come from
+    /// the call itself, and an invalid call keeps its own error.
+    fn refusal<T>(call: impl Future<Output = Result<T, ApiError>>) -> Option<ApiError> {
+        match pin!(call).poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(Err(error)) => Some(match error.kind() {
+                ApiErrorKind::Transport(_) => ApiError::new(
+                    error.operation(),
+                    error.method().clone(),
+                    error.url().to_owned(),
+                    ApiErrorKind::BlockingInRuntime,
+                ),
+                _ => error,
+            }),
+            // Not decided at once after all: the call goes ahead as usual.
+            Poll::Ready(Ok(_)) | Poll::Pending => None,
+        }
+    }
+
     /// The Authentication API, blocking.
     pub fn authentication(&self) -> AuthenticationApi<'_> {
         AuthenticationApi { client: self }
@@ -112,6 +163,24 @@ impl Client {
     /// The Models API, blocking.
     pub fn models(&self) -> ModelsApi<'_> {
         ModelsApi { client: self }
+    }
+}
+
+/// A service that refuses every request at once, sending nothing.
+#[derive(Debug, Clone, Copy)]
+struct Refuse;
+
+impl tower::Service<Request<RequestBody>> for Refuse {
+    type Response = Response<Empty<Bytes>>;
+    type Error = BoxError;
+    type Future = std::future::Ready<Result<Self::Response, BoxError>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: Request<RequestBody>) -> Self::Future {
+        std::future::ready(Err("not sent".into()))
     }
 }
 
@@ -135,6 +204,12 @@ macro_rules! blocking_group {
                 ///
                 #[doc = concat!("As [`crate::", $async_group, "::", stringify!($name), "`].")]
                 pub fn $name(&self, $($arg: $ty),*) -> Result<ApiResponse<$answer>, ApiError> {
+                    if Client::on_a_runtime_thread() {
+                        let refused = self.client.inner.layer(tower::layer::layer_fn(|_| Refuse));
+                        if let Some(error) = Client::refusal(refused.$accessor().$name($($arg),*)) {
+                            return Err(error);
+                        }
+                    }
                     let call = self.client.inner.$accessor().$name($($arg),*);
                     self.client.wait(stringify!($name), call)
                 }

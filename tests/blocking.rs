@@ -1,12 +1,14 @@
 //! The blocking client: the same builder, operations and errors, each call
-//! waiting for its answer; inside an async runtime it blocks the calling
-//! thread instead of panicking.
+//! waiting for its answer. On the thread of a current-thread runtime it
+//! fails at once instead of stalling the runtime (and any server on it);
+//! it never panics.
 
 use rxinfer_client::{
     ApiErrorKind, Client, blocking,
     models::{CreateModelInstanceRequest, FreeForm, InferRequest, object},
 };
 use rxinfer_stand_in::StandIn;
+use std::time::{Duration, Instant};
 
 fn client(url: &str) -> blocking::Client {
     Client::builder()
@@ -65,10 +67,12 @@ async fn errors_are_the_async_clients() {
     assert_eq!(error.operation(), "get_model_instance");
 }
 
-/// Called from a task of a current-thread runtime, a blocking call does not
-/// panic: the client's own runtime answers it while this thread waits.
+/// Called from the body of a current-thread runtime that does not serve
+/// the server, a blocking call is refused all the same (it cannot tell the
+/// two apart) and does not panic; from a multi-thread runtime it blocks
+/// its thread and is answered.
 #[test]
-fn a_call_from_inside_an_async_runtime_blocks_and_does_not_panic() {
+fn a_call_from_inside_an_async_runtime_is_refused_or_answered_never_a_panic() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -84,11 +88,25 @@ fn a_call_from_inside_an_async_runtime_blocks_and_does_not_panic() {
             }
         })
     });
-    let inside = tokio::runtime::Builder::new_current_thread()
+    let current_thread = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a runtime");
-    let pong = inside.block_on(async {
+    let refused = current_thread.block_on(async {
+        let client = client(server.url());
+        client.server().ping_server().map(|pong| pong.is_ok())
+    });
+    let error = refused.expect_err("refused");
+    assert!(
+        matches!(error.kind(), ApiErrorKind::BlockingInRuntime),
+        "{error:?}"
+    );
+    let multi_thread = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let pong = multi_thread.block_on(async {
         let client = client(server.url());
         client.server().ping_server().map(|pong| pong.is_ok())
     });
@@ -120,4 +138,55 @@ async fn an_empty_episode_name_is_refused_before_sending() {
     );
     // The token is generated lazily, on the first call that needs it.
     assert!(server.requests().is_empty(), "{:?}", server.requests());
+}
+
+/// The `#[tokio::test]` shape: the stand-in serves from this test's
+/// current-thread runtime, whose one thread a blocking call would stall, so
+/// the server could never answer. The call fails at once, saying why, and
+/// names the request it did not send (before: it waited for the timeout,
+/// then said "timed out").
+#[tokio::test]
+async fn a_call_on_the_thread_of_its_own_servers_runtime_fails_at_once() {
+    let server = StandIn::builder()
+        .record_requests(true)
+        .start()
+        .await
+        .expect("stand-in starts");
+    let client = Client::builder()
+        .base_url(server.url())
+        .expect("valid URL")
+        .generate_token()
+        .timeout(Duration::from_secs(2))
+        .build_blocking()
+        .expect("the client builds");
+    let started = Instant::now();
+    let error = client
+        .models()
+        .run_inference(
+            "some-instance",
+            &InferRequest::new(object([("observation", 1)])),
+        )
+        .expect_err("refused");
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "took {:?}: {error}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(error.kind(), ApiErrorKind::BlockingInRuntime),
+        "{error:?}"
+    );
+    assert!(!error.is_timeout());
+    assert_eq!(error.operation(), "run_inference");
+    assert_eq!(error.method(), http::Method::POST);
+    assert_eq!(
+        error.url(),
+        format!("{}/models/i/some-instance/infer", server.url())
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("current-thread") && message.contains("spawn_blocking"),
+        "{message}"
+    );
+    assert!(server.requests().is_empty(), "nothing was sent");
 }

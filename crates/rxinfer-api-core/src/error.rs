@@ -98,6 +98,7 @@ impl ApiError {
             ApiErrorKind::InvalidBody { response, .. } => Some(response),
             ApiErrorKind::InvalidRequest(_)
             | ApiErrorKind::EmptyPathSegment
+            | ApiErrorKind::BlockingInRuntime
             | ApiErrorKind::Transport(_) => None,
         }
     }
@@ -212,6 +213,14 @@ pub enum ApiErrorKind {
         "an empty instance id, episode name or model name cannot be sent: the server would drop the empty path segment and answer another operation"
     )]
     EmptyPathSegment,
+    /// A blocking call (`rxinfer_client::blocking`) made on the thread that
+    /// drives a current-thread Tokio runtime. Nothing was sent: waiting
+    /// there would stall that runtime, and with it anything the call needs
+    /// that runs on it, such as a server in the same test.
+    #[error(
+        "a blocking call cannot wait on the thread of a current-thread Tokio runtime: it would stall the runtime and anything the call needs on it (such as the server); use the async client there, or call from `spawn_blocking`, a thread of your own or a multi-thread runtime"
+    )]
+    BlockingInRuntime,
     /// No answer: the transport failed (connect, timeout, body too large,
     /// a token that could not be obtained...). Match on the inner error to
     /// tell which.
