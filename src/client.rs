@@ -580,7 +580,10 @@ impl<L> ClientBuilder<L> {
     /// behind a `BufferLayer`. For a layer that sees each call once, use
     /// [`Client::layer`] on the built client. The responses it sees carry
     /// no hyper-util `HttpInfo`: the built-in pool leaves it out (see
-    /// [`HttpClient::new`](crate::transport::HttpClient::new)).
+    /// [`HttpClient::new`](crate::transport::HttpClient::new)). A timeout
+    /// layer that gives up (tower's `Timeout`, tower-http's `TimeoutLayer`)
+    /// fails the call as a timeout,
+    /// [`TransportError::LayerTimeout`](crate::TransportError::LayerTimeout).
     ///
     /// ```no_run
     /// use rxinfer_client::{Client, http::{HeaderName, HeaderValue}};

@@ -212,3 +212,114 @@ async fn tower_and_tower_http_layers_fit_inside_and_around() {
     assert!(requests[0].headers.get(AUTHORIZATION).is_none());
     assert!(requests[1].headers.get(AUTHORIZATION).is_some());
 }
+
+/// The whole text an error shows: its message and its sources'.
+fn shown(error: &rxinfer_client::ApiError) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+/// tower's `Timeout` fails with `Elapsed`, which carries no duration: the
+/// call is a timeout whose message says a layer gave up, inside the stack
+/// or around it (before: "the request timed out after 0ns").
+#[tokio::test]
+async fn a_tower_timeout_layer_is_a_timeout_that_does_not_make_up_a_duration() {
+    let server = RawServer::start(Behaviour::Silent).await;
+    let inside = Client::builder()
+        .base_url(&server.url)
+        .expect("valid URL")
+        .layer(tower::timeout::TimeoutLayer::new(Duration::from_millis(
+            100,
+        )))
+        .build()
+        .expect("the client builds");
+    let around = support::client(&server.url, None).layer(tower::timeout::TimeoutLayer::new(
+        Duration::from_millis(100),
+    ));
+    let errors = [
+        within_10s(inside.server().ping_server())
+            .await
+            .expect_err("timed out"),
+        within_10s(around.server().ping_server())
+            .await
+            .expect_err("timed out"),
+    ];
+    for error in errors {
+        assert!(error.is_timeout(), "{error:?}");
+        let text = shown(&error);
+        assert!(!text.contains("0ns"), "{text}");
+        assert!(text.contains("timeout layer"), "{text}");
+    }
+}
+
+/// tower-http's `TimeoutLayer` answers in the server's place with the
+/// status it was given, no header and no body: a timeout that says so,
+/// not a `504` (before: `UnexpectedStatus`, `is_timeout()` false).
+#[tokio::test]
+async fn tower_https_timeout_layer_is_a_timeout_not_a_status() {
+    use http_body_util::BodyExt;
+    use rxinfer_client::http::StatusCode;
+    use tower_http::timeout::TimeoutLayer;
+
+    let server = RawServer::start(Behaviour::Silent).await;
+    let around = support::client(&server.url, None).layer(TimeoutLayer::with_status_code(
+        StatusCode::GATEWAY_TIMEOUT,
+        Duration::from_millis(100),
+    ));
+    // Inside, its response body must have a default: a boxed one.
+    let inside = Client::builder()
+        .base_url(&server.url)
+        .expect("valid URL")
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_millis(100),
+        ))
+        .layer(tower::util::MapResponseLayer::new(
+            |response: http::Response<hyper::body::Incoming>| response.map(BodyExt::boxed),
+        ))
+        .build()
+        .expect("the client builds");
+    let errors = [
+        (
+            within_10s(around.server().ping_server())
+                .await
+                .expect_err("timed out"),
+            "504",
+        ),
+        (
+            within_10s(inside.server().ping_server())
+                .await
+                .expect_err("timed out"),
+            "408",
+        ),
+    ];
+    for (error, status) in errors {
+        assert!(error.is_timeout(), "{error:?}");
+        assert!(!error.is_status(), "{error:?}");
+        let text = shown(&error);
+        assert!(text.contains(status) && text.contains("layer"), "{text}");
+    }
+}
+
+/// A server's own `504` (or a proxy's) has headers: it stays a status.
+#[tokio::test]
+async fn a_servers_own_504_stays_a_status() {
+    let server = RawServer::start(Behaviour::Respond(response(
+        "504 Gateway Timeout",
+        &[("content-length", "0")],
+        b"",
+    )))
+    .await;
+    let error = support::client(&server.url, None)
+        .server()
+        .ping_server()
+        .await
+        .expect_err("a 504");
+    assert!(error.is_status() && !error.is_timeout(), "{error:?}");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(504));
+}

@@ -334,6 +334,13 @@ fn answer<T: DeserializeOwned>(parts: Parts, body: Bytes) -> Result<ApiResponse<
             }),
         };
     }
+    if made_up_by_a_timeout_layer(&parts, &body) {
+        return Err(ApiErrorKind::Transport(
+            rxinfer_transport::Error::LayerTimeout {
+                status: Some(status),
+            },
+        ));
+    }
     Err(match status.as_u16() {
         400 => ApiErrorKind::BadRequest(status_error(parts, body)),
         401 => {
@@ -343,6 +350,18 @@ fn answer<T: DeserializeOwned>(parts: Parts, body: Bytes) -> Result<ApiResponse<
         404 => ApiErrorKind::NotFound(status_error(parts, body)),
         _ => ApiErrorKind::UnexpectedStatus(status_error(parts, body)),
     })
+}
+
+/// Whether a `408` or `504` is tower-http's `TimeoutLayer` giving up in
+/// the server's place: it answers with no header and no body, which no
+/// server or proxy does (an HTTP/1.1 answer says how long its body is, and
+/// proxies add their own headers).
+fn made_up_by_a_timeout_layer(parts: &Parts, body: &[u8]) -> bool {
+    matches!(
+        parts.status,
+        StatusCode::REQUEST_TIMEOUT | StatusCode::GATEWAY_TIMEOUT
+    ) && parts.headers.is_empty()
+        && body.is_empty()
 }
 
 fn status_error<E: DeserializeOwned>(parts: Parts, body: Bytes) -> StatusError<E> {
@@ -492,6 +511,29 @@ mod tests {
             ApiErrorKind::UnexpectedStatus(e) => assert!(e.body().is_none()),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn only_a_bare_408_or_504_is_a_timeout_layers_answer() {
+        for status in [408, 504] {
+            match kind(status, None, "") {
+                ApiErrorKind::Transport(e) => assert!(e.is_timeout(), "{e:?}"),
+                other => panic!("{status}: {other:?}"),
+            }
+            // A header or a body: the server (or a proxy) answered.
+            assert!(matches!(
+                kind(status, JSON, ""),
+                ApiErrorKind::UnexpectedStatus(_)
+            ));
+            assert!(matches!(
+                kind(status, None, "timed out"),
+                ApiErrorKind::UnexpectedStatus(_)
+            ));
+        }
+        assert!(matches!(
+            kind(503, None, ""),
+            ApiErrorKind::UnexpectedStatus(_)
+        ));
     }
 
     #[test]

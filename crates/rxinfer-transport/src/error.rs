@@ -64,6 +64,20 @@ pub enum Error {
     /// place.
     #[error("the request timed out after {0:?}")]
     Timeout(Duration),
+    /// A timeout layer of your own (added with `ClientBuilder::layer`,
+    /// [`Transport::with_layer`](crate::Transport::with_layer) or around
+    /// the client) gave up on the call after a duration this error cannot
+    /// know: tower's `Timeout`, which fails with its `Elapsed` error
+    /// (`status` is `None`), or tower-http's `TimeoutLayer`, which answers
+    /// in the server's place with the status it was given and no header
+    /// and no body (`status` is that status, `408` or `504`). A server's
+    /// own `408` or `504` has headers and stays a status.
+    #[error("{}", layer_timeout_message(.status))]
+    LayerTimeout {
+        /// The status a timeout layer answered with in the server's place,
+        /// if it answered.
+        status: Option<StatusCode>,
+    },
     /// The response body is larger than the limit; reading stopped there.
     #[error("the response body exceeds the limit of {limit} bytes")]
     BodyTooLarge {
@@ -82,6 +96,15 @@ pub enum Error {
     Middleware(#[source] BoxError),
 }
 
+fn layer_timeout_message(status: &Option<StatusCode>) -> String {
+    match status {
+        Some(status) => format!(
+            "a timeout layer gave up on the request and answered {status} in the server's place"
+        ),
+        None => "a timeout layer gave up on the request".to_owned(),
+    }
+}
+
 fn proxy_message(proxy: &str, status: &Option<StatusCode>) -> String {
     match status {
         Some(status) => format!("the proxy {proxy} answered {status}"),
@@ -92,7 +115,7 @@ fn proxy_message(proxy: &str, status: &Option<StatusCode>) -> String {
 impl Error {
     /// Whether the call failed for lack of time.
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Timeout(_))
+        matches!(self, Error::Timeout(_) | Error::LayerTimeout { .. })
     }
 
     /// Whether no connection could be made, to the server or to a proxy.
@@ -117,7 +140,7 @@ impl Error {
             Error::Proxy { .. } => "proxy",
             Error::Tls(_) => "tls",
             Error::Connect(_) => "connect",
-            Error::Timeout(_) => "timeout",
+            Error::Timeout(_) | Error::LayerTimeout { .. } => "timeout",
             Error::BodyTooLarge { .. } => "body_too_large",
             Error::Body(_) => "body",
             Error::Http(_) => "http",
@@ -277,7 +300,7 @@ impl From<std::convert::Infallible> for Error {
 
 /// Sorts a boxed error from any layer: our own errors come back unboxed,
 /// the pooled client's are classified, tower's timeout is a
-/// [`Error::Timeout`], anything else is a middleware error.
+/// [`Error::LayerTimeout`], anything else is a middleware error.
 impl From<BoxError> for Error {
     fn from(error: BoxError) -> Self {
         let error = match error.downcast::<Error>() {
@@ -289,7 +312,7 @@ impl From<BoxError> for Error {
             Err(other) => other,
         };
         if error.is::<tower::timeout::error::Elapsed>() {
-            return Error::Timeout(Duration::ZERO);
+            return Error::LayerTimeout { status: None };
         }
         Error::Middleware(error)
     }
@@ -315,9 +338,12 @@ mod tests {
     }
 
     #[test]
-    fn towers_timeout_is_a_timeout() {
+    fn towers_timeout_is_a_timeout_without_a_made_up_duration() {
         let boxed: BoxError = Box::new(tower::timeout::error::Elapsed::new());
-        assert!(Error::from(boxed).is_timeout());
+        let error = Error::from(boxed);
+        assert!(error.is_timeout(), "{error:?}");
+        assert_eq!(error.kind_name(), "timeout");
+        assert_eq!(error.to_string(), "a timeout layer gave up on the request");
     }
 
     #[test]
