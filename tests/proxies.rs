@@ -72,15 +72,28 @@ async fn the_environments_proxy_is_used_as_curl_would() {
     assert_eq!(proxy.first_lines().len(), 1);
 }
 
+/// `HTTP_PROXY` counts as Go and reqwest read it (before: ignored, as curl
+/// does), except in a CGI process (`REQUEST_METHOD` set), where a
+/// request's `Proxy` header sets it.
 #[tokio::test]
-async fn uppercase_http_proxy_is_ignored_as_curl_does() {
+async fn uppercase_http_proxy_is_used_except_in_a_cgi_process() {
     let server = stand_in().await;
     let mut proxy = ProxyServer::start().await;
     let url = proxy.url.clone();
     let from_env =
         Proxy::from_lookup(move |name| (name == "HTTP_PROXY").then(|| url.clone())).expect("valid");
     roles_via(&server, from_env).await;
-    assert!(proxy.first_lines().is_empty());
+    assert_eq!(proxy.first_lines().len(), 1);
+
+    let url = proxy.url.clone();
+    let in_cgi = Proxy::from_lookup(move |name| match name {
+        "HTTP_PROXY" => Some(url.clone()),
+        "REQUEST_METHOD" => Some("GET".to_owned()),
+        _ => None,
+    })
+    .expect("valid");
+    roles_via(&server, in_cgi).await;
+    assert!(proxy.first_lines().is_empty(), "the CGI call went direct");
 }
 
 #[tokio::test]

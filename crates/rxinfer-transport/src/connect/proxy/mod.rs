@@ -1,5 +1,6 @@
 //! Sending requests through a proxy, configured explicitly or read from the
-//! environment as curl reads it: `http` and `https` proxies (plain-http
+//! environment as curl reads it (and `HTTP_PROXY` as Go and reqwest read
+//! it): `http` and `https` proxies (plain-http
 //! requests in absolute form, `https` through a `CONNECT` tunnel), and
 //! SOCKS5 (`socks5`, `socks5h`) through hyper-util's handshake.
 
@@ -28,12 +29,13 @@ use crate::{Error, InvalidProxy, InvalidProxyReason};
 /// | [`Proxy::all`] | every request, except those [`no_proxy`](Self::no_proxy) exempts |
 /// | [`Proxy::none`] | no request |
 ///
-/// The environment is read as curl reads it: `http_proxy` for `http` URLs
-/// (lowercase only: a CGI server can set `HTTP_PROXY` from a request's
-/// `Proxy` header), `https_proxy` or else `HTTPS_PROXY` for `https` URLs,
-/// and `all_proxy` or else `ALL_PROXY` for either. `no_proxy`, or else
-/// `NO_PROXY`, lists the exempt hosts (see the README for its forms). A
-/// variable that is empty counts as unset.
+/// The environment is read as curl reads it, and `HTTP_PROXY` as Go and
+/// reqwest read it: `http_proxy` or else `HTTP_PROXY` for `http` URLs,
+/// `https_proxy` or else `HTTPS_PROXY` for `https` URLs, and `all_proxy` or
+/// else `ALL_PROXY` for either. In a CGI process (`REQUEST_METHOD` set),
+/// `HTTP_PROXY` is ignored: the server sets it from a request's `Proxy`
+/// header. `no_proxy`, or else `NO_PROXY`, lists the exempt hosts (see the
+/// README for its forms). A variable that is empty counts as unset.
 ///
 /// A proxy URL is `http://`, `https://` (TLS to the proxy itself),
 /// `socks5://` (names resolved here) or `socks5h://` (names resolved by the
@@ -189,7 +191,11 @@ impl ProxyRules {
     fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, Error> {
         let first = |names: &[&'static str]| names.iter().find_map(|n| variable(&lookup, n));
         let all = first(&["all_proxy", "ALL_PROXY"]);
-        let http = first(&["http_proxy"]).or_else(|| all.clone());
+        // A CGI server turns a request's `Proxy` header into `HTTP_PROXY`.
+        let cgi = variable(&lookup, "REQUEST_METHOD").is_some();
+        let http = first(&["http_proxy"])
+            .or_else(|| first(&["HTTP_PROXY"]).filter(|_| !cgi))
+            .or_else(|| all.clone());
         let https = first(&["https_proxy", "HTTPS_PROXY"]).or(all);
         let parse = |found: Option<(&'static str, String)>| {
             found
@@ -369,21 +375,68 @@ mod tests {
     }
 
     #[test]
-    fn lowercase_wins_and_uppercase_http_proxy_is_ignored() -> Result<(), Error> {
+    fn lowercase_wins_where_both_cases_are_set() -> Result<(), Error> {
         let proxy = Proxy::from_lookup(lookup(&[
+            ("http_proxy", "http://lower:1"),
             ("HTTP_PROXY", "http://upper:1"),
             ("https_proxy", "http://lower:2"),
             ("HTTPS_PROXY", "http://upper:2"),
             ("no_proxy", "lower.example"),
             ("NO_PROXY", "upper.example"),
         ]))?;
-        assert_eq!(intercepts(&proxy, "http://example.org/"), None);
+        assert_eq!(
+            intercepts(&proxy, "http://example.org/").as_deref(),
+            Some("http://lower:1")
+        );
         assert_eq!(
             intercepts(&proxy, "https://example.org/").as_deref(),
             Some("http://lower:2")
         );
         assert_eq!(intercepts(&proxy, "https://lower.example/"), None);
         assert!(intercepts(&proxy, "https://upper.example/").is_some());
+        Ok(())
+    }
+
+    #[test]
+    fn uppercase_http_proxy_counts_except_in_a_cgi_process() -> Result<(), Error> {
+        let upper = [("HTTP_PROXY", "http://upper:1")];
+        let proxy = Proxy::from_lookup(lookup(&upper))?;
+        assert_eq!(
+            intercepts(&proxy, "http://example.org/").as_deref(),
+            Some("http://upper:1")
+        );
+        // Only for `http`, as `http_proxy`.
+        assert_eq!(intercepts(&proxy, "https://example.org/"), None);
+        // A CGI server sets `HTTP_PROXY` from a request's `Proxy` header.
+        let cgi = Proxy::from_lookup(lookup(&[
+            ("HTTP_PROXY", "http://upper:1"),
+            ("REQUEST_METHOD", "GET"),
+        ]))?;
+        assert!(cgi.rules()?.is_none());
+        let cgi = Proxy::from_lookup(lookup(&[
+            ("HTTP_PROXY", "http://upper:1"),
+            ("ALL_PROXY", "http://all:3"),
+            ("REQUEST_METHOD", "POST"),
+        ]))?;
+        assert_eq!(
+            intercepts(&cgi, "http://example.org/").as_deref(),
+            Some("http://all:3")
+        );
+        // The lowercase name, which no request header can set, still counts.
+        let cgi = Proxy::from_lookup(lookup(&[
+            ("http_proxy", "http://lower:1"),
+            ("REQUEST_METHOD", "GET"),
+        ]))?;
+        assert_eq!(
+            intercepts(&cgi, "http://example.org/").as_deref(),
+            Some("http://lower:1")
+        );
+        // An empty `REQUEST_METHOD` is unset, as any other variable.
+        let not_cgi = Proxy::from_lookup(lookup(&[
+            ("HTTP_PROXY", "http://upper:1"),
+            ("REQUEST_METHOD", ""),
+        ]))?;
+        assert!(not_cgi.rules()?.is_some());
         Ok(())
     }
 
