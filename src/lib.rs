@@ -61,13 +61,14 @@ pub use tower;
 
 pub use rxinfer_api_core as api_core;
 pub use rxinfer_api_core::{
-    ApiError, ApiErrorKind, ApiResponse, DecodeError, RawResponse, RequestOptions, StatusError,
+    ApiError, ApiErrorKind, ApiResponse, DecodeError, RawResponse, RequestOptions, SentEvent,
+    StatusError,
 };
 pub use rxinfer_auth_api as auth_api;
 pub use rxinfer_auth_api::{AuthenticationApi, GeneratedToken};
 pub use rxinfer_models as models;
 pub use rxinfer_models_api as models_api;
-pub use rxinfer_models_api::{InstanceHandle, ModelsApi};
+pub use rxinfer_models_api::{InstanceHandle, ModelsApi, Reconciliation};
 pub use rxinfer_server_api as server_api;
 pub use rxinfer_server_api::ServerApi;
 pub use rxinfer_transport as transport;

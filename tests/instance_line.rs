@@ -175,7 +175,9 @@ async fn the_stand_in_finishes_a_call_whose_client_disconnected() {
         server.addr(),
         body.len()
     );
-    let mut stream = tokio::net::TcpStream::connect(server.addr()).await.expect("connects");
+    let mut stream = tokio::net::TcpStream::connect(server.addr())
+        .await
+        .expect("connects");
     stream.write_all(request.as_bytes()).await.expect("written");
     tokio::time::sleep(Duration::from_millis(50)).await;
     drop(stream);

@@ -7,7 +7,7 @@ use http::{HeaderMap, Method, StatusCode, response::Parts};
 use rxinfer_models::{ErrorResponse, NotFoundResponse, UnauthorizedResponse};
 use rxinfer_transport::Fingerprint;
 
-use crate::BoxError;
+use crate::{BoxError, SentEvent};
 
 /// Why a call did not return its data: which operation, at which URL, and
 /// what went wrong ([`kind`](Self::kind)).
@@ -45,6 +45,7 @@ struct Inner {
     method: Method,
     url: String,
     kind: ApiErrorKind,
+    sent: Option<SentEvent>,
 }
 
 impl ApiError {
@@ -55,7 +56,36 @@ impl ApiError {
             method,
             url,
             kind,
+            sent: None,
         }))
+    }
+
+    /// The same error, remembering the event its call asked to record, for
+    /// a lost answer to be reconciled.
+    pub fn with_sent_event(mut self, sent: SentEvent) -> Self {
+        self.0.sent = Some(sent);
+        self
+    }
+
+    /// The event the call asked to record, when an `InstanceHandle` sent
+    /// it: what its `reconcile` looks for after a lost answer.
+    pub fn sent_event(&self) -> Option<&SentEvent> {
+        self.0.sent.as_ref()
+    }
+
+    /// Whether the request may have reached the server while its answer
+    /// never came back: a timeout, or a connection that dropped after the
+    /// request was written. A call that changes state may then have done
+    /// so; see `InstanceHandle::reconcile`. A refused connection is not
+    /// lost: the request never left.
+    pub fn answer_lost(&self) -> bool {
+        use rxinfer_transport::Error;
+        matches!(
+            &self.0.kind,
+            ApiErrorKind::Transport(
+                Error::Timeout(_) | Error::LayerTimeout { .. } | Error::Http(_) | Error::Body(_)
+            )
+        )
     }
 
     /// What went wrong.
@@ -153,6 +183,7 @@ impl fmt::Debug for ApiError {
             .field("method", &self.0.method)
             .field("url", &self.0.url)
             .field("kind", &self.0.kind)
+            .field("sent", &self.0.sent)
             .finish()
     }
 }

@@ -33,6 +33,7 @@ mod endpoint;
 mod error;
 mod options;
 mod response;
+mod sent_event;
 
 pub use call::{ApiClient, Call, DELETED_BEFORE};
 pub use endpoint::{Endpoint, segment};
@@ -40,6 +41,7 @@ pub use error::{ApiError, ApiErrorKind, DecodeError, ErrorBody, RawResponse, Sta
 pub use options::RequestOptions;
 pub use response::ApiResponse;
 pub use rxinfer_transport::BoxError;
+pub use sent_event::SentEvent;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -4,10 +4,11 @@ use std::{future::Future, sync::Arc, time::Duration};
 
 use http::{Request, Response};
 use http_body::Body;
-use rxinfer_api_core::{ApiError, ApiErrorKind, ApiResponse, BoxError, Call};
+use rxinfer_api_core::{ApiError, ApiErrorKind, ApiResponse, BoxError, Call, SentEvent};
 use rxinfer_models::{
-    AttachEventsToEpisodeRequest, CreateEpisodeRequest, InferRequest, InferResponse, LearnRequest,
-    LearnResponse, ModelInstanceParameters, ModelInstanceState, SuccessResponse,
+    AttachEventsToEpisodeRequest, CreateEpisodeRequest, EpisodeInfo, InferRequest, InferResponse,
+    LearnRequest, LearnResponse, ModelInstanceParameters, ModelInstanceState, SuccessResponse,
+    Timestamp,
 };
 use rxinfer_transport::{DEFAULT_TIMEOUT, Error, RequestBody};
 use serde::de::DeserializeOwned;
@@ -19,6 +20,25 @@ use tokio::{
 use tower::Service;
 
 use crate::{ModelsApi, endpoints, instance_line::Line};
+
+/// The episode the server records an inference's event in when the
+/// request names none.
+const DEFAULT_EPISODE: &str = "default";
+
+/// Whether the event of an inference whose answer was lost was recorded;
+/// see [`InstanceHandle::reconcile`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reconciliation {
+    /// The server ran the inference and recorded its event.
+    Recorded {
+        /// The event's id (`None` where the server kept none).
+        event_id: Option<i64>,
+    },
+    /// No event carries the timestamp: the server never ran it, and
+    /// sending it again is safe.
+    NotRecorded,
+}
 
 /// How long a call whose caller gave up may run on in the background,
 /// holding its instance's turn: two minutes.
@@ -230,7 +250,12 @@ where
             }
         }
     }
-    /// [`ModelsApi::run_inference`] on this instance, in turn.
+    /// [`ModelsApi::run_inference`] on this instance, in turn. A request
+    /// without a timestamp is stamped with one unique within the instance
+    /// (strictly later than the last, to the millisecond the server keeps),
+    /// so that when its answer is lost ([`ApiError::answer_lost`]) the
+    /// error carries the [`SentEvent`] that [`reconcile`](Self::reconcile)
+    /// looks for. The client never sends it again by itself.
     ///
     /// # Errors
     ///
@@ -239,7 +264,86 @@ where
         &self,
         request: &InferRequest,
     ) -> impl Future<Output = Result<ApiResponse<InferResponse>, ApiError>> + use<S, B> {
-        self.in_turn(endpoints::run_inference(&self.instance_id, request))
+        let mut stamped = request.clone();
+        let timestamp = stamped
+            .timestamp
+            .get_or_insert_with(|| self.line.stamp())
+            .clone();
+        let episode = stamped.episode_name.as_deref().unwrap_or(DEFAULT_EPISODE);
+        let sent = SentEvent::new(timestamp, episode);
+        let call = self.in_turn(endpoints::run_inference(&self.instance_id, &stamped));
+        async move {
+            call.await.map_err(|error| {
+                if error.answer_lost() {
+                    error.with_sent_event(sent)
+                } else {
+                    error
+                }
+            })
+        }
+    }
+
+    /// Whether the event of an inference whose answer was lost was
+    /// recorded: looks for its timestamp in its episode, in turn, so after
+    /// the lost call is done with (its answer arrived in the background, or
+    /// its connection closed).
+    ///
+    /// [`Reconciliation::NotRecorded`] means the server never ran the
+    /// inference, so sending it again is safe; the server records the
+    /// event whether or not the model then succeeds.
+    /// [`Reconciliation::Recorded`] means it ran: the state may have
+    /// changed. One limit: a lost call whose connection was closed at the
+    /// [abandoned bound](Self::with_abandoned_bound) may still be starting
+    /// on the server; keep the bound above the server's longest inference.
+    ///
+    /// ```no_run
+    /// # async fn run(coin: rxinfer_models_api::InstanceHandle<rxinfer_transport::Transport>,
+    /// #              request: rxinfer_models::InferRequest) -> Result<(), rxinfer_api_core::ApiError> {
+    /// use rxinfer_models_api::Reconciliation;
+    ///
+    /// match coin.run_inference(&request).await {
+    ///     Ok(answer) => println!("{:?}", answer.results),
+    ///     Err(error) => match error.sent_event() {
+    ///         Some(sent) if error.answer_lost() => match coin.reconcile(sent).await? {
+    ///             Reconciliation::Recorded { event_id } => println!("it ran: event {event_id:?}"),
+    ///             Reconciliation::NotRecorded => { coin.run_inference(&request).await?; }
+    ///             _ => {}
+    ///         },
+    ///         _ => return Err(error),
+    ///     },
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`ModelsApi::get_episode_info`].
+    pub fn reconcile(
+        &self,
+        sent: &SentEvent,
+    ) -> impl Future<Output = Result<Reconciliation, ApiError>> + use<S, B> {
+        let timestamp = sent.timestamp.to_primitive_date_time().ok();
+        let episode = self.in_turn::<EpisodeInfo>(endpoints::get_episode_info(
+            &self.instance_id,
+            &sent.episode_name,
+        ));
+        async move {
+            let episode = episode.await?;
+            let recorded = episode.events.iter().find(|event| {
+                let at = event
+                    .timestamp
+                    .as_ref()
+                    .map(Timestamp::to_primitive_date_time);
+                matches!((at, timestamp), (Some(Ok(at)), Some(sent)) if at == sent)
+            });
+            Ok(match recorded {
+                Some(event) => Reconciliation::Recorded {
+                    event_id: event.event_id,
+                },
+                None => Reconciliation::NotRecorded,
+            })
+        }
     }
 
     /// [`ModelsApi::run_learning`] on this instance, in turn.

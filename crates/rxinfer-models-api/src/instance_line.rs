@@ -12,6 +12,8 @@ use std::{
     sync::{Arc, Mutex, MutexGuard, PoisonError, Weak},
 };
 
+use rxinfer_models::Timestamp;
+use time::{OffsetDateTime, PrimitiveDateTime};
 use tokio::sync::oneshot;
 
 /// Held by the call whose turn it is; dropping it passes the turn on.
@@ -24,9 +26,28 @@ pub(crate) type Wait = Option<oneshot::Receiver<()>>;
 #[derive(Debug, Default)]
 pub(crate) struct Line {
     tail: Mutex<Option<oneshot::Receiver<()>>>,
+    /// The last event timestamp handed out, in milliseconds since the
+    /// Unix epoch.
+    last_stamp: Mutex<i64>,
 }
 
 impl Line {
+    /// A timestamp for an event on this instance: now, in UTC and to the
+    /// millisecond (the precision the server keeps), and strictly later
+    /// than every one handed out before, so that no two are equal.
+    pub(crate) fn stamp(&self) -> Timestamp {
+        let now = OffsetDateTime::now_utc();
+        let now_ms = i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
+        let mut last = self
+            .last_stamp
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *last = now_ms.max(last.saturating_add(1));
+        let at =
+            OffsetDateTime::from_unix_timestamp_nanos(i128::from(*last) * 1_000_000).unwrap_or(now);
+        Timestamp::from(PrimitiveDateTime::new(at.date(), at.time()))
+    }
+
     /// Takes the last place in the line, now: the turn this call will
     /// hold, and what it waits on first.
     pub(crate) fn join(&self) -> (Turn, Wait) {
@@ -100,6 +121,18 @@ mod tests {
         ));
         drop(second);
         assert!(after_second.await.is_err());
+    }
+
+    #[test]
+    fn stamps_are_strictly_increasing_at_millisecond_precision() {
+        let line = Line::default();
+        let stamps: Vec<_> = (0..1000)
+            .map(|_| line.stamp().to_primitive_date_time().expect("a date-time"))
+            .collect();
+        for pair in stamps.windows(2) {
+            assert!(pair[0] < pair[1], "{pair:?}");
+            assert_eq!(pair[1].nanosecond() % 1_000_000, 0, "milliseconds only");
+        }
     }
 
     #[test]

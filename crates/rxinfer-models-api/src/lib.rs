@@ -45,9 +45,9 @@ mod instance_handle;
 mod instance_line;
 mod models_api;
 
-pub use instance_handle::{DEFAULT_ABANDONED_BOUND, InstanceHandle};
+pub use instance_handle::{DEFAULT_ABANDONED_BOUND, InstanceHandle, Reconciliation};
 pub use models_api::*;
-pub use rxinfer_api_core::{ApiError, ApiErrorKind, ApiResponse, RequestOptions};
+pub use rxinfer_api_core::{ApiError, ApiErrorKind, ApiResponse, RequestOptions, SentEvent};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -1,0 +1,141 @@
+//! A lost answer to `run_inference`, reconciled: through an
+//! `InstanceHandle`, each inference carries a timestamp unique within its
+//! instance; when the answer is lost, the error carries it, and
+//! `reconcile` says whether the server recorded the event (so the call
+//! ran) or not (so sending it again is safe). The client never re-sends.
+//! Against the stand-in, which, like RxInferServer, runs a handler to its
+//! end after the client has gone.
+
+use std::time::Duration;
+
+use rxinfer_client::{
+    Client, Reconciliation,
+    models::{CreateModelInstanceRequest, InferRequest, object},
+};
+use rxinfer_stand_in::StandIn;
+
+async fn coin(delay: Duration) -> (StandIn, Client, String) {
+    let server = StandIn::builder()
+        .dev_token(true)
+        .record_requests(true)
+        .inference_delay(delay)
+        .start()
+        .await
+        .expect("stand-in starts");
+    let client = Client::builder()
+        .base_url(server.url())
+        .expect("valid URL")
+        .token("dev-token")
+        .expect("valid token")
+        .build()
+        .expect("builds");
+    let id = client
+        .models()
+        .create_model_instance(&CreateModelInstanceRequest::new("BetaBernoulli-v1"))
+        .await
+        .expect("created")
+        .instance_id
+        .clone();
+    (server, client, id)
+}
+
+fn observe(value: i64) -> InferRequest {
+    InferRequest::new(object([("observation", value)]))
+}
+
+fn infers(server: &StandIn) -> usize {
+    server
+        .requests()
+        .iter()
+        .filter(|r| r.uri.path().ends_with("/infer"))
+        .count()
+}
+
+#[tokio::test]
+async fn a_lost_answer_whose_call_ran_is_recorded_with_its_event_id() {
+    let (server, client, id) = coin(Duration::from_millis(300)).await;
+    let coin = client.models().instance(&id);
+    coin.run_inference(&observe(0)).await.expect("event 1");
+    let error = coin
+        .with_timeout(Duration::from_millis(100))
+        .run_inference(&observe(1))
+        .await
+        .expect_err("the answer is lost to the timeout");
+    assert!(error.answer_lost(), "{error:?}");
+    let sent = error.sent_event().expect("the handle stamped it").clone();
+    assert_eq!(sent.episode_name, "default");
+    let reconciled = coin.reconcile(&sent).await.expect("episode read");
+    assert_eq!(reconciled, Reconciliation::Recorded { event_id: Some(2) });
+    assert_eq!(infers(&server), 2, "never sent again by the client");
+}
+
+#[tokio::test]
+async fn a_lost_answer_whose_call_never_ran_is_not_recorded() {
+    let (server, client, id) = coin(Duration::from_millis(300)).await;
+    let coin = client.models().instance(&id);
+    let before = coin.run_inference(&observe(0));
+    // Gives up while the first holds the turn: never sent, but its caller
+    // cannot tell.
+    let error = coin
+        .with_timeout(Duration::from_millis(100))
+        .run_inference(&observe(1))
+        .await
+        .expect_err("times out waiting for its turn");
+    assert!(error.answer_lost(), "{error:?}");
+    before.await.expect("the first ran");
+    let sent = error.sent_event().expect("stamped");
+    assert_eq!(
+        coin.reconcile(sent).await.expect("episode read"),
+        Reconciliation::NotRecorded
+    );
+    assert_eq!(infers(&server), 1);
+}
+
+#[tokio::test]
+async fn inferences_through_handles_get_distinct_increasing_timestamps() {
+    let (_server, client, id) = coin(Duration::ZERO).await;
+    let one = client.models().instance(&id);
+    let other = client.clone().models().instance(&id);
+    for n in 0..10 {
+        let handle = if n % 2 == 0 { &one } else { &other };
+        handle
+            .run_inference(&observe(n % 2))
+            .await
+            .expect("inference");
+    }
+    let episode = client
+        .models()
+        .get_episode_info(&id, "default")
+        .await
+        .expect("episode");
+    let stamps: Vec<_> = episode
+        .events
+        .iter()
+        .map(|event| {
+            event
+                .timestamp
+                .as_ref()
+                .expect("a timestamp")
+                .to_primitive_date_time()
+                .expect("a date-time")
+        })
+        .collect();
+    assert_eq!(stamps.len(), 10);
+    for pair in stamps.windows(2) {
+        assert!(pair[0] < pair[1], "{pair:?}");
+    }
+}
+
+#[tokio::test]
+async fn errors_that_are_answers_carry_no_sent_event() {
+    let (_server, client, _id) = coin(Duration::ZERO).await;
+    let error = client
+        .models()
+        .instance("no-such-instance")
+        .run_inference(&observe(1))
+        .await
+        .expect_err("404");
+    assert!(error.is_not_found());
+    assert!(!error.answer_lost());
+    assert!(error.sent_event().is_none());
+}
