@@ -4,19 +4,23 @@
 //! parameters, and clean up.
 //!
 //! By default it starts the in-process stand-in, which computes what the
-//! real server computes. With `RXINFER_SERVER_URL` set it talks to that
-//! server instead, with the token in `RXINFER_TOKEN` (or `BEARER_TOKEN`),
-//! or else one it generates.
+//! real server computes, and deletes its instance at the end. With
+//! `RXINFER_SERVER_URL` set it talks to that server instead, as the
+//! identity kept for it: the token in `RXINFER_TOKEN` (or `BEARER_TOKEN`),
+//! else the one kept in the token file (`RXINFER_TOKEN_FILE`, default
+//! `~/.config/rxinfer/tokens.json`), else a new one, saved there. There it
+//! keeps its instance, so the next run finds it and learns on.
 //!
 //! ```text
 //! cargo run --example coin_toss
-//! RXINFER_SERVER_URL=http://localhost:8000/v1 RXINFER_TOKEN=dev-token cargo run --example coin_toss
+//! RXINFER_SERVER_URL=http://localhost:8000/v1 cargo run --example coin_toss   # twice
 //! ```
 
 use std::io::Write;
 
 use rxinfer_client::{
     Client, TransportError,
+    auth_api::FileTokenStore,
     models::{
         AttachEventsToEpisodeRequest, CreateEpisodeRequest, CreateModelInstanceRequest, FreeForm,
         InferRequest, LearnRequest, NewEvent, object,
@@ -28,6 +32,8 @@ const TRUE_BIAS: f64 = 0.7;
 const TOSSES: usize = 200;
 const BATCH: usize = 50;
 const EPISODE: &str = "coin-toss";
+/// How a later run recognises the instance an earlier one kept.
+const DESCRIPTION: &str = "coin toss example";
 
 /// A coin with bias `TRUE_BIAS`, from a fixed seed, so every run is alike.
 struct Coin(u64);
@@ -54,26 +60,41 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             (server.url().to_owned(), Some(server))
         }
     };
-    let builder = Client::builder().base_url(url.as_str())?;
-    let client = match builder.clone().token_from_env() {
-        Ok(with_token) => with_token.build()?,
-        Err(TransportError::MissingToken) => builder.generate_token().build()?,
-        Err(other) => return Err(other.into()),
-    };
+    // Against a real server, the identity is kept, so the instance is too.
+    let keep = stand_in.is_none();
+    let mut builder = Client::builder().base_url(url.as_str())?.generate_token();
+    if keep {
+        builder = builder.token_store(token_file()?);
+    }
+    let client = builder.build()?;
     let models = client.models();
     println!("server: {url}");
 
-    let coin = models
-        .create_model_instance(
-            &CreateModelInstanceRequest::new("BetaBernoulli-v1")
-                .with_description("coin toss example"),
-        )
-        .await?;
-    let id = coin.instance_id.clone();
-    println!("created instance {id}");
-    models
-        .create_episode(&id, &CreateEpisodeRequest::new(EPISODE))
-        .await?;
+    let kept = models
+        .get_model_instances()
+        .await?
+        .iter()
+        .find(|instance| instance.description == DESCRIPTION)
+        .map(|instance| instance.instance_id.clone());
+    let id = match kept {
+        Some(id) => {
+            println!("reusing instance {id}, kept by an earlier run");
+            id
+        }
+        None => {
+            let coin = models
+                .create_model_instance(
+                    &CreateModelInstanceRequest::new("BetaBernoulli-v1")
+                        .with_description(DESCRIPTION),
+                )
+                .await?;
+            println!("created instance {}", coin.instance_id);
+            models
+                .create_episode(&coin.instance_id, &CreateEpisodeRequest::new(EPISODE))
+                .await?;
+            coin.instance_id.clone()
+        }
+    };
 
     // Tosses seen before: attached to the episode as they are.
     let mut tosses = Coin(0x9E37_79B9_7F4A_7C15);
@@ -133,10 +154,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let episode = models.get_episode_info(&id, EPISODE).await?;
     println!("episode {EPISODE:?} holds {} events", episode.events.len());
 
-    models.delete_model_instance(&id).await?;
-    println!("deleted instance {id}");
+    if keep {
+        println!("kept instance {id} for the next run");
+    } else {
+        models.delete_model_instance(&id).await?;
+        println!("deleted instance {id}");
+    }
     drop(stand_in);
     Ok(())
+}
+
+/// Where the token is kept: `RXINFER_TOKEN_FILE`, else the user's file.
+fn token_file() -> Result<FileTokenStore, TransportError> {
+    match std::env::var_os("RXINFER_TOKEN_FILE") {
+        Some(path) if !path.is_empty() => Ok(FileTokenStore::new(path)),
+        _ => FileTokenStore::user_default().ok_or(TransportError::MissingToken),
+    }
 }
 
 fn report(when: &str, a: Option<f64>, b: Option<f64>) {

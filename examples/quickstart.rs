@@ -2,8 +2,11 @@
 //! `BetaBernoulli-v1` instance, infer, learn, read its parameters, delete it.
 //!
 //! With no arguments it starts the in-process stand-in server and talks to
-//! it; with `RXINFER_SERVER_URL` set (such as `http://localhost:8000/v1`) it
-//! talks to that server instead.
+//! it, with a token it generates; with `RXINFER_SERVER_URL` set (such as
+//! `http://localhost:8000/v1`) it talks to that server instead, as the
+//! identity kept for it in the token file (`RXINFER_TOKEN_FILE`, default
+//! `~/.config/rxinfer/tokens.json`; `RXINFER_TOKEN` comes first), so every
+//! run is the same owner.
 //!
 //! ```text
 //! cargo run --example quickstart
@@ -14,6 +17,7 @@ use std::process::ExitCode;
 
 use rxinfer_client::{
     Client,
+    auth_api::FileTokenStore,
     models::{
         AttachEventsToEpisodeRequest, CreateModelInstanceRequest, FreeForm, InferRequest,
         LearnRequest, NewEvent, object,
@@ -39,7 +43,7 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     // Keep the stand-in alive for as long as the client uses it.
-    let (url, _stand_in) = match std::env::var("RXINFER_SERVER_URL") {
+    let (url, stand_in) = match std::env::var("RXINFER_SERVER_URL") {
         Ok(url) if !url.trim().is_empty() => (url, None),
         _ => {
             let server = StandIn::start().await?;
@@ -58,10 +62,25 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         println!("without a token: {error}");
     }
 
-    let generated = client.authentication().token_generate().await?;
-    // The token is a secret: its Debug output is redacted.
-    println!("generated a token: {:?}", generated.token);
-    let client = client.with_token(generated.token.expose())?;
+    let client = if stand_in.is_some() {
+        let generated = client.authentication().token_generate().await?;
+        // The token is a secret: its Debug output is redacted.
+        println!("generated a token: {:?}", generated.token);
+        client.with_token(generated.token.expose())?
+    } else {
+        // A token is an identity on RxInferServer: keep it across runs.
+        let store = match std::env::var_os("RXINFER_TOKEN_FILE") {
+            Some(path) if !path.is_empty() => FileTokenStore::new(path),
+            _ => FileTokenStore::user_default().ok_or("no home folder for the token file")?,
+        };
+        println!("identity: the token kept in {}", store.path().display());
+        Client::builder()
+            .base_url(url.as_str())?
+            .token_store(store)
+            .generate_token()
+            .build()?
+    };
+    // The cheap check of who you are.
     let roles = client.authentication().token_roles().await?;
     println!("roles: {:?}", roles.roles);
 

@@ -29,6 +29,7 @@ pub struct StandInBuilder {
     pub(crate) models: Vec<Arc<dyn Model>>,
     pub(crate) server_info: ServerInfo,
     pub(crate) inference_delay: Duration,
+    pub(crate) port: u16,
 }
 
 impl Default for StandInBuilder {
@@ -46,6 +47,7 @@ impl Default for StandInBuilder {
             ],
             server_info: ServerInfo::new("4.4.2", "0.1.4", "CommunityEdition", "1.11.5"),
             inference_delay: Duration::ZERO,
+            port: 0,
         }
     }
 }
@@ -62,6 +64,7 @@ impl fmt::Debug for StandInBuilder {
             .field("unavailable_for", &self.unavailable_for)
             .field("models", &models)
             .field("inference_delay", &self.inference_delay)
+            .field("port", &self.port)
             .finish()
     }
 }
@@ -139,7 +142,13 @@ impl StandInBuilder {
         self
     }
 
-    /// Binds `127.0.0.1:0` and starts serving on the current tokio runtime.
+    /// Listens on `port` of `127.0.0.1` (default 0: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Binds `127.0.0.1` at the [port](Self::port) and starts serving on the current tokio runtime.
     ///
     /// # Errors
     ///

@@ -56,7 +56,7 @@ impl StandIn {
     }
 
     pub(crate) async fn bind(config: StandInBuilder) -> io::Result<Self> {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
         let addr = listener.local_addr()?;
         let url = format!("http://{addr}{}", config.base_path);
         let state = Arc::new(State::new(config));
