@@ -405,6 +405,7 @@ fn check_json_content_type(headers: &HeaderMap) -> Result<(), DecodeError> {
 mod tests {
     use super::*;
     use http::StatusCode;
+    use proptest::prelude::Strategy;
     use rxinfer_models::{ErrorResponse, NotFoundResponse, UnauthorizedResponse};
 
     fn check(content_type: &'static str) -> bool {
@@ -640,5 +641,51 @@ mod tests {
             "get_model_instance_state (GET http://127.0.0.1:8000/v1/models/i/abc/state): the server answered 404 Not Found with an empty body"
         );
         assert!(error.is_not_found() && error.is_status() && !error.is_timeout());
+    }
+
+    proptest::proptest! {
+        /// Error-body decoding, fuzzed: any status, content type and body
+        /// decode to the kind the status decides, never a panic, and no
+        /// message quotes a body that is not a documented error.
+        #[test]
+        fn any_answer_decodes_by_its_status(
+            status in 100u16..600,
+            content_type in proptest::option::of(proptest::sample::select(vec![
+                "application/json", "text/html", "application/problem+json", "", "json; x",
+            ])),
+            body in proptest::prop_oneof![
+                proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+                "[{}\\[\\]\":a-z0-9 ,]{0,48}".prop_map(String::into_bytes),
+                proptest::prelude::Just(br#"{"error":"Bad Request","message":"m"}"#.to_vec()),
+            ],
+        ) {
+            let mut builder = Response::builder().status(status);
+            if let Some(value) = content_type {
+                builder = builder.header(CONTENT_TYPE, value);
+            }
+            let Ok(response) = builder.body(()) else {
+                return Ok(());
+            };
+            let (parts, ()) = response.into_parts();
+            let outcome = answer::<serde_json::Value>(parts, Bytes::from(body.clone()));
+            match outcome {
+                Ok(answer) => proptest::prop_assert!(answer.status().is_success()),
+                Err(kind) => {
+                    let expected = match status {
+                        400 => matches!(kind, ApiErrorKind::BadRequest(_)),
+                        401 => matches!(kind, ApiErrorKind::Unauthorized(_)),
+                        404 => matches!(kind, ApiErrorKind::NotFound(_)),
+                        200..=299 => matches!(kind, ApiErrorKind::InvalidBody { .. }),
+                        _ => matches!(kind, ApiErrorKind::UnexpectedStatus(_) | ApiErrorKind::Transport(_)),
+                    };
+                    proptest::prop_assert!(expected, "{status}: {kind:?}");
+                    let shown = format!("{kind} {kind:?}");
+                    let text = String::from_utf8_lossy(&body);
+                    if text.len() > 8 && !text.contains("\"message\"") && !text.contains("\"error\"") {
+                        proptest::prop_assert!(!shown.contains(text.as_ref()), "{shown}");
+                    }
+                }
+            }
+        }
     }
 }

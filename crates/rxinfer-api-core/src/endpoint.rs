@@ -114,6 +114,7 @@ impl fmt::Display for Segment<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::Strategy;
 
     #[test]
     fn every_reserved_or_unsafe_character_is_encoded() {
@@ -128,5 +129,44 @@ mod tests {
         let decoded = percent_encoding::percent_decode_str(&encoded).decode_utf8_lossy();
         assert_eq!(decoded, name);
         assert!(format!("/e/{encoded}").parse::<http::Uri>().is_ok());
+    }
+
+    /// The name RxInferServer's own test creates an episode with.
+    const SERVER_TEST_NAME: &str =
+        " %%% -- ////// %% <> >< == () {} [] | # % & * + , / : ; = ? @ [ ]";
+
+    fn round_trips(value: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+        let encoded = segment(value).to_string();
+        let uri: http::Uri = format!("/models/i/{encoded}/state")
+            .parse()
+            .map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}")))?;
+        // One segment, whatever the value: the path keeps its four.
+        let segments: Vec<&str> = uri.path().split('/').collect();
+        proptest::prop_assert_eq!(segments.len(), 5, "{}", uri);
+        let decoded = percent_encoding::percent_decode_str(segments[3]).decode_utf8();
+        proptest::prop_assert_eq!(decoded.as_deref().ok(), Some(value));
+        Ok(())
+    }
+
+    #[test]
+    fn the_servers_own_test_name_round_trips() -> Result<(), proptest::test_runner::TestCaseError> {
+        round_trips(SERVER_TEST_NAME)
+    }
+
+    proptest::proptest! {
+        /// Any value, seeded with the server's test name and its pieces,
+        /// is one path segment that decodes back to itself.
+        #[test]
+        fn any_value_is_one_segment_that_decodes_to_itself(
+            value in proptest::prop_oneof![
+                proptest::prelude::any::<String>(),
+                proptest::sample::subsequence(SERVER_TEST_NAME.chars().collect::<Vec<_>>(), 0..=SERVER_TEST_NAME.len())
+                    .prop_map(|chars| chars.into_iter().collect::<String>()),
+                proptest::prelude::Just(".".to_owned()),
+                proptest::prelude::Just("..".to_owned()),
+            ]
+        ) {
+            round_trips(&value)?;
+        }
     }
 }

@@ -340,4 +340,29 @@ mod tests {
         fs::remove_dir_all(dir)?;
         Ok(())
     }
+
+    proptest::proptest! {
+        /// The token file, fuzzed: whatever it holds, loading answers a
+        /// token, nothing, or a typed error that quotes none of it.
+        #[test]
+        fn any_file_content_loads_or_fails_without_echo(
+            content in proptest::prop_oneof![
+                "\\PC{0,64}",
+                "\\{\"http://a:1\": \"[ -~]{0,24}\"\\}",
+            ],
+        ) {
+            let dir = scratch("fuzz");
+            fs::create_dir_all(&dir).map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            let store = FileTokenStore::new(dir.join("tokens.json"));
+            fs::write(store.path(), &content).map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            let loaded = tokio_test::block_on(store.load("http://a:1"));
+            if let Err(error) = loaded {
+                let shown = format!("{error} {error:?}");
+                if content.len() > 4 {
+                    proptest::prop_assert!(!shown.contains(&content), "{shown}");
+                }
+            }
+            let _ = fs::remove_dir_all(dir);
+        }
+    }
 }
