@@ -139,3 +139,32 @@ async fn errors_that_are_answers_carry_no_sent_event() {
     assert!(!error.answer_lost());
     assert!(error.sent_event().is_none());
 }
+
+/// When the abandoned bound closes a lost call's connection while the
+/// server still runs it (the stand-in, like RxInferServer, finishes it
+/// anyway), the event is still found: the server records it first.
+#[tokio::test]
+async fn a_call_whose_connection_closed_at_the_bound_is_found_recorded() {
+    let (server, client, id) = coin(Duration::from_millis(300)).await;
+    let coin = client
+        .models()
+        .instance(&id)
+        .with_abandoned_bound(Duration::from_millis(100));
+    let error = coin
+        .with_timeout(Duration::from_millis(50))
+        .run_inference(&observe(1))
+        .await
+        .expect_err("lost");
+    let sent = error.sent_event().expect("stamped").clone();
+    assert_eq!(
+        coin.reconcile(&sent).await.expect("episode read"),
+        Reconciliation::Recorded { event_id: Some(1) }
+    );
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert_eq!(
+        coin.get_model_instance_state().await.expect("state").state["number_of_infer_calls"],
+        1,
+        "the server finished the call its client had closed"
+    );
+    assert_eq!(infers(&server), 1);
+}

@@ -87,7 +87,11 @@ where
     }
 
     /// Reads the roles of the transport's token; see
-    /// [`token_roles`](crate::token_roles).
+    /// [`token_roles`](crate::token_roles). It is the cheap start-up check
+    /// of who you are: it needs the token, changes nothing, and answers
+    /// `401` when the server does not know the token (RxInferServer never
+    /// expires one, so a kept token that fails here belongs to a wiped or
+    /// another database).
     ///
     /// # Errors
     ///

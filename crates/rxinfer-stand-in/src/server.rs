@@ -187,30 +187,34 @@ async fn handle(
     let request = Request::from_parts(parts, ());
     // In a task of its own, as RxInferServer (HTTP.jl) runs a handler to its
     // end after the client has gone: hyper drops the connection's future,
-    // and with it an inline handler, when the client disconnects.
-    let routing = Arc::clone(&state);
+    // and with it an inline handler, when the client disconnects. The
+    // request is recorded there too, so a call whose client left counts.
     let handled = tokio::spawn(async move {
-        let response = route(&routing, &request, &body).await;
-        (response, request, body)
+        let response = route(&state, &request, &body).await;
+        if state.config.record_requests {
+            record(&state, request, body);
+        }
+        response
     });
-    let Ok((response, request, body)) = handled.await else {
+    Ok(handled.await.unwrap_or_else(|_| {
         let mut response = http::Response::new(Full::default());
         *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-        return Ok(response);
-    };
-    if state.config.record_requests {
-        let (mut parts, ()) = request.into_parts();
-        if let Some(value) = parts.headers.get_mut(AUTHORIZATION) {
-            value.set_sensitive(true);
-        }
-        state.record(RecordedRequest {
-            method: parts.method,
-            uri: parts.uri,
-            headers: parts.headers,
-            body,
-        });
+        response
+    }))
+}
+
+/// Keeps what arrived, its token marked sensitive.
+fn record(state: &State, request: Request<()>, body: Bytes) {
+    let (mut parts, ()) = request.into_parts();
+    if let Some(value) = parts.headers.get_mut(AUTHORIZATION) {
+        value.set_sensitive(true);
     }
-    Ok(response)
+    state.record(RecordedRequest {
+        method: parts.method,
+        uri: parts.uri,
+        headers: parts.headers,
+        body,
+    });
 }
 
 #[cfg(test)]
