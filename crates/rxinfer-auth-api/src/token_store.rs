@@ -15,6 +15,7 @@ use std::{
     io::{self, Write},
     path::{Path, PathBuf},
     pin::Pin,
+    sync::atomic::{AtomicU64, Ordering},
 };
 
 use rxinfer_transport::{BaseUrl, BearerToken};
@@ -108,8 +109,11 @@ pub fn origin_of(base: &BaseUrl) -> String {
 /// - never logged: its `Debug` shows the path, and its errors name the
 ///   path, never a token.
 ///
-/// Two processes saving at the same moment may lose one of the two saves
-/// (each writes the whole map it read); the file stays whole either way.
+/// Two saves at the same moment (two processes, say) may lose one of the
+/// two (each writes the whole map it read); the file stays whole either
+/// way. A save that fails after a token was generated fails the call that
+/// needed the token, with why: that token owns nothing yet, and the next
+/// call generates and saves another.
 ///
 /// ```
 /// use rxinfer_auth_api::{FileTokenStore, TokenStore};
@@ -177,7 +181,10 @@ impl FileTokenStore {
             || "tokens.json".into(),
             |name| name.to_string_lossy().into_owned(),
         );
-        let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
+        // Unique to this save, so that concurrent saves never share one.
+        static SAVES: AtomicU64 = AtomicU64::new(0);
+        let save = SAVES.fetch_add(1, Ordering::Relaxed);
+        let temporary = folder.join(format!(".{name}.{}.{save}.tmp", std::process::id()));
         let outcome =
             write_private(&temporary, &bytes).and_then(|()| fs::rename(&temporary, &self.path));
         if outcome.is_err() {
@@ -196,10 +203,11 @@ impl FileTokenStore {
 }
 
 /// Writes `bytes` to a new file at `path` that only its owner can read,
-/// and syncs it.
+/// and syncs it. The file must not exist: a file or symbolic link planted
+/// there is refused, never written through.
 fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file: File = options.open(path)?;
@@ -291,6 +299,33 @@ mod tests {
         // No temporary file is left beside it.
         let left: Vec<_> = fs::read_dir(dir.join("nested"))?.collect();
         assert_eq!(left.len(), 1);
+        fs::remove_dir_all(dir)?;
+        Ok(())
+    }
+
+    #[test]
+    fn concurrent_saves_leave_a_whole_file() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = scratch("concurrent");
+        let store = FileTokenStore::new(dir.join("tokens.json"));
+        let threads: Vec<_> = (0..8)
+            .map(|n| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    for round in 0..20 {
+                        let token = BearerToken::new(&format!("t{n}-{round}")).expect("valid");
+                        // A save may lose a race, never corrupt the file.
+                        let _ = tokio_test::block_on(store.save(&format!("http://h{n}:1"), &token));
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().map_err(|_| "a saving thread panicked")?;
+        }
+        let tokens = store.read()?;
+        assert!(!tokens.is_empty());
+        let left = fs::read_dir(&dir)?.count();
+        assert_eq!(left, 1, "no temporary file is left");
         fs::remove_dir_all(dir)?;
         Ok(())
     }
