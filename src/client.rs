@@ -672,7 +672,12 @@ impl<L> ClientBuilder<L> {
             });
         }
         let transport = Transport::over(config, service);
-        Client::from_api(ApiClient::new(transport).with_base_url(base))
+        let timeout = transport.config().timeout;
+        Client::from_api(
+            ApiClient::new(transport)
+                .with_base_url(base)
+                .with_service_timeout(timeout),
+        )
     }
 
     /// A [`blocking::Client`](crate::blocking::Client) with these settings.

@@ -184,3 +184,42 @@ async fn the_stand_in_finishes_a_call_whose_client_disconnected() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(inferences(&client.models().instance(&id)).await, 1);
 }
+
+/// A handle waits as long as its client's timeout, not a default of its own.
+#[tokio::test]
+async fn a_handle_takes_its_clients_timeout() {
+    let server = StandIn::builder()
+        .dev_token(true)
+        .inference_delay(Duration::from_millis(500))
+        .start()
+        .await
+        .expect("stand-in starts");
+    let client = Client::builder()
+        .base_url(server.url())
+        .expect("valid URL")
+        .token("dev-token")
+        .expect("valid token")
+        .timeout(Duration::from_millis(150))
+        .build()
+        .expect("builds");
+    let id = client
+        .models()
+        .create_model_instance(&CreateModelInstanceRequest::new("BetaBernoulli-v1"))
+        .await
+        .expect("created")
+        .instance_id
+        .clone();
+    let handle = client.models().instance(&id);
+    assert_eq!(handle.timeout(), Duration::from_millis(150));
+    let started = Instant::now();
+    let error = handle
+        .run_inference(&observe(1))
+        .await
+        .expect_err("times out");
+    assert!(error.is_timeout(), "{error:?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        started.elapsed()
+    );
+}

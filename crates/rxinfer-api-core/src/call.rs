@@ -1,7 +1,7 @@
 //! Calling an endpoint over any service: building the request, sending it,
 //! decoding the answer by status.
 
-use std::{future::Future, sync::Arc};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use http::{
@@ -54,6 +54,7 @@ pub struct ApiClient<S> {
 struct Context {
     options: RequestOptions,
     base_url: Option<BaseUrl>,
+    service_timeout: Option<Duration>,
 }
 
 impl Context {
@@ -83,9 +84,29 @@ impl<S> ApiClient<S> {
             context: Arc::new(Context {
                 options: self.context.options.clone(),
                 base_url: Some(base),
+                service_timeout: self.context.service_timeout,
             }),
             service: self.service,
         }
+    }
+
+    /// The same, knowing that the service times a call out after `timeout`
+    /// when the call sets none (nothing is applied per call): for wrappers
+    /// that wait on a call themselves, such as an instance handle.
+    pub fn with_service_timeout(self, timeout: Duration) -> Self {
+        Self {
+            context: Arc::new(Context {
+                options: self.context.options.clone(),
+                base_url: self.context.base_url.clone(),
+                service_timeout: Some(timeout),
+            }),
+            service: self.service,
+        }
+    }
+
+    /// The timeout the service applies to a call that sets none, if known.
+    pub fn service_timeout(&self) -> Option<Duration> {
+        self.context.service_timeout
     }
 
     /// The same service, applying `options` to every call.
@@ -94,6 +115,7 @@ impl<S> ApiClient<S> {
             context: Arc::new(Context {
                 options,
                 base_url: self.context.base_url.clone(),
+                service_timeout: self.context.service_timeout,
             }),
             service: self.service,
         }
@@ -628,6 +650,7 @@ mod tests {
         let context = Context {
             options: RequestOptions::new(),
             base_url: Some("http://127.0.0.1:8000/v1".parse().expect("base")),
+            service_timeout: None,
         };
         let url = context.url(&Uri::from_static("/models/i/abc/state"));
         let error = ApiError::new(

@@ -122,10 +122,11 @@ impl<S: Clone> Clone for InstanceHandle<S> {
 
 impl<S: Clone> InstanceHandle<S> {
     pub(crate) fn new(api: ModelsApi<S>, instance_id: Arc<str>, line: Arc<Line>) -> Self {
-        let timeout = api
-            .client()
+        let client = api.client();
+        let timeout = client
             .options()
             .timeout_override()
+            .or(client.service_timeout())
             .unwrap_or(DEFAULT_TIMEOUT);
         Self {
             background: api.clone(),
@@ -150,7 +151,9 @@ impl<S: Clone> InstanceHandle<S> {
     /// The same handle, same line, whose callers wait at most `timeout`
     /// from the method call to the answer, the wait for the turn included.
     /// Default: the API's [`RequestOptions::timeout`](rxinfer_api_core::RequestOptions::timeout)
-    /// if set, else [`DEFAULT_TIMEOUT`] (30 s).
+    /// if set, else the client's timeout (`ClientBuilder::timeout`, known
+    /// through [`ApiClient::service_timeout`](rxinfer_api_core::ApiClient::service_timeout)),
+    /// else [`DEFAULT_TIMEOUT`] (30 s).
     pub fn with_timeout(&self, timeout: Duration) -> Self {
         Self {
             timeout,
