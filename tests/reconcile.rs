@@ -103,6 +103,16 @@ async fn inferences_through_handles_get_distinct_increasing_timestamps() {
             .await
             .expect("inference");
     }
+    // Handles made and dropped per call: their lines go away between
+    // calls, and the stamps must not repeat.
+    for n in 0..10 {
+        client
+            .models()
+            .instance(&id)
+            .run_inference(&observe(n % 2))
+            .await
+            .expect("inference");
+    }
     let episode = client
         .models()
         .get_episode_info(&id, "default")
@@ -120,7 +130,7 @@ async fn inferences_through_handles_get_distinct_increasing_timestamps() {
                 .expect("a date-time")
         })
         .collect();
-    assert_eq!(stamps.len(), 10);
+    assert_eq!(stamps.len(), 20);
     for pair in stamps.windows(2) {
         assert!(pair[0] < pair[1], "{pair:?}");
     }
@@ -160,11 +170,44 @@ async fn a_call_whose_connection_closed_at_the_bound_is_found_recorded() {
         coin.reconcile(&sent).await.expect("episode read"),
         Reconciliation::Recorded { event_id: Some(1) }
     );
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(
         coin.get_model_instance_state().await.expect("state").state["number_of_infer_calls"],
         1,
         "the server finished the call its client had closed"
     );
     assert_eq!(infers(&server), 1);
+}
+
+/// A timestamp the caller set is matched as the server stores it: offset
+/// dropped, fraction cut to milliseconds, a date alone at midnight (before:
+/// compared as written, a recorded event was reported `NotRecorded`).
+#[tokio::test]
+async fn a_callers_own_timestamp_is_matched_as_the_server_stores_it() {
+    let (_server, client, id) = coin(Duration::ZERO).await;
+    let coin = client.models().instance(&id);
+    let given = [
+        "2024-03-20T12:00:00.1239+02:00",
+        "2024-03-21",
+        "2024-03-22 08:30:00Z",
+    ];
+    for (n, timestamp) in given.into_iter().enumerate() {
+        coin.run_inference(&observe(1).with_timestamp(timestamp))
+            .await
+            .expect("inference");
+        let sent = rxinfer_client::SentEvent::new(timestamp.into(), "default");
+        assert_eq!(
+            coin.reconcile(&sent).await.expect("episode read"),
+            Reconciliation::Recorded {
+                event_id: Some(n as i64 + 1)
+            },
+            "{timestamp}"
+        );
+    }
+    let unreadable = rxinfer_client::SentEvent::new("yesterday".into(), "default");
+    let error = coin
+        .reconcile(&unreadable)
+        .await
+        .expect_err("never NotRecorded");
+    assert!(!error.answer_lost(), "{error:?}");
 }

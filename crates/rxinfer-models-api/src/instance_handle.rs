@@ -19,7 +19,10 @@ use tokio::{
 };
 use tower::Service;
 
-use crate::{ModelsApi, endpoints, instance_line::Line};
+use crate::{
+    ModelsApi, endpoints,
+    instance_line::{Line, stamp},
+};
 
 /// The episode the server records an inference's event in when the
 /// request names none.
@@ -39,6 +42,10 @@ pub enum Reconciliation {
     /// sending it again is safe.
     NotRecorded,
 }
+
+/// The largest episode `reconcile` reads: 64 MiB, past the 16 MB MongoDB
+/// holds in one episode.
+const RECONCILE_BODY_LIMIT: usize = 64 * 1024 * 1024;
 
 /// How long a call whose caller gave up may run on in the background,
 /// holding its instance's turn: two minutes.
@@ -207,40 +214,61 @@ where
     where
         T: DeserializeOwned + Send + 'static,
     {
-        let deadline = Instant::now().checked_add(self.timeout);
-        let (turn, before) = self.line.join();
+        self.in_turn_via(call, &self.background, self.timeout)
+    }
+
+    /// As [`in_turn`](Self::in_turn), sent through `sender`, its caller
+    /// waiting at most `timeout`.
+    fn in_turn_via<T>(
+        &self,
+        call: Call,
+        sender: &ModelsApi<S>,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<ApiResponse<T>, ApiError>> + use<S, B, T>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        let deadline = Instant::now().checked_add(timeout);
         let client = self.api.client();
-        let timed_out = client.error(&call, ApiErrorKind::Transport(Error::Timeout(self.timeout)));
+        let timed_out = client.error(&call, ApiErrorKind::Transport(Error::Timeout(timeout)));
+        // The request may have been sent: its answer is lost.
         let lost = client.error(
             &call,
-            ApiErrorKind::Transport(Error::Middleware(
+            ApiErrorKind::Transport(Error::Http(
                 "the call's task ended without an answer: its runtime shut down".into(),
             )),
         );
-        let exchange = self.background.client().send::<T, B>(call);
+        let exchange = sender.client().send::<T, B>(call);
         let line = Arc::clone(&self.line);
         let (answer, answered) = oneshot::channel();
-        let task = async move {
-            let _turn = turn;
-            let _line = line;
-            if let Some(before) = before {
-                let _ = before.await;
-            }
-            // Its caller gave up while it waited: it is never sent.
-            if !answer.is_closed() {
-                let _ = answer.send(exchange.await);
-            }
+        // Takes the call's place in the line and starts its task.
+        let start = move || {
+            let (turn, before) = line.join();
+            tokio::spawn(async move {
+                let _turn = turn;
+                let _line = line;
+                if let Some(before) = before {
+                    let _ = before.await;
+                }
+                // Its caller gave up while it waited: it is never sent.
+                if !answer.is_closed() {
+                    let _ = answer.send(exchange.await);
+                }
+            });
         };
+        // In a runtime the place is taken now; outside one, where no task
+        // can start, at the first poll.
         let mut unstarted = match Handle::try_current() {
             Ok(runtime) => {
-                runtime.spawn(task);
+                let _entered = runtime.enter();
+                start();
                 None
             }
-            Err(_) => Some(task),
+            Err(_) => Some(start),
         };
         async move {
-            if let Some(task) = unstarted.take() {
-                tokio::spawn(task);
+            if let Some(start) = unstarted.take() {
+                start();
             }
             let outcome = match deadline {
                 Some(deadline) => timeout_at(deadline, answered).await,
@@ -253,6 +281,7 @@ where
             }
         }
     }
+
     /// [`ModelsApi::run_inference`] on this instance, in turn. A request
     /// without a timestamp is stamped with one unique within the instance
     /// (strictly later than the last, to the millisecond the server keeps),
@@ -268,10 +297,7 @@ where
         request: &InferRequest,
     ) -> impl Future<Output = Result<ApiResponse<InferResponse>, ApiError>> + use<S, B> {
         let mut stamped = request.clone();
-        let timestamp = stamped
-            .timestamp
-            .get_or_insert_with(|| self.line.stamp())
-            .clone();
+        let timestamp = stamped.timestamp.get_or_insert_with(stamp).clone();
         let episode = stamped.episode_name.as_deref().unwrap_or(DEFAULT_EPISODE);
         let sent = SentEvent::new(timestamp, episode);
         let call = self.in_turn(endpoints::run_inference(&self.instance_id, &stamped));
@@ -295,9 +321,22 @@ where
     /// inference, so sending it again is safe; the server records the
     /// event whether or not the model then succeeds.
     /// [`Reconciliation::Recorded`] means it ran: the state may have
-    /// changed. One limit: a lost call whose connection was closed at the
-    /// [abandoned bound](Self::with_abandoned_bound) may still be starting
-    /// on the server; keep the bound above the server's longest inference.
+    /// changed. Timestamps are compared as the server stores them (offset
+    /// dropped, cut to milliseconds); one the server cannot read is an
+    /// error, never `NotRecorded`.
+    ///
+    /// Limits, where `NotRecorded` is wrong:
+    /// - the server records the event and runs the model side by side, so
+    ///   a recording that fails on its own (an episode that does not exist,
+    ///   or is full at MongoDB's 16 MB) leaves no event while the state may
+    ///   still change;
+    /// - an episode wiped or deleted since the call;
+    /// - a lost call whose connection was closed at the
+    ///   [abandoned bound](Self::with_abandoned_bound), or by a proxy or a
+    ///   timeout layer of your own, may still be starting on the server;
+    ///   keep the bound above the server's longest inference;
+    /// - timestamps are unique within this process: a caller's own
+    ///   timestamps, or calls from another process, may collide.
     ///
     /// ```no_run
     /// # async fn run(coin: rxinfer_models_api::InstanceHandle<rxinfer_transport::Transport>,
@@ -326,19 +365,36 @@ where
         &self,
         sent: &SentEvent,
     ) -> impl Future<Output = Result<Reconciliation, ApiError>> + use<S, B> {
-        let timestamp = sent.timestamp.to_primitive_date_time().ok();
-        let episode = self.in_turn::<EpisodeInfo>(endpoints::get_episode_info(
-            &self.instance_id,
-            &sent.episode_name,
-        ));
+        let call = endpoints::get_episode_info(&self.instance_id, &sent.episode_name);
+        let prepared = match sent.timestamp.as_event_time() {
+            Some(sent_at) => {
+                // It waits behind the lost call (up to the abandoned
+                // bound), and an episode can be large.
+                let options = self.api.client().options().clone();
+                let reader = self.api.with_options(
+                    options
+                        .timeout(self.timeout.max(self.abandoned_bound))
+                        .body_limit(RECONCILE_BODY_LIMIT),
+                );
+                let waited = self.timeout.saturating_add(self.abandoned_bound);
+                Ok((
+                    self.in_turn_via::<EpisodeInfo>(call, &reader, waited),
+                    sent_at,
+                ))
+            }
+            None => Err(self.api.client().error(
+                &call,
+                ApiErrorKind::InvalidRequest(
+                    "the sent timestamp is not one the server reads, so no event carries it".into(),
+                ),
+            )),
+        };
         async move {
+            let (episode, sent_at) = prepared?;
             let episode = episode.await?;
             let recorded = episode.events.iter().find(|event| {
-                let at = event
-                    .timestamp
-                    .as_ref()
-                    .map(Timestamp::to_primitive_date_time);
-                matches!((at, timestamp), (Some(Ok(at)), Some(sent)) if at == sent)
+                let at = event.timestamp.as_ref().and_then(Timestamp::as_event_time);
+                at == Some(sent_at)
             });
             Ok(match recorded {
                 Some(event) => Reconciliation::Recorded {

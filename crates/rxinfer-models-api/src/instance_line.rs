@@ -9,7 +9,10 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, MutexGuard, PoisonError, Weak},
+    sync::{
+        Arc, Mutex, MutexGuard, PoisonError, Weak,
+        atomic::{AtomicI64, Ordering},
+    },
 };
 
 use rxinfer_models::Timestamp;
@@ -22,32 +25,36 @@ pub(crate) type Turn = oneshot::Sender<()>;
 /// What a call waits on: the turn of the call before it.
 pub(crate) type Wait = Option<oneshot::Receiver<()>>;
 
+/// The last event timestamp handed out in this process, in milliseconds
+/// since the Unix epoch. One for the process, not one per line: a line
+/// goes away when idle, and its successor must not repeat a stamp.
+static LAST_STAMP: AtomicI64 = AtomicI64::new(i64::MIN);
+
+/// A timestamp for an event: now, in UTC and to the millisecond (the
+/// precision the server keeps), and strictly later than every one handed
+/// out before in this process, so that no two are equal. Other processes
+/// keep their own.
+pub(crate) fn stamp() -> Timestamp {
+    let now = OffsetDateTime::now_utc();
+    let now_ms = i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
+    let next = |last: i64| now_ms.max(last.saturating_add(1));
+    let previous = LAST_STAMP
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
+            Some(next(last))
+        })
+        .unwrap_or(i64::MIN);
+    let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(next(previous)) * 1_000_000)
+        .unwrap_or(now);
+    Timestamp::from(PrimitiveDateTime::new(at.date(), at.time()))
+}
+
 /// One instance's line.
 #[derive(Debug, Default)]
 pub(crate) struct Line {
     tail: Mutex<Option<oneshot::Receiver<()>>>,
-    /// The last event timestamp handed out, in milliseconds since the
-    /// Unix epoch.
-    last_stamp: Mutex<i64>,
 }
 
 impl Line {
-    /// A timestamp for an event on this instance: now, in UTC and to the
-    /// millisecond (the precision the server keeps), and strictly later
-    /// than every one handed out before, so that no two are equal.
-    pub(crate) fn stamp(&self) -> Timestamp {
-        let now = OffsetDateTime::now_utc();
-        let now_ms = i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
-        let mut last = self
-            .last_stamp
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        *last = now_ms.max(last.saturating_add(1));
-        let at =
-            OffsetDateTime::from_unix_timestamp_nanos(i128::from(*last) * 1_000_000).unwrap_or(now);
-        Timestamp::from(PrimitiveDateTime::new(at.date(), at.time()))
-    }
-
     /// Takes the last place in the line, now: the turn this call will
     /// hold, and what it waits on first.
     pub(crate) fn join(&self) -> (Turn, Wait) {
@@ -125,9 +132,8 @@ mod tests {
 
     #[test]
     fn stamps_are_strictly_increasing_at_millisecond_precision() {
-        let line = Line::default();
         let stamps: Vec<_> = (0..1000)
-            .map(|_| line.stamp().to_primitive_date_time().expect("a date-time"))
+            .map(|_| stamp().to_primitive_date_time().expect("a date-time"))
             .collect();
         for pair in stamps.windows(2) {
             assert!(pair[0] < pair[1], "{pair:?}");

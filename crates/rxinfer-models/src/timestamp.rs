@@ -81,7 +81,7 @@ impl From<&str> for Timestamp {
 #[cfg(feature = "time")]
 mod with_time {
     use time::{
-        OffsetDateTime, PrimitiveDateTime,
+        Date, OffsetDateTime, PrimitiveDateTime, Time,
         format_description::well_known::{Iso8601, Rfc3339},
     };
 
@@ -113,6 +113,41 @@ mod with_time {
                 Ok(instant) => Ok(PrimitiveDateTime::new(instant.date(), instant.time())),
                 Err(_) => PrimitiveDateTime::parse(&self.iso(), &Iso8601::DEFAULT),
             }
+        }
+
+        /// The wall-clock time RxInferServer stores this timestamp as on an
+        /// event: the offset dropped, the fraction cut to milliseconds, a
+        /// date alone at midnight. `None` when the server cannot read it.
+        /// Two timestamps name the same stored event time exactly when
+        /// these are equal.
+        ///
+        /// ```
+        /// use rxinfer_models::Timestamp;
+        ///
+        /// let sent = Timestamp::new("2024-03-20T12:00:00.1239+02:00");
+        /// let stored = Timestamp::new("2024-03-20T12:00:00.123");
+        /// assert_eq!(sent.as_event_time(), stored.as_event_time());
+        /// assert_eq!(
+        ///     Timestamp::new("2024-03-20").as_event_time(),
+        ///     Timestamp::new("2024-03-20T00:00:00").as_event_time()
+        /// );
+        /// assert_eq!(Timestamp::new("yesterday").as_event_time(), None);
+        /// ```
+        pub fn as_event_time(&self) -> Option<PrimitiveDateTime> {
+            let wall = self.to_primitive_date_time().ok().or_else(|| {
+                Date::parse(self.as_str(), &Iso8601::DEFAULT)
+                    .ok()
+                    .map(|date| PrimitiveDateTime::new(date, Time::MIDNIGHT))
+            })?;
+            let time = wall.time();
+            let millis = Time::from_hms_milli(
+                time.hour(),
+                time.minute(),
+                time.second(),
+                time.millisecond(),
+            )
+            .ok()?;
+            Some(PrimitiveDateTime::new(wall.date(), millis))
         }
 
         /// The text with a `T` between date and time, as ISO 8601 wants it

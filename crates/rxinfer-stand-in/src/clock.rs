@@ -2,9 +2,7 @@
 //! offset, event times without one, milliseconds only when not zero.
 
 use rxinfer_models::Timestamp;
-use time::{
-    Date, OffsetDateTime, PrimitiveDateTime, Time, format_description::well_known::Iso8601,
-};
+use time::{OffsetDateTime, PrimitiveDateTime, Time};
 
 /// Now, as `created_at` is written: `2025-10-31T10:15:02.123+00:00`.
 pub(crate) fn now() -> Timestamp {
@@ -24,12 +22,7 @@ pub(crate) fn event_time(given: Option<&Timestamp>) -> Option<Timestamp> {
             now.time(),
         ))));
     };
-    let wall = given.to_primitive_date_time().ok().or_else(|| {
-        Date::parse(given.as_str(), &Iso8601::DEFAULT)
-            .ok()
-            .map(|date| PrimitiveDateTime::new(date, Time::MIDNIGHT))
-    })?;
-    Some(Timestamp::from(truncate(wall)))
+    given.as_event_time().map(Timestamp::from)
 }
 
 fn truncate(wall: PrimitiveDateTime) -> PrimitiveDateTime {
