@@ -13,7 +13,7 @@ use rxinfer_models_api::ModelsApi;
 use rxinfer_server_api::ServerApi;
 use rxinfer_transport::{
     BearerToken, Config, Error, HttpClient, IntoBaseUrl, Proxy, RequestBody, RetryPolicy,
-    SharedError, StaticToken, TokenFuture, TokenSource, Transport,
+    SharedError, StaticToken, TOKEN_VARIABLES, TokenFuture, TokenSource, Transport,
 };
 use tower::{
     Layer, Service, ServiceBuilder,
@@ -406,8 +406,10 @@ impl<L> ClientBuilder<L> {
     /// 1. an explicit token: [`token`](Self::token),
     ///    [`token_source`](Self::token_source) or
     ///    [`token_from_env`](Self::token_from_env);
-    /// 2. the environment, `RXINFER_TOKEN` or else `BEARER_TOKEN`, when a
-    ///    store or [`generate_token`](Self::generate_token) is set;
+    /// 2. the environment's `RXINFER_TOKEN`, when a store or
+    ///    [`generate_token`](Self::generate_token) is set (only this
+    ///    project's own name: `BEARER_TOKEN` is read only when asked, by
+    ///    `token_from_env`);
     /// 3. the store;
     /// 4. a generated token.
     ///
@@ -665,7 +667,12 @@ impl<L> ClientBuilder<L> {
         let base = config.base_url.clone();
         let identity = self.identity;
         if config.token.is_none() && (identity.generate || identity.store.is_some()) {
-            config.token = Some(match StaticToken::from_env() {
+            let own_name = |name: &str| {
+                (name == TOKEN_VARIABLES[0])
+                    .then(|| std::env::var(name).ok())
+                    .flatten()
+            };
+            config.token = Some(match StaticToken::from_lookup(own_name) {
                 Ok(token) => Arc::new(token),
                 Err(Error::MissingToken) => identity.source(&config, service.clone()),
                 Err(error) => Arc::new(InvalidEnvironmentToken(SharedError::new(error))),

@@ -23,6 +23,13 @@ fn scratch(name: &str) -> PathBuf {
     dir.join("tokens.json")
 }
 
+/// Removes a test's token file and its folder.
+fn cleanup(store: &FileTokenStore) {
+    if let Some(dir) = store.path().parent() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
 fn stored(url: &str, store: &FileTokenStore) -> rxinfer_client::ClientBuilder {
     Client::builder()
         .base_url(url)
@@ -62,6 +69,7 @@ async fn a_stored_token_survives_a_restart_and_reaches_its_instances() {
             .expect("readable")
             .is_some()
     );
+    cleanup(&store);
 }
 
 #[tokio::test]
@@ -72,19 +80,29 @@ async fn an_explicit_token_comes_before_the_store_whatever_the_order() {
         .await
         .expect("starts");
     let store = FileTokenStore::new(scratch("explicit"));
-    let client = stored(server.url(), &store)
+    let store_last = Client::builder()
+        .base_url(server.url())
+        .expect("valid URL")
         .token("dev-token")
         .expect("valid")
-        .build()
-        .expect("builds");
-    let roles = client.authentication().token_roles().await.expect("roles");
-    assert_eq!(roles.roles, ["user"]);
+        .generate_token()
+        .token_store(store.clone());
+    let store_first = stored(server.url(), &store)
+        .generate_token()
+        .token("dev-token")
+        .expect("valid");
+    for builder in [store_last, store_first] {
+        let client = builder.build().expect("builds");
+        let roles = client.authentication().token_roles().await.expect("roles");
+        assert_eq!(roles.roles, ["user"]);
+    }
     assert_eq!(server.tokens_generated(), 0);
     assert_eq!(
         store.load(&origin(&server)).await.expect("readable"),
         None,
         "store untouched"
     );
+    cleanup(&store);
 }
 
 #[tokio::test]
@@ -118,6 +136,7 @@ async fn a_rejected_stored_token_is_not_replaced_and_the_401_says_why() {
         store.load(&origin(&server)).await.expect("readable"),
         Some(unknown)
     );
+    cleanup(&store);
 }
 
 #[tokio::test]
@@ -164,6 +183,7 @@ async fn renewal_of_a_stored_token_is_opt_in_updates_the_store_and_is_reported()
             second.fingerprint()
         )]
     );
+    cleanup(&store);
 }
 
 #[tokio::test]

@@ -96,8 +96,8 @@ struct Shared<S> {
     /// Whether a rejected token is replaced; `None`: the default (yes
     /// without a store, no with one).
     renew: Option<bool>,
-    /// The token the server rejected, until the generation replacing it
-    /// takes it (it then neither loads the store, which holds it, nor
+    /// The token the server rejected, until a generation replaces it (the
+    /// generation then neither loads the store, which holds it, nor
     /// replaces silently).
     rejected: Mutex<Option<BearerToken>>,
     replaced: AtomicU64,
@@ -216,7 +216,8 @@ impl<S> Shared<S> {
              the instances the old one created"
         );
         if let Some(hook) = &self.hook {
-            hook(replaced);
+            // A hook that panics must not undo the replacement it reports.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(replaced)));
         }
     }
 
@@ -304,6 +305,13 @@ where
             store.save(origin, &token).await.map_err(SharedError::new)?;
         }
         if let Some(old) = rejected {
+            // Forgotten only once replaced: a generation that failed, or
+            // was abandoned, leaves it for the next one to report.
+            let mut still = self.rejected();
+            if still.as_ref() == Some(&old) {
+                *still = None;
+            }
+            drop(still);
             self.report(&old, &token);
         }
         Ok(token)
@@ -366,7 +374,7 @@ where
                     // Started before this future can be dropped, so the
                     // generation runs exactly once whatever its callers do.
                     let generating = Arc::clone(&shared);
-                    let rejected = shared.rejected().take();
+                    let rejected = shared.rejected().clone();
                     tokio::spawn(async move {
                         report.send_replace(Some(generating.obtain(rejected).await));
                     });
@@ -519,6 +527,23 @@ mod tests {
         let token = runtime().block_on(source.fetch())?;
         assert_eq!(token, BearerToken::new("t2")?);
         assert_eq!(calls.load(Ordering::SeqCst), 2);
+        Ok(())
+    }
+
+    /// A generation that fails after a rejection leaves the rejected token
+    /// for the next one, which reports the replacement (before: the next
+    /// replaced it silently).
+    #[tokio::test]
+    async fn a_replacement_after_a_failed_generation_is_still_reported() -> Result<(), Error> {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let source = counting(Arc::clone(&calls), |n| n == 2);
+        let first = source.fetch().await?;
+        source.on_unauthorized(&first);
+        assert!(source.fetch().await.is_err(), "the second generation fails");
+        assert_eq!(source.replacements(), 0);
+        let third = source.fetch().await?;
+        assert_eq!(third, BearerToken::new("t3")?);
+        assert_eq!(source.replacements(), 1, "reported");
         Ok(())
     }
 

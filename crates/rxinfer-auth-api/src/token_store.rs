@@ -143,13 +143,23 @@ impl FileTokenStore {
 
     /// The user's store: `$XDG_CONFIG_HOME/rxinfer/tokens.json`, or else
     /// `$HOME/.config/rxinfer/tokens.json` (on Windows `%APPDATA%`); `None`
-    /// when none of these is set.
+    /// when none of these is set to an absolute path.
     pub fn user_default() -> Option<Self> {
         let config = std::env::var_os("XDG_CONFIG_HOME")
             .filter(|dir| !dir.is_empty())
             .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))
-            .or_else(|| std::env::var_os("APPDATA").map(PathBuf::from))?;
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .filter(|home| !home.is_empty())
+                    .map(|home| PathBuf::from(home).join(".config"))
+            })
+            .or_else(|| {
+                std::env::var_os("APPDATA")
+                    .filter(|dir| !dir.is_empty())
+                    .map(PathBuf::from)
+            })
+            // A relative folder would put tokens wherever the program runs.
+            .filter(|dir| dir.is_absolute())?;
         Some(Self::new(config.join("rxinfer").join("tokens.json")))
     }
 
