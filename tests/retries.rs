@@ -371,3 +371,24 @@ async fn a_delete_answered_404_at_once_is_not_found() {
     assert!(error.is_not_found(), "{error:?}");
     assert_eq!(peer.requests_read(), 1);
 }
+
+/// A `DELETE` whose `404` arrived with a body cut short was answered: the
+/// resend's `404` is not taken for a lost answer's (the id was wrong).
+#[tokio::test]
+async fn a_delete_whose_404_head_arrived_is_not_taken_for_done() {
+    let cut = b"HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n{\"error\"".to_vec();
+    let mut peer = RawServer::start(Behaviour::sequence(vec![
+        Behaviour::RespondThenClose(cut),
+        answer("404 Not Found", NOT_FOUND),
+    ]))
+    .await;
+    let error = within_10s(
+        client(&peer, RetryPolicy::new())
+            .models()
+            .delete_model_instance("wrong-id"),
+    )
+    .await
+    .expect_err("not found");
+    assert!(error.is_not_found(), "{error:?}");
+    assert_eq!(peer.requests_read(), 2);
+}

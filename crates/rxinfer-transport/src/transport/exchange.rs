@@ -221,7 +221,9 @@ where
                 .filter(|delay| retry.withdraw(retries, *delay));
             match delay {
                 Some(delay) => {
-                    lost_answer |= matches!(result, Err(Error::Http(_) | Error::Body(_)));
+                    // Before the answer's head: once a status arrived (a
+                    // body cut short), the server had answered.
+                    lost_answer |= matches!(result, Err(Error::Http(_)));
                     retries += 1;
                     span.record("http.request.resend_count", retries);
                     if !delay.is_zero() {
