@@ -20,7 +20,10 @@
 //! a timeout. The client fails it at once instead. It cannot tell a
 //! spawned task from a `spawn_blocking` closure, which may wait, so it lets
 //! both wait. A multi-thread runtime keeps serving on its other threads,
-//! so calls there wait.
+//! so calls there wait. Inside a current-thread runtime's `enter()` guard,
+//! where nothing drives it, a call would not stall anything but is refused
+//! all the same (the client cannot tell the two apart): drop the guard
+//! first, or call from another thread.
 //!
 //! ```no_run
 //! use rxinfer_client::{Client, models::{CreateModelInstanceRequest, InferRequest, object}};
