@@ -76,8 +76,8 @@ echo "==> installing peers"
 (cd "$here" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 venv "$here/.venv-client" "$here/requirements-client.txt"
 venv "$here/.venv-schemathesis" "$here/requirements-schemathesis.txt"
-(cd "$root" && cargo build --quiet -p rxinfer-conformance --bins)
-bin=$root/target/debug
+(cd "$root" && cargo build --quiet -p rxinfer-conformance --bins && cargo build --quiet -p rxinfer-stand-in --bin rxinfer-stand-in)
+bin=$(cd "$root" && cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug
 
 check "models match the document's schemas and examples" \
     cargo test --quiet --manifest-path "$root/Cargo.toml" -p rxinfer-conformance --test models_match_spec
@@ -89,7 +89,7 @@ prism_ready() { wait_for "$logs/prism.log" "Prism is listening" 60 "${pids[-1]}"
 prism_checks() { prism_ready && "$bin/prism-checks" "http://127.0.0.1:$prism_port"; }
 check "our client against Prism (the document as a strict mock)" prism_checks
 
-"$bin/stand-in" --dev-token >"$logs/stand-in.log" 2>&1 &
+"$bin/rxinfer-stand-in" --dev-token >"$logs/stand-in.log" 2>&1 &
 pids+=($!)
 stand_in_pid=${pids[-1]}
 stand_in_url() { wait_for "$logs/stand-in.log" "^http://" 10 "$stand_in_pid" >/dev/null && head -n 1 "$logs/stand-in.log"; }
