@@ -5,42 +5,12 @@
 //! still runs its call; the wait for the turn counts in the timeout; and
 //! every handle on one id shares one line.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
-use rxinfer_client::{
-    Client, InstanceHandle, Transport,
-    models::{CreateModelInstanceRequest, InferRequest, object},
-};
-use rxinfer_stand_in::StandIn;
-
-async fn coin(delay: Duration) -> (StandIn, Client, String) {
-    let server = StandIn::builder()
-        .dev_token(true)
-        .record_requests(true)
-        .inference_delay(delay)
-        .start()
-        .await
-        .expect("stand-in starts");
-    let client = Client::builder()
-        .base_url(server.url())
-        .expect("valid URL")
-        .token("dev-token")
-        .expect("valid token")
-        .build()
-        .expect("builds");
-    let id = client
-        .models()
-        .create_model_instance(&CreateModelInstanceRequest::new("BetaBernoulli-v1"))
-        .await
-        .expect("created")
-        .instance_id
-        .clone();
-    (server, client, id)
-}
-
-fn observe(value: i64) -> InferRequest {
-    InferRequest::new(object([("observation", value)]))
-}
+use rxinfer_client::{InstanceHandle, Transport};
+use support::coin::{coin, coin_with, observe};
 
 async fn inferences(handle: &InstanceHandle<Transport>) -> serde_json::Value {
     handle
@@ -188,27 +158,8 @@ async fn the_stand_in_finishes_a_call_whose_client_disconnected() {
 /// A handle waits as long as its client's timeout, not a default of its own.
 #[tokio::test]
 async fn a_handle_takes_its_clients_timeout() {
-    let server = StandIn::builder()
-        .dev_token(true)
-        .inference_delay(Duration::from_millis(500))
-        .start()
-        .await
-        .expect("stand-in starts");
-    let client = Client::builder()
-        .base_url(server.url())
-        .expect("valid URL")
-        .token("dev-token")
-        .expect("valid token")
-        .timeout(Duration::from_millis(150))
-        .build()
-        .expect("builds");
-    let id = client
-        .models()
-        .create_model_instance(&CreateModelInstanceRequest::new("BetaBernoulli-v1"))
-        .await
-        .expect("created")
-        .instance_id
-        .clone();
+    let (_server, client, id) =
+        coin_with(Duration::from_millis(500), Some(Duration::from_millis(150))).await;
     let handle = client.models().instance(&id);
     assert_eq!(handle.timeout(), Duration::from_millis(150));
     let started = Instant::now();

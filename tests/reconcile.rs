@@ -6,42 +6,13 @@
 //! Against the stand-in, which, like RxInferServer, runs a handler to its
 //! end after the client has gone.
 
+mod support;
+
 use std::time::Duration;
 
-use rxinfer_client::{
-    Client, Reconciliation,
-    models::{CreateModelInstanceRequest, InferRequest, object},
-};
+use rxinfer_client::Reconciliation;
 use rxinfer_stand_in::StandIn;
-
-async fn coin(delay: Duration) -> (StandIn, Client, String) {
-    let server = StandIn::builder()
-        .dev_token(true)
-        .record_requests(true)
-        .inference_delay(delay)
-        .start()
-        .await
-        .expect("stand-in starts");
-    let client = Client::builder()
-        .base_url(server.url())
-        .expect("valid URL")
-        .token("dev-token")
-        .expect("valid token")
-        .build()
-        .expect("builds");
-    let id = client
-        .models()
-        .create_model_instance(&CreateModelInstanceRequest::new("BetaBernoulli-v1"))
-        .await
-        .expect("created")
-        .instance_id
-        .clone();
-    (server, client, id)
-}
-
-fn observe(value: i64) -> InferRequest {
-    InferRequest::new(object([("observation", value)]))
-}
+use support::coin::{coin, observe};
 
 fn infers(server: &StandIn) -> usize {
     server

@@ -16,6 +16,8 @@
 // Each test binary uses part of this module.
 #![allow(dead_code)]
 
+pub(crate) mod coin;
+
 use std::{
     sync::{
         Arc,
