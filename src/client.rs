@@ -440,13 +440,18 @@ impl<L> ClientBuilder<L> {
     ///
     /// Every replacement is reported: a `tracing` warning with both
     /// tokens' fingerprints, [`on_token_replaced`](Self::on_token_replaced),
-    /// and [`Client::token_replacements`].
+    /// and [`Client::token_replacements`]. It applies only with
+    /// [`generate_token`](Self::generate_token) or a
+    /// [store](Self::token_store).
     pub fn renew_on_unauthorized(mut self, renew: bool) -> Self {
         self.identity.renew = Some(renew);
         self
     }
 
-    /// Calls `hook` after each replacement of a rejected token.
+    /// Calls `hook` after each replacement of a rejected token (only with
+    /// [`generate_token`](Self::generate_token) or a
+    /// [store](Self::token_store): other tokens are never replaced). A
+    /// panic in it is caught.
     pub fn on_token_replaced(
         mut self,
         hook: impl Fn(TokenReplaced) + Send + Sync + 'static,

@@ -195,12 +195,11 @@ impl FileTokenStore {
         static SAVES: AtomicU64 = AtomicU64::new(0);
         let save = SAVES.fetch_add(1, Ordering::Relaxed);
         let temporary = folder.join(format!(".{name}.{}.{save}.tmp", std::process::id()));
-        let outcome =
-            write_private(&temporary, &bytes).and_then(|()| fs::rename(&temporary, &self.path));
-        if outcome.is_err() {
+        write_private(&temporary, &bytes).map_err(written)?;
+        fs::rename(&temporary, &self.path).map_err(|error| {
             let _ = fs::remove_file(&temporary);
-        }
-        outcome.map_err(written)
+            written(error)
+        })
     }
 
     fn io(&self, action: &'static str, source: io::Error) -> TokenStoreError {
@@ -214,15 +213,19 @@ impl FileTokenStore {
 
 /// Writes `bytes` to a new file at `path` that only its owner can read,
 /// and syncs it. The file must not exist: a file or symbolic link planted
-/// there is refused, never written through.
+/// there is refused, never written through, and left alone. A file this
+/// call created is removed if writing it fails.
 fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file: File = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    if written.is_err() {
+        let _ = fs::remove_file(path);
+    }
+    written
 }
 
 fn create_private_dir(folder: &Path) -> io::Result<()> {

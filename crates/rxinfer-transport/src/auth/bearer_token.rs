@@ -77,8 +77,9 @@ impl BearerToken {
 }
 
 /// A token's short name: 32 bits of a 64-bit FNV-1a hash, as 8 hex digits.
-/// Stable across runs and versions, so logs of two runs can be compared;
-/// too short to tell anything about the token it names.
+/// Stable across runs and versions, so logs of two runs can be compared.
+/// For a random token (RxInferServer generates UUIDs) it tells nothing
+/// useful about the token; a guessable one (`dev-token`) stays guessable.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Fingerprint(u32);
 
