@@ -95,10 +95,14 @@ async fn the_wait_for_the_turn_counts_in_the_timeout() {
         .with_timeout(Duration::from_millis(100));
     let started = Instant::now();
     let calls: Vec<_> = (0..5).map(|_| handle.run_inference(&observe(1))).collect();
+    let mut never_sent = 0;
     for call in calls {
         let error = call.await.expect_err("each gives up at 100 ms");
         assert!(error.is_timeout(), "{error:?}");
+        assert_ne!(error.never_sent(), error.answer_lost(), "{error:?}");
+        never_sent += usize::from(error.never_sent());
     }
+    assert_eq!(never_sent, 4, "only the first was sent");
     // Before: the fifth failed after 500 ms.
     assert!(
         started.elapsed() < Duration::from_millis(400),

@@ -41,25 +41,39 @@ async fn a_lost_answer_whose_call_ran_is_recorded_with_its_event_id() {
 }
 
 #[tokio::test]
-async fn a_lost_answer_whose_call_never_ran_is_not_recorded() {
+async fn a_call_given_up_before_its_turn_says_it_was_never_sent() {
     let (server, client, id) = coin(Duration::from_millis(300)).await;
     let coin = client.models().instance(&id);
     let before = coin.run_inference(&observe(0));
-    // Gives up while the first holds the turn: never sent, but its caller
-    // cannot tell.
+    // Gives up while the first holds the turn: never sent, and it says so
+    // (before: reported as a lost answer, sending the caller to reconcile).
     let error = coin
         .with_timeout(Duration::from_millis(100))
         .run_inference(&observe(1))
         .await
         .expect_err("times out waiting for its turn");
-    assert!(error.answer_lost(), "{error:?}");
+    assert!(error.is_timeout(), "{error:?}");
+    assert!(error.never_sent() && !error.answer_lost(), "{error:?}");
+    assert!(error.sent_event().is_none());
+    assert!(
+        error.to_string().contains("never reached the server"),
+        "{error}"
+    );
     before.await.expect("the first ran");
-    let sent = error.sent_event().expect("stamped");
+    assert_eq!(infers(&server), 1);
+}
+
+/// An event nobody recorded is `NotRecorded`.
+#[tokio::test]
+async fn an_event_never_sent_is_not_recorded() {
+    let (_server, client, id) = coin(Duration::ZERO).await;
+    let coin = client.models().instance(&id);
+    coin.run_inference(&observe(0)).await.expect("one event");
+    let never = rxinfer_client::SentEvent::new("2001-01-01T00:00:00.001".into(), "default");
     assert_eq!(
-        coin.reconcile(sent).await.expect("episode read"),
+        coin.reconcile(&never).await.expect("episode read"),
         Reconciliation::NotRecorded
     );
-    assert_eq!(infers(&server), 1);
 }
 
 #[tokio::test]

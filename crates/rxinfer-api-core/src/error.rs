@@ -46,6 +46,7 @@ struct Inner {
     url: String,
     kind: ApiErrorKind,
     sent: Option<SentEvent>,
+    never_sent: bool,
 }
 
 impl ApiError {
@@ -57,7 +58,23 @@ impl ApiError {
             url,
             kind,
             sent: None,
+            never_sent: false,
         }))
+    }
+
+    /// The same error, known never to have been sent: a wrapper gave the
+    /// call up before sending it, such as an instance handle's call that
+    /// timed out waiting for its turn.
+    pub fn mark_never_sent(mut self) -> Self {
+        self.0.never_sent = true;
+        self
+    }
+
+    /// Whether the call is known never to have been sent (see
+    /// [`mark_never_sent`](Self::mark_never_sent)); its answer is then
+    /// not lost: nothing happened on the server.
+    pub fn never_sent(&self) -> bool {
+        self.0.never_sent
     }
 
     /// The same error, remembering the event its call asked to record, for
@@ -80,12 +97,16 @@ impl ApiError {
     /// lost: the request never left.
     pub fn answer_lost(&self) -> bool {
         use rxinfer_transport::Error;
-        matches!(
-            &self.0.kind,
-            ApiErrorKind::Transport(
-                Error::Timeout(_) | Error::LayerTimeout { .. } | Error::Http(_) | Error::Body(_)
+        !self.0.never_sent
+            && matches!(
+                &self.0.kind,
+                ApiErrorKind::Transport(
+                    Error::Timeout(_)
+                        | Error::LayerTimeout { .. }
+                        | Error::Http(_)
+                        | Error::Body(_)
+                )
             )
-        )
     }
 
     /// What went wrong.
@@ -184,6 +205,7 @@ impl fmt::Debug for ApiError {
             .field("url", &self.0.url)
             .field("kind", &self.0.kind)
             .field("sent", &self.0.sent)
+            .field("never_sent", &self.0.never_sent)
             .finish()
     }
 }
@@ -194,7 +216,11 @@ impl fmt::Display for ApiError {
             f,
             "{} ({} {}): {}",
             self.0.operation, self.0.method, self.0.url, self.0.kind
-        )
+        )?;
+        if self.0.never_sent {
+            f.write_str(" before it was sent: it never reached the server")?;
+        }
+        Ok(())
     }
 }
 

@@ -1,6 +1,16 @@
 //! One instance's calls, one at a time, in the order they were made.
 
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    sync::{
+        Arc,
+        atomic::{
+            AtomicU8,
+            Ordering::{AcqRel, Acquire},
+        },
+    },
+    time::Duration,
+};
 
 use http::{Request, Response};
 use http_body::Body;
@@ -43,6 +53,29 @@ pub enum Reconciliation {
     NotRecorded,
 }
 
+/// A call waiting for its turn.
+const WAITING: u8 = 0;
+/// A call whose turn came: sent.
+const SENT: u8 = 1;
+/// A call given up before its turn: never sent.
+const GIVEN_UP: u8 = 2;
+
+/// Gives up a call still waiting for its turn; `false` when it was sent.
+fn give_up(progress: &AtomicU8) -> bool {
+    progress
+        .compare_exchange(WAITING, GIVEN_UP, AcqRel, Acquire)
+        .is_ok()
+}
+
+/// Gives the call up when its caller's future is dropped.
+struct GiveUp(Arc<AtomicU8>);
+
+impl Drop for GiveUp {
+    fn drop(&mut self) {
+        give_up(&self.0);
+    }
+}
+
 /// The largest episode `reconcile` reads: 64 MiB, past the 16 MB MongoDB
 /// holds in one episode.
 const RECONCILE_BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -69,7 +102,7 @@ pub const DEFAULT_ABANDONED_BOUND: Duration = Duration::from_secs(120);
 ///   arrives or its connection closes, for at most the
 ///   [abandoned bound](Self::with_abandoned_bound) (default
 ///   [`DEFAULT_ABANDONED_BOUND`]). A call given up before its turn is never
-///   sent.
+///   sent, and its timeout says so ([`ApiError::never_sent`]).
 /// - **One timeout for the whole wait.** The [timeout](Self::with_timeout)
 ///   counts from the method call, the wait for the turn included.
 /// - **Shared and bounded.** Handles on one id share one line; a line goes
@@ -241,6 +274,10 @@ where
         let exchange = sender.client().send::<T, B>(call);
         let line = Arc::clone(&self.line);
         let (answer, answered) = oneshot::channel();
+        // Whether the call went out: decided once, by whichever comes
+        // first, its turn (sent) or its caller giving up (never sent).
+        let progress = Arc::new(AtomicU8::new(WAITING));
+        let sending = Arc::clone(&progress);
         // Takes the call's place in the line and starts its task.
         let start = move || {
             let (turn, before) = line.join();
@@ -250,8 +287,8 @@ where
                 if let Some(before) = before {
                     let _ = before.await;
                 }
-                // Its caller gave up while it waited: it is never sent.
-                if !answer.is_closed() {
+                let turn_came = sending.compare_exchange(WAITING, SENT, AcqRel, Acquire);
+                if turn_came.is_ok() {
                     let _ = answer.send(exchange.await);
                 }
             });
@@ -266,7 +303,11 @@ where
             }
             Err(_) => Some(start),
         };
+        // A caller that drops its future, polled or not, before the turn
+        // came gives the call up.
+        let abandon = GiveUp(Arc::clone(&progress));
         async move {
+            let _abandon = abandon;
             if let Some(start) = unstarted.take() {
                 start();
             }
@@ -277,6 +318,7 @@ where
             match outcome {
                 Ok(Ok(answer)) => answer,
                 Ok(Err(_)) => Err(lost),
+                Err(_) if give_up(&progress) => Err(timed_out.mark_never_sent()),
                 Err(_) => Err(timed_out),
             }
         }
