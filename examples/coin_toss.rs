@@ -16,7 +16,7 @@
 //! RXINFER_SERVER_URL=http://localhost:8000/v1 cargo run --example coin_toss   # twice
 //! ```
 
-use std::io::Write;
+use std::{io::Write, process::ExitCode};
 
 use rxinfer_client::{
     Client, TransportError,
@@ -51,7 +51,22 @@ impl Coin {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            let mut source = std::error::Error::source(error.as_ref());
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let (url, stand_in) = match std::env::var("RXINFER_SERVER_URL") {
         Ok(url) if !url.trim().is_empty() => (url, None),
         _ => {
@@ -63,23 +78,39 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Against a real server, the identity is kept, so the instance is too.
     let keep = stand_in.is_none();
     let mut builder = Client::builder().base_url(url.as_str())?.generate_token();
-    if keep {
-        builder = builder.token_store(token_file()?);
+    let store = if keep { Some(token_file()?) } else { None };
+    if let Some(store) = &store {
+        println!("identity: the token kept in {}", store.path().display());
+        builder = builder.token_store(store.clone());
     }
     let client = builder.build()?;
     let models = client.models();
     println!("server: {url}");
 
-    let kept = models
-        .get_model_instances()
-        .await?
+    let instances = match models.get_model_instances().await {
+        Ok(instances) => instances,
+        Err(error) if error.is_unauthorized() => {
+            if let Some(store) = &store {
+                eprintln!(
+                    "the server does not know the kept token (a restarted stand-in, a wiped \
+                     database?): to start over as a new identity, remove the file {} \
+                     (FileTokenStore::forget does it in code)",
+                    store.path().display()
+                );
+            }
+            return Err(error.into());
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let kept = instances
         .iter()
         .find(|instance| instance.description == DESCRIPTION)
         .map(|instance| instance.instance_id.clone());
-    let id = match kept {
+    let (id, seen) = match kept {
         Some(id) => {
             println!("reusing instance {id}, kept by an earlier run");
-            id
+            let seen = models.get_episode_info(&id, EPISODE).await?.events.len();
+            (id, seen)
         }
         None => {
             let coin = models
@@ -92,12 +123,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             models
                 .create_episode(&coin.instance_id, &CreateEpisodeRequest::new(EPISODE))
                 .await?;
-            coin.instance_id.clone()
+            (coin.instance_id.clone(), 0)
         }
     };
 
-    // Tosses seen before: attached to the episode as they are.
+    // Tosses seen before: attached to the episode as they are. A kept
+    // instance's coin goes on where the earlier runs left it.
     let mut tosses = Coin(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..seen {
+        tosses.toss();
+    }
     let past: Vec<NewEvent> = (0..20)
         .map(|_| NewEvent::new(object([("observation", tosses.toss())])))
         .collect();

@@ -168,6 +168,21 @@ impl FileTokenStore {
         &self.path
     }
 
+    /// Forgets the token kept for `origin`, so that the next client
+    /// generates a new identity: for a token the server no longer knows (a
+    /// wiped database). The instances of the old token stay out of reach.
+    ///
+    /// # Errors
+    ///
+    /// As a save.
+    pub fn forget(&self, origin: &str) -> Result<(), TokenStoreError> {
+        let mut tokens = self.read()?;
+        if tokens.remove(origin).is_some() {
+            self.write(&tokens)?;
+        }
+        Ok(())
+    }
+
     fn read(&self) -> Result<BTreeMap<String, String>, TokenStoreError> {
         let text = match fs::read_to_string(&self.path) {
             Ok(text) => text,
@@ -309,6 +324,9 @@ mod tests {
             again.load("http://b:2").await?,
             Some(BearerToken::new("other")?)
         );
+        again.forget("http://b:2")?;
+        assert_eq!(store.load("http://b:2").await?, None, "forgotten");
+        assert!(store.load("http://a:1").await?.is_some(), "the others kept");
         // No temporary file is left beside it.
         let left: Vec<_> = fs::read_dir(dir.join("nested"))?.collect();
         assert_eq!(left.len(), 1);
