@@ -101,12 +101,13 @@ impl Deadline {
         self.timeout
     }
 
-    /// When the call expires, once it has started waiting.
-    pub(super) fn at(&self) -> Option<Instant> {
+    /// When the call expires: its deadline once it has started waiting,
+    /// else its timeout from now (`None`: too far to represent).
+    pub(super) fn expiry(&self) -> Option<Instant> {
         match &self.waiting {
             Waiting::Shared { at, .. } => Some(*at),
             Waiting::Own(sleep) => Some(sleep.deadline()),
-            Waiting::NotYet | Waiting::Left => None,
+            Waiting::NotYet | Waiting::Left => Instant::now().checked_add(self.timeout),
         }
     }
 

@@ -37,9 +37,6 @@ pub(super) struct Exchange<S> {
     pub(super) body: RequestBody,
     pub(super) operation: Operation,
     pub(super) limit: usize,
-    /// The call's timeout, for a slow path that starts before its deadline
-    /// is set.
-    pub(super) timeout: Duration,
     /// Whether the request carries the token: its operation needs one, it
     /// has no `Authorization` of its own, and it goes to the token's origin.
     pub(super) wants_token: bool,
@@ -173,10 +170,10 @@ where
     /// (once, before any attempt, so that no retry fetches it again), then
     /// attempt (unless `first` is the first attempt's outcome), renewing
     /// the token once after a `401` and waiting between retries. A retry
-    /// whose wait cannot end before `deadline` (the call's, or `timeout`
-    /// from now when it has none yet) is not made: the caller gets the
-    /// last answer (a `503` and its message, say) rather than a bare
-    /// timeout after waiting for nothing.
+    /// whose wait cannot end before the call's `deadline` (`None`: too far
+    /// to represent) is not made: the caller gets the last answer (a `503`
+    /// and its message, say) rather than a bare timeout after waiting for
+    /// nothing.
     pub(super) async fn slow(
         mut self,
         first: Option<Result<Response<ResponseBody>, Error>>,
@@ -184,7 +181,6 @@ where
         span: Span,
         deadline: Option<Instant>,
     ) -> Result<Response<ResponseBody>, Error> {
-        let deadline = deadline.or_else(|| Instant::now().checked_add(self.timeout));
         let shared = Arc::clone(&self.shared);
         let auth = shared.auth.as_ref();
         if self.token.is_none() && self.wants_token {

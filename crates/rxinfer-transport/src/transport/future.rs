@@ -21,6 +21,7 @@ use http::{Extensions, Request, Response, response::Parts};
 use http_body::Body;
 use http_body_util::Limited;
 use pin_project_lite::pin_project;
+use tokio::time::Instant;
 use tower::Service;
 use tracing::Span;
 
@@ -99,13 +100,15 @@ where
             body,
             operation: plan.operation,
             limit: plan.limit,
-            timeout: plan.timeout,
             wants_token: plan.wants_token,
             token: plan.token,
         };
         if exchange.token.is_none() && exchange.wants_token {
             // No token at hand where one is needed: fetch it first.
-            let slow = exchange.slow(None, Some(parts.extensions), plan.span.clone(), None);
+            // Its retries end by this deadline, at most a moment earlier
+            // than the one the future sets at its first poll.
+            let deadline = Instant::now().checked_add(plan.timeout);
+            let slow = exchange.slow(None, Some(parts.extensions), plan.span.clone(), deadline);
             let state = State::Slow {
                 future: Box::pin(slow),
             };
@@ -251,7 +254,7 @@ where
         match exchange.take() {
             Some(call) if !call.settled(&first) => {
                 state.set(State::Slow {
-                    future: Box::pin(call.slow(Some(first), None, span.clone(), deadline.at())),
+                    future: Box::pin(call.slow(Some(first), None, span.clone(), deadline.expiry())),
                 });
             }
             _ => {
