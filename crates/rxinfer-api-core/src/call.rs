@@ -50,7 +50,7 @@ pub struct ApiClient<S> {
     context: Arc<Context>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Context {
     options: RequestOptions,
     base_url: Option<BaseUrl>,
@@ -80,28 +80,14 @@ impl<S> ApiClient<S> {
     /// The same, naming URLs under `base` in errors (the service resolves
     /// them; this only says where).
     pub fn with_base_url(self, base: BaseUrl) -> Self {
-        Self {
-            context: Arc::new(Context {
-                options: self.context.options.clone(),
-                base_url: Some(base),
-                service_timeout: self.context.service_timeout,
-            }),
-            service: self.service,
-        }
+        self.with_context(|context| context.base_url = Some(base))
     }
 
     /// The same, knowing that the service times a call out after `timeout`
     /// when the call sets none (nothing is applied per call): for wrappers
     /// that wait on a call themselves, such as an instance handle.
     pub fn with_service_timeout(self, timeout: Duration) -> Self {
-        Self {
-            context: Arc::new(Context {
-                options: self.context.options.clone(),
-                base_url: self.context.base_url.clone(),
-                service_timeout: Some(timeout),
-            }),
-            service: self.service,
-        }
+        self.with_context(|context| context.service_timeout = Some(timeout))
     }
 
     /// The timeout the service applies to a call that sets none, if known.
@@ -111,12 +97,15 @@ impl<S> ApiClient<S> {
 
     /// The same service, applying `options` to every call.
     pub fn with_options(self, options: RequestOptions) -> Self {
+        self.with_context(|context| context.options = options)
+    }
+
+    /// The same service with `change` made to a copy of the context.
+    fn with_context(self, change: impl FnOnce(&mut Context)) -> Self {
+        let mut context = Context::clone(&self.context);
+        change(&mut context);
         Self {
-            context: Arc::new(Context {
-                options,
-                base_url: self.context.base_url.clone(),
-                service_timeout: self.context.service_timeout,
-            }),
+            context: Arc::new(context),
             service: self.service,
         }
     }
