@@ -339,6 +339,12 @@ async fn an_empty_path_parameter_is_refused_before_sending() {
         );
     }
     assert_eq!(server.requests().len(), sent, "nothing was sent");
-    // A name that only looks empty once encoded is not refused.
-    assert!(models.get_episode_info(&id, "default").await.is_ok());
+    // A name with slashes (one encoded segment, never empty) is sent: the
+    // server answers it, here that no such episode exists.
+    let slashes = models
+        .get_episode_info(&id, "//")
+        .await
+        .expect_err("no episode named //");
+    assert!(slashes.is_not_found(), "{slashes:?}");
+    assert_eq!(server.requests().len(), sent + 1);
 }

@@ -4,7 +4,7 @@
 use rxinfer_models::Timestamp;
 
 /// The event a call asked the server to record: its timestamp, unique
-/// within its instance when an `InstanceHandle` stamped it, and its
+/// within the process when an `InstanceHandle` stamped it, and its
 /// episode. Kept on an [`ApiError`](crate::ApiError) whose answer was lost
 /// ([`ApiError::sent_event`](crate::ApiError::sent_event)), for the
 /// handle's `reconcile` to look for.

@@ -424,8 +424,14 @@ mod tests {
             let loaded = tokio_test::block_on(store.load("http://a:1"));
             if let Err(error) = loaded {
                 let shown = format!("{error} {error:?}");
-                if content.len() > 4 {
-                    proptest::prop_assert!(!shown.contains(&content), "{shown}");
+                // Neither the file nor a token in it is quoted.
+                let token = serde_json::from_str::<BTreeMap<String, String>>(&content)
+                    .ok()
+                    .and_then(|tokens| tokens.get("http://a:1").cloned());
+                for secret in std::iter::once(content.clone()).chain(token) {
+                    if secret.len() > 4 {
+                        proptest::prop_assert!(!shown.contains(&secret), "{shown}");
+                    }
                 }
             }
             let _ = fs::remove_dir_all(dir);

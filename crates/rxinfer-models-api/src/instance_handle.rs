@@ -295,13 +295,11 @@ where
         };
         // In a runtime the place is taken now; outside one, where no task
         // can start, at the first poll.
-        let mut unstarted = match Handle::try_current() {
-            Ok(runtime) => {
-                let _entered = runtime.enter();
-                start();
-                None
-            }
-            Err(_) => Some(start),
+        let mut unstarted = if Handle::try_current().is_ok() {
+            start();
+            None
+        } else {
+            Some(start)
         };
         // A caller that drops its future, polled or not, before the turn
         // came gives the call up.
@@ -325,7 +323,7 @@ where
     }
 
     /// [`ModelsApi::run_inference`] on this instance, in turn. A request
-    /// without a timestamp is stamped with one unique within the instance
+    /// without a timestamp is stamped with one unique within this process
     /// (strictly later than the last, to the millisecond the server keeps),
     /// so that when its answer is lost ([`ApiError::answer_lost`]) the
     /// error carries the [`SentEvent`] that [`reconcile`](Self::reconcile)
