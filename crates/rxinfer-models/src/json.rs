@@ -4,6 +4,8 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::{ArrayData, Distribution, MdArray, Preferences, ReadError, Reader};
+
 /// A JSON object with any keys, as the server sends model-specific data.
 pub type JsonObject = serde_json::Map<String, Value>;
 
@@ -55,6 +57,58 @@ pub trait FreeForm {
     /// When the object does not have `T`'s shape.
     fn decode<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         serde_json::from_value(Value::Object(self.object().clone()))
+    }
+
+    /// The object's typed readers, for values written under `applied`
+    /// (the answer's `Preference-Applied`).
+    fn read_with(&self, applied: &Preferences) -> Reader<'_> {
+        Reader::new(self.object(), applied)
+    }
+
+    /// The vector of numbers at `key`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Reader::vector`], which says what was found instead.
+    fn vector(&self, key: &str) -> Result<Vec<f64>, ReadError> {
+        self.read_with(&Preferences::DEFAULT).vector(key)
+    }
+
+    /// The array at `key`, written under the server's defaults.
+    ///
+    /// # Errors
+    ///
+    /// As [`Reader::array`].
+    fn array(&self, key: &str) -> Result<ArrayData, ReadError> {
+        self.read_with(&Preferences::DEFAULT).array(key)
+    }
+
+    /// The whole matrix at `key`, written under the server's defaults.
+    ///
+    /// # Errors
+    ///
+    /// As [`Reader::matrix`].
+    fn matrix(&self, key: &str) -> Result<MdArray, ReadError> {
+        self.read_with(&Preferences::DEFAULT).matrix(key)
+    }
+
+    /// The distribution at `key`, written under the server's defaults.
+    ///
+    /// # Errors
+    ///
+    /// As [`Reader::distribution`].
+    fn distribution(&self, key: &str) -> Result<Distribution, ReadError> {
+        self.read_with(&Preferences::DEFAULT).distribution(key)
+    }
+
+    /// The list of distributions at `key`, written under the server's
+    /// defaults.
+    ///
+    /// # Errors
+    ///
+    /// As [`Reader::distributions`].
+    fn distributions(&self, key: &str) -> Result<Vec<Distribution>, ReadError> {
+        self.read_with(&Preferences::DEFAULT).distributions(key)
     }
 }
 

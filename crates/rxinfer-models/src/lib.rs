@@ -46,6 +46,19 @@
 
 mod strict;
 
+mod answer;
+mod array_data;
+mod distribution;
+mod element;
+mod linalg;
+mod mdarray;
+mod preferences;
+mod reader;
+#[cfg(feature = "nalgebra")]
+mod to_nalgebra;
+#[cfg(feature = "ndarray")]
+mod to_ndarray;
+
 mod available_model;
 mod episode;
 mod error_response;
@@ -62,7 +75,11 @@ mod token_generate_response;
 mod token_roles_response;
 mod unauthorized_response;
 
+pub use answer::{EncodedValue, encode_value};
+pub use array_data::{ArrayData, EncodedArrayData, FlatOrder};
 pub use available_model::{AvailableModel, AvailableModelDetails};
+pub use distribution::{Distribution, EncodedDistribution, Moment};
+pub use element::Element;
 pub use episode::{
     AttachEventsToEpisodeRequest, AttachMetadataToEventRequest, CreateEpisodeRequest, EpisodeInfo,
     Event, NewEvent,
@@ -70,12 +87,17 @@ pub use episode::{
 pub use error_response::ErrorResponse;
 pub use inference::{InferRequest, InferResponse, LearnRequest, LearnResponse};
 pub use json::{FreeForm, JsonObject, object};
+pub use mdarray::{EncodedArray, MdArray, ShapeError};
 pub use model_instance::{
     CreateModelInstanceRequest, CreateModelInstanceResponse, DeleteModelInstanceRequest,
     ModelInstance, ModelInstanceParameters, ModelInstanceState,
 };
 pub use not_found_response::{NotFoundError, NotFoundResponse};
 pub use ping_response::PingResponse;
+pub use preferences::{
+    DistributionsData, DistributionsRepr, MdArrayData, MdArrayRepr, Preferences,
+};
+pub use reader::{ReadError, Reader};
 pub use server_info::ServerInfo;
 pub use success_response::SuccessResponse;
 pub use timestamp::Timestamp;
