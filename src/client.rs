@@ -4,11 +4,12 @@
 use std::{fmt, sync::Arc, time::Duration};
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Request, Response};
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
 use http_body::Body;
 use http_body_util::{BodyExt, combinators::UnsyncBoxBody};
 use rxinfer_api_core::{ApiClient, BoxError, RequestOptions};
 use rxinfer_auth_api::{AuthenticationApi, GeneratedToken, TokenReplaced, TokenStore};
+use rxinfer_models::Preferences;
 use rxinfer_models_api::ModelsApi;
 use rxinfer_server_api::ServerApi;
 use rxinfer_transport::{
@@ -565,6 +566,34 @@ impl<L> ClientBuilder<L> {
     /// Headers sent with every request that does not set them itself.
     pub fn default_headers(mut self, headers: HeaderMap) -> Self {
         self.config.default_headers = headers;
+        self
+    }
+
+    /// Asks the server to write matrices and distributions as
+    /// `preferences` say on every call (its `Prefer` header), unless a call
+    /// sets its own with
+    /// [`RequestOptions::preferences`](crate::RequestOptions::preferences).
+    /// What the server applied is on each answer:
+    /// [`ApiResponse::preferences_applied`](crate::ApiResponse::preferences_applied).
+    ///
+    /// ```
+    /// use rxinfer_client::{Client, models::{MdArrayData, MdArrayRepr, Preferences}};
+    ///
+    /// let client = Client::builder()
+    ///     .preferences(Preferences::new().with_mdarray_repr(MdArrayRepr::Data))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), rxinfer_client::Error>(())
+    /// ```
+    pub fn preferences(mut self, preferences: Preferences) -> Self {
+        let name = HeaderName::from_static(Preferences::HEADER);
+        match preferences
+            .header_value()
+            .and_then(|value| HeaderValue::from_str(&value).ok())
+        {
+            Some(value) => self.config.default_headers.insert(name, value),
+            None => self.config.default_headers.remove(name),
+        };
         self
     }
 

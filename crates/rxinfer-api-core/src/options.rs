@@ -3,7 +3,10 @@
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Request, header::AUTHORIZATION};
+use rxinfer_models::Preferences;
 use rxinfer_transport::{BearerToken, RequestBodyLimit, RequestTimeout};
+
+const PREFER: HeaderName = HeaderName::from_static(Preferences::HEADER);
 
 /// Per-call settings that override the transport's: a timeout, a response
 /// body limit, extra headers, and the token (the Python client's
@@ -64,6 +67,35 @@ impl RequestOptions {
             value.set_sensitive(true);
         }
         self.headers.insert(name, value);
+        self
+    }
+
+    /// Asks the server to write matrices and distributions as
+    /// `preferences` say, in the `Prefer` header (written as the server
+    /// parses it, without spaces). It replaces the client's default
+    /// preferences whole; empty preferences send nothing, so the client's
+    /// default applies.
+    ///
+    /// ```
+    /// use rxinfer_api_core::RequestOptions;
+    /// use rxinfer_models::{MdArrayData, Preferences};
+    ///
+    /// let options = RequestOptions::new()
+    ///     .preferences(&Preferences::new().with_mdarray_data(MdArrayData::Diagonal));
+    /// assert_eq!(options.headers()["prefer"], "mdarray_data=diagonal");
+    /// ```
+    pub fn preferences(mut self, preferences: &Preferences) -> Self {
+        let value = preferences
+            .header_value()
+            .and_then(|value| HeaderValue::from_str(&value).ok());
+        match value {
+            Some(value) => {
+                self.headers.insert(PREFER, value);
+            }
+            None => {
+                self.headers.remove(PREFER);
+            }
+        }
         self
     }
 

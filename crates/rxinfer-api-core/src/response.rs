@@ -6,6 +6,7 @@ use std::{
 };
 
 use http::{HeaderMap, StatusCode};
+use rxinfer_models::{FreeForm, Preferences, Reader};
 
 use crate::error::RedactedHeaders;
 
@@ -81,6 +82,45 @@ impl<T> ApiResponse<T> {
     /// The status, the headers and the decoded body.
     pub fn into_parts(self) -> (StatusCode, HeaderMap, T) {
         (self.status, self.headers, self.data)
+    }
+}
+
+impl<T> ApiResponse<T> {
+    /// The preferences the server applied, from every `Preference-Applied`
+    /// line (a proxy may have joined them with commas): how matrices and
+    /// distributions in this answer are written. Empty when the server
+    /// applied none, which means its defaults.
+    pub fn preferences_applied(&self) -> Preferences {
+        let lines = self
+            .headers
+            .get_all(Preferences::APPLIED_HEADER)
+            .iter()
+            .filter_map(|value| value.to_str().ok());
+        Preferences::parse(lines).0
+    }
+}
+
+impl<T: FreeForm> ApiResponse<T> {
+    /// Typed readers of the answer's free-form object (results, state,
+    /// parameters), under the preferences the server applied.
+    ///
+    /// ```
+    /// use http::{HeaderMap, HeaderValue, StatusCode};
+    /// use rxinfer_api_core::ApiResponse;
+    /// use rxinfer_models::{ModelInstanceState, object};
+    /// use serde_json::json;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.append("preference-applied", HeaderValue::from_static("mdarray_repr=dict_shape"));
+    /// headers.append("preference-applied", HeaderValue::from_static("mdarray_data=reshape_column_major"));
+    /// let state = ModelInstanceState::new(object([("A", json!({"shape": [2, 2], "data": [1, 3, 2, 4]}))]));
+    /// let answer = ApiResponse::new(StatusCode::OK, headers, state);
+    /// let a = answer.read().matrix("A")?;
+    /// assert_eq!(a.as_row_major(), [1.0, 2.0, 3.0, 4.0]);
+    /// # Ok::<(), rxinfer_models::ReadError>(())
+    /// ```
+    pub fn read(&self) -> Reader<'_> {
+        Reader::new(self.data.object(), &self.preferences_applied())
     }
 }
 

@@ -46,6 +46,7 @@ mod builder;
 mod clock;
 mod model;
 mod models;
+mod preferred;
 mod recorded_request;
 mod routes;
 mod server;

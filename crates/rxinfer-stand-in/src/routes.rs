@@ -17,13 +17,13 @@ use percent_encoding::percent_decode_str;
 use rxinfer_models::{
     AttachEventsToEpisodeRequest, AttachMetadataToEventRequest, CreateEpisodeRequest,
     CreateModelInstanceRequest, CreateModelInstanceResponse, ErrorResponse, InferRequest,
-    LearnRequest, LearnResponse, ModelInstanceParameters, ModelInstanceState, NotFoundResponse,
-    PingResponse, SuccessResponse, TokenGenerateResponse, TokenRolesResponse, UnauthorizedResponse,
+    LearnRequest, NotFoundResponse, PingResponse, Preferences, SuccessResponse,
+    TokenGenerateResponse, TokenRolesResponse, UnauthorizedResponse,
 };
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
-    Model, clock,
+    Model, clock, preferred,
     state::State,
     store::{Failure, InferenceInput},
 };
@@ -201,16 +201,42 @@ async fn respond<B>(state: &State, request: &Request<B>, body: &[u8]) -> Answer 
     } else {
         None
     };
-    // 3. The handler.
-    match (route, caller) {
+    // 3. The handler, writing matrices and distributions as preferred.
+    let prefer = request
+        .headers()
+        .get_all(Preferences::HEADER)
+        .iter()
+        .filter_map(|value| value.to_str().ok());
+    let (preferences, applied) = Preferences::parse(prefer);
+    let mut response = match (route, caller) {
         (Route::Ping, _) => json(StatusCode::OK, &PingResponse::ok()),
         (Route::TokenGenerate, _) => token_generate(state, request),
         (route, Some(caller)) => {
-            let result = handle(state, request.method(), route, &caller, parsed).await;
+            let result = handle(
+                state,
+                request.method(),
+                route,
+                &caller,
+                parsed,
+                &preferences,
+            )
+            .await;
             result.unwrap_or_else(failure)
         }
         (_, None) => unauthorized(state),
+    };
+    // `postprocess_response` echoes each applied piece on a line of its
+    // own, on the 200s it builds; errors are built without it.
+    if response.status() == StatusCode::OK {
+        for piece in applied {
+            if let Ok(value) = HeaderValue::from_str(piece) {
+                response
+                    .headers_mut()
+                    .append(Preferences::APPLIED_HEADER, value);
+            }
+        }
     }
+    response
 }
 
 fn parse_body(route: &Route, body: &[u8]) -> Option<Body> {
@@ -236,6 +262,7 @@ async fn handle(
     route: Route,
     caller: &Caller,
     body: Body,
+    preferences: &Preferences,
 ) -> Result<Answer, Failure> {
     let owner = caller.owner.as_str();
     let done = |message: &str| Ok(json(StatusCode::OK, &SuccessResponse::new(message)));
@@ -275,37 +302,55 @@ async fn handle(
             let instance_state = state.store().state(owner, &id)?;
             Ok(json(
                 StatusCode::OK,
-                &ModelInstanceState::new(instance_state),
+                &preferred::State::new(&instance_state, preferences),
             ))
         }
         (Route::Parameters(id), _) => {
             let parameters = state.store().parameters(owner, &id)?;
             Ok(json(
                 StatusCode::OK,
-                &ModelInstanceParameters::new(parameters),
+                &preferred::Parameters::new(&parameters, preferences),
             ))
         }
-        (Route::Infer(id), Body::Infer(request)) => infer(state, owner, &id, &request).await,
+        (Route::Infer(id), Body::Infer(request)) => {
+            infer(state, owner, &id, &request, preferences).await
+        }
         (Route::Learn(id), Body::Learn(request)) => {
             let relearn = request.relearn.unwrap_or(false);
             let learned = state
                 .store()
                 .learn(owner, &id, &request.episodes, relearn)?;
-            Ok(json(StatusCode::OK, &LearnResponse::new(learned)))
+            Ok(json(
+                StatusCode::OK,
+                &preferred::Learn::new(&learned, preferences),
+            ))
         }
         (Route::CreateEpisode(id), Body::CreateEpisode(request)) => {
             let episode = state.store().create_episode(owner, &id, &request.name)?;
-            Ok(json(StatusCode::OK, &episode))
+            Ok(json(
+                StatusCode::OK,
+                &preferred::Episode::new(&episode, preferences),
+            ))
         }
-        (Route::Episodes(id), _) => Ok(json(StatusCode::OK, &state.store().episodes(owner, &id)?)),
+        (Route::Episodes(id), _) => {
+            let episodes = state.store().episodes(owner, &id)?;
+            let episodes: Vec<_> = episodes
+                .iter()
+                .map(|episode| preferred::Episode::new(episode, preferences))
+                .collect();
+            Ok(json(StatusCode::OK, &episodes))
+        }
         (Route::Episode(id, name), _) if method == Method::DELETE => {
             state.store().delete_episode(owner, &id, &name)?;
             done("Episode deleted successfully")
         }
-        (Route::Episode(id, name), _) => Ok(json(
-            StatusCode::OK,
-            &state.store().episode_info(owner, &id, &name)?,
-        )),
+        (Route::Episode(id, name), _) => {
+            let episode = state.store().episode_info(owner, &id, &name)?;
+            Ok(json(
+                StatusCode::OK,
+                &preferred::Episode::new(&episode, preferences),
+            ))
+        }
         (Route::Wipe(id, name), _) => {
             state.store().wipe_episode(owner, &id, &name)?;
             done("Episode wiped successfully")
@@ -341,6 +386,7 @@ async fn infer(
     owner: &str,
     id: &str,
     request: &InferRequest,
+    preferences: &Preferences,
 ) -> Result<Answer, Failure> {
     let timestamp = clock::event_time(request.timestamp.as_ref()).ok_or(Failure::Internal)?;
     let input: InferenceInput = state
@@ -353,7 +399,10 @@ async fn infer(
         .model
         .run_inference(&input.state, &input.parameters, &request.data);
     let answer = state.store().finish_inference(owner, id, &input, outcome)?;
-    Ok(json(StatusCode::OK, &answer))
+    Ok(json(
+        StatusCode::OK,
+        &preferred::Infer::new(&answer, preferences),
+    ))
 }
 
 /// A description longer than the schema allows fails validation, which the

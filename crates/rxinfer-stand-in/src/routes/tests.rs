@@ -849,3 +849,61 @@ proptest::proptest! {
         })?;
     }
 }
+
+/// The `Preference-Applied` lines of `path` asked with `prefer` headers.
+async fn applied(
+    state: &State,
+    method: Method,
+    path: &str,
+    prefer: &[&str],
+) -> (StatusCode, Vec<String>) {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(format!("/v1{path}"))
+        .header(AUTHORIZATION, "Bearer dev-token");
+    for value in prefer {
+        builder = builder.header("Prefer", *value);
+    }
+    let request = builder.body(()).expect("valid request");
+    let response = route(state, &request, b"").await;
+    let lines = response
+        .headers()
+        .get_all("preference-applied")
+        .iter()
+        .map(|v| v.to_str().unwrap_or_default().to_owned())
+        .collect();
+    (response.status(), lines)
+}
+
+#[tokio::test]
+async fn each_applied_piece_is_echoed_on_a_line_of_its_own_on_200s_only() {
+    let state = dev();
+    // Request order, across headers; defaults echoed too; ignored pieces
+    // (unknown values, inner spaces, unknown keys) never.
+    let (status, lines) = applied(
+        &state,
+        Method::GET,
+        "/ping",
+        &[
+            "mdarray_repr=dict,mdarray_data=blahblah, distributions_data=none",
+            "x=y,distributions_repr=data",
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(lines, ["mdarray_repr=dict", "distributions_repr=data"]);
+    // Not on 404, 401, an unknown route, or OPTIONS.
+    let prefer = ["mdarray_repr=data"];
+    let (status, lines) =
+        applied(&state, Method::GET, "/models/instances/nope/state", &prefer).await;
+    assert_eq!((status, lines.len()), (StatusCode::NOT_FOUND, 0));
+    let (status, lines) = applied(&state, Method::GET, "/nowhere", &prefer).await;
+    assert_eq!((status, lines.len()), (StatusCode::NOT_FOUND, 0));
+    let (status, lines) = applied(&state, Method::OPTIONS, "/ping", &prefer).await;
+    assert_eq!((status, lines.len()), (StatusCode::OK, 0));
+    let (status, lines) = applied(&state, Method::GET, "/models/available", &prefer).await;
+    assert_eq!(
+        (status, lines),
+        (StatusCode::OK, vec!["mdarray_repr=data".to_owned()])
+    );
+}
