@@ -145,6 +145,14 @@ pub struct Preferences {
 }
 
 impl Preferences {
+    /// The request header a client asks in: `prefer` (HTTP names are
+    /// case-insensitive; this is the lower-case form `http` uses).
+    pub const HEADER: &'static str = "prefer";
+
+    /// The response header the server confirms in, one line per piece
+    /// applied, on its 200 answers.
+    pub const APPLIED_HEADER: &'static str = "preference-applied";
+
     /// Nothing set: the server's defaults.
     pub const DEFAULT: Preferences = Preferences {
         mdarray_repr: None,
