@@ -1,13 +1,23 @@
 //! Timestamps written as the real server writes them: `created_at` with an
 //! offset, event times without one, milliseconds only when not zero.
+//!
+//! The real server stamps with `Dates.now()`, the wall clock to the
+//! millisecond, the instance before its default episode; its own tests
+//! check `episode.created_at >= instance.created_at`. Stamps here never go
+//! backwards (one clock per process, clamped), so neither can they.
+
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use rxinfer_models::Timestamp;
-use time::{OffsetDateTime, PrimitiveDateTime, Time};
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+/// The latest stamp handed out in this process, in milliseconds since the
+/// Unix epoch.
+static LATEST: AtomicI64 = AtomicI64::new(i64::MIN);
 
 /// Now, as `created_at` is written: `2025-10-31T10:15:02.123+00:00`.
 pub(crate) fn now() -> Timestamp {
-    let now = OffsetDateTime::now_utc();
-    let wall = Timestamp::from(truncate(PrimitiveDateTime::new(now.date(), now.time())));
+    let wall = Timestamp::from(stamp());
     Timestamp::new(format!("{wall}+00:00"))
 }
 
@@ -15,26 +25,68 @@ pub(crate) fn now() -> Timestamp {
 /// cut to milliseconds, or now. `None` when the given text is not a date
 /// the server reads, which the server fails on.
 pub(crate) fn event_time(given: Option<&Timestamp>) -> Option<Timestamp> {
-    let Some(given) = given else {
-        let now = OffsetDateTime::now_utc();
-        return Some(Timestamp::from(truncate(PrimitiveDateTime::new(
-            now.date(),
-            now.time(),
-        ))));
-    };
-    given.as_event_time().map(Timestamp::from)
+    match given {
+        Some(given) => given.as_event_time().map(Timestamp::from),
+        None => Some(Timestamp::from(stamp())),
+    }
 }
 
-fn truncate(wall: PrimitiveDateTime) -> PrimitiveDateTime {
-    let time = wall.time();
-    let time = Time::from_hms_milli(
-        time.hour(),
-        time.minute(),
-        time.second(),
-        time.millisecond(),
-    )
-    .unwrap_or(time);
-    PrimitiveDateTime::new(wall.date(), time)
+/// The wall clock in UTC, in whole milliseconds since the epoch.
+fn wall_millis() -> i64 {
+    let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
+    i64::try_from(nanos.div_euclid(1_000_000)).unwrap_or(i64::MAX)
+}
+
+/// A new stamp: the wall clock to the millisecond, never before an earlier
+/// stamp of this process.
+fn stamp() -> PrimitiveDateTime {
+    let millis = source::next();
+    let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    PrimitiveDateTime::new(at.date(), at.time())
+}
+
+/// The wall clock, clamped so that it never goes back.
+fn clamped_wall() -> i64 {
+    let wall = wall_millis();
+    wall.max(LATEST.fetch_max(wall, Ordering::SeqCst))
+}
+
+/// Where stamps come from: the clamped wall clock, or in this crate's unit
+/// tests, on a thread that asks for it, a clock that ticks one millisecond
+/// per stamp, so that every race between two stamps happens.
+#[cfg(not(test))]
+mod source {
+    pub(super) fn next() -> i64 {
+        super::clamped_wall()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod source {
+    use std::cell::Cell;
+
+    thread_local! {
+        /// The last stamp of a ticking thread.
+        static TICKING: Cell<Option<i64>> = const { Cell::new(None) };
+    }
+
+    pub(super) fn next() -> i64 {
+        match TICKING.with(Cell::get) {
+            Some(last) => {
+                let next = (last + 1).max(super::wall_millis());
+                TICKING.with(|ticking| ticking.set(Some(next)));
+                next
+            }
+            None => super::clamped_wall(),
+        }
+    }
+
+    /// Makes this thread's stamps one millisecond apart, each one taken
+    /// after the other, apart from the rest of the process.
+    pub(crate) fn tick_on_every_stamp() {
+        TICKING.with(|ticking| ticking.set(Some(super::wall_millis())));
+    }
 }
 
 #[cfg(test)]
@@ -66,5 +118,11 @@ mod tests {
         let created = now();
         assert!(created.as_str().ends_with("+00:00"), "{created}");
         assert!(created.to_offset_date_time().is_ok());
+    }
+
+    #[test]
+    fn stamps_never_go_backwards() {
+        let stamps: Vec<PrimitiveDateTime> = (0..1000).map(|_| stamp()).collect();
+        assert!(stamps.windows(2).all(|w| w[0] <= w[1]));
     }
 }

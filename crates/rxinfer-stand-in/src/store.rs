@@ -144,11 +144,13 @@ impl Store {
                 ))
             })?;
         let id = uuid::Uuid::new_v4().to_string();
+        let state = model.initial_state(&arguments);
         let parameters = model.initial_parameters(&arguments);
-        self.episodes.push(Episode::new(&id, "default", parameters));
+        // As the real server: the instance is stored (and stamped) first,
+        // then its default episode, so the episode never precedes it.
         self.instances.push(Instance {
             id: id.clone(),
-            state: model.initial_state(&arguments),
+            state,
             model,
             owner: owner.to_owned(),
             created_at: clock::now(),
@@ -157,6 +159,7 @@ impl Store {
             current_episode: "default".to_owned(),
             deleted: false,
         });
+        self.episodes.push(Episode::new(&id, "default", parameters));
         Ok(id)
     }
 
@@ -445,4 +448,35 @@ fn describe(instance: &Instance) -> ModelInstance {
     .with_description(&instance.description)
     .with_arguments(instance.arguments.clone())
     .with_current_episode(&instance.current_episode)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{clock, model::tests_support::counter};
+
+    /// The real server's test "When creating a model, a default episode
+    /// should be created automatically" checks `created_at >= mcat`. With
+    /// a clock that moves between any two stamps, the episode must still
+    /// not precede its instance.
+    #[test]
+    fn the_default_episode_is_stamped_after_its_instance() {
+        clock::source::tick_on_every_stamp();
+        let mut store = Store::default();
+        let model: Arc<dyn Model> = Arc::new(counter("M", false));
+        let id = store
+            .create_instance("me", model, &CreateModelInstanceRequest::new("M"))
+            .expect("created");
+        let instance = store.describe("me", &id).expect("an instance");
+        let episode = store
+            .episode_info("me", &id, "default")
+            .expect("an episode");
+        let instant = |t: &Timestamp| t.to_offset_date_time().expect("a created_at");
+        assert!(
+            instant(&episode.created_at) >= instant(&instance.created_at),
+            "episode {} before instance {}",
+            episode.created_at,
+            instance.created_at
+        );
+    }
 }
