@@ -2,11 +2,23 @@
 //! offset, event times without one, milliseconds only when not zero.
 //!
 //! The real server stamps with `Dates.now()`, the wall clock to the
-//! millisecond, the instance before its default episode; its own tests
-//! check `episode.created_at >= instance.created_at`. Stamps here never go
-//! backwards (one clock per process, clamped), so neither can they.
+//! millisecond, and each of its requests takes longer than a millisecond
+//! (MongoDB round trips, RxInfer): so an instance's default episode is
+//! never stamped before the instance, and requests sent one after another
+//! get increasing stamps (its own tests check both: `created_at >= mcat`,
+//! `allunique(e["timestamp"] ...)`). The stand-in answers in microseconds,
+//! so it keeps both properties on purpose: stamps never go backwards (one
+//! clock per process, clamped), and an answer that carries a stamp is not
+//! sent before the wall clock has passed that stamp's millisecond
+//! ([`after_its_stamps`]). Stamps taken within one request may still be
+//! equal, as on the real server (events attached together).
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::{
+    cell::Cell,
+    future::Future,
+    sync::atomic::{AtomicI64, Ordering},
+    time::Duration,
+};
 
 use rxinfer_models::Timestamp;
 use time::{OffsetDateTime, PrimitiveDateTime};
@@ -14,6 +26,16 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 /// The latest stamp handed out in this process, in milliseconds since the
 /// Unix epoch.
 static LATEST: AtomicI64 = AtomicI64::new(i64::MIN);
+
+tokio::task_local! {
+    /// The latest stamp the request at hand has taken.
+    static TAKEN: Cell<Option<i64>>;
+}
+
+/// The longest an answer waits for the wall clock to pass its stamps: the
+/// millisecond itself, with room for a clock stepped back a little. A
+/// clock stepped back further only costs the strict order, never an answer.
+const MAX_SETTLE: Duration = Duration::from_millis(5);
 
 /// Now, as `created_at` is written: `2025-10-31T10:15:02.123+00:00`.
 pub(crate) fn now() -> Timestamp {
@@ -31,6 +53,31 @@ pub(crate) fn event_time(given: Option<&Timestamp>) -> Option<Timestamp> {
     }
 }
 
+/// Runs `answer` (one request's handling), then waits until the wall clock
+/// has left the millisecond of every stamp it took, so that the next
+/// request, or the client's own clock, sees a later time.
+pub(crate) async fn after_its_stamps<F: Future>(answer: F) -> F::Output {
+    TAKEN
+        .scope(Cell::new(None), async {
+            let output = answer.await;
+            if let Some(taken) = TAKEN.with(Cell::get) {
+                settle(taken).await;
+            }
+            output
+        })
+        .await
+}
+
+/// Sleeps until the wall clock is past millisecond `taken`, at most
+/// [`MAX_SETTLE`].
+async fn settle(taken: i64) {
+    let ahead = taken + 1 - wall_millis();
+    if ahead > 0 {
+        let wait = Duration::from_millis(ahead.unsigned_abs()).min(MAX_SETTLE);
+        tokio::time::sleep(wait).await;
+    }
+}
+
 /// The wall clock in UTC, in whole milliseconds since the epoch.
 fn wall_millis() -> i64 {
     let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
@@ -41,6 +88,9 @@ fn wall_millis() -> i64 {
 /// stamp of this process.
 fn stamp() -> PrimitiveDateTime {
     let millis = source::next();
+    // Outside a request (unit tests calling the store directly) nothing
+    // waits for the stamp.
+    let _ = TAKEN.try_with(|taken| taken.set(Some(taken.get().map_or(millis, |t| t.max(millis)))));
     let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
     PrimitiveDateTime::new(at.date(), at.time())
@@ -124,5 +174,16 @@ mod tests {
     fn stamps_never_go_backwards() {
         let stamps: Vec<PrimitiveDateTime> = (0..1000).map(|_| stamp()).collect();
         assert!(stamps.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    /// Two requests one after the other: the second one's stamp is later,
+    /// since the first answer waited for its millisecond to pass.
+    #[tokio::test]
+    async fn an_answer_leaves_after_the_millisecond_of_its_stamp() {
+        let first = after_its_stamps(async { stamp() }).await;
+        let second = after_its_stamps(async { stamp() }).await;
+        assert!(first < second, "{first} then {second}");
+        let untouched = after_its_stamps(async {}).await;
+        assert_eq!(untouched, ());
     }
 }
