@@ -16,7 +16,7 @@
 //! | a known route, other method | `405`, empty, with `Allow` |
 //! | anything else | `404`, empty |
 //! | a path with empty segments (`//`, a trailing `/`) | routed without them, as the real router does: `/models/i/{id}/episodes/` is the episode list |
-//! | a body that cannot be read, a missing required field, a description over 128 characters, a model that fails to learn | `500`, empty, connection closed (the real server's exception) |
+//! | a body that cannot be read, a missing required field, a description over 128 characters, a model that fails to start (`initial_state`, `initial_parameters`) or to learn | `500`, empty, connection closed (the real server's exception) |
 //!
 //! Every response carries `Access-Control-Allow-Origin: *`, and JSON ones
 //! `Content-Type: application/json`. Bodies are encoded from the

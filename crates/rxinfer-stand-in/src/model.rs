@@ -19,8 +19,12 @@ use serde_json::{Value, json};
 ///
 /// impl Model for Counter {
 ///     fn config(&self) -> &ModelConfig { &self.config }
-///     fn initial_state(&self, _: &JsonObject) -> JsonObject { object([("seen", 0)]) }
-///     fn initial_parameters(&self, _: &JsonObject) -> JsonObject { object([("total", 0.0)]) }
+///     fn initial_state(&self, _: &JsonObject) -> Result<JsonObject, ModelError> {
+///         Ok(object([("seen", 0)]))
+///     }
+///     fn initial_parameters(&self, _: &JsonObject) -> Result<JsonObject, ModelError> {
+///         Ok(object([("total", 0.0)]))
+///     }
 ///     fn run_inference(&self, state: &JsonObject, _: &JsonObject, _: &JsonObject) -> Result<Inference, ModelError> {
 ///         let seen = state.i64("seen").unwrap_or(0) + 1;
 ///         Ok(Inference::new(object([("seen", seen)]), object([("seen", seen)])))
@@ -40,10 +44,22 @@ pub trait Model: Send + Sync + 'static {
 
     /// The state of a new instance created with `arguments` (the
     /// configuration's defaults with the request's overlaid).
-    fn initial_state(&self, arguments: &JsonObject) -> JsonObject;
+    ///
+    /// # Errors
+    ///
+    /// When the model cannot start from `arguments` (one it needs is
+    /// missing or unusable); the stand-in answers the creation with a bare
+    /// 500 and stores nothing, as the real server, whose `initial_state`
+    /// runs outside any `try`.
+    fn initial_state(&self, arguments: &JsonObject) -> Result<JsonObject, ModelError>;
 
     /// The parameters of a new instance's episodes, and of a wiped one.
-    fn initial_parameters(&self, arguments: &JsonObject) -> JsonObject;
+    ///
+    /// # Errors
+    ///
+    /// As [`initial_state`](Self::initial_state): creating the instance,
+    /// creating an episode or wiping one then answers a bare 500.
+    fn initial_parameters(&self, arguments: &JsonObject) -> Result<JsonObject, ModelError>;
 
     /// Inference on `data` with the current episode's `parameters`: the
     /// results and the new state. The parameters never change here.
@@ -347,12 +363,12 @@ pub(crate) mod tests_support {
             &self.0
         }
 
-        fn initial_state(&self, _: &JsonObject) -> JsonObject {
-            object([("inferences", 0)])
+        fn initial_state(&self, _: &JsonObject) -> Result<JsonObject, ModelError> {
+            Ok(object([("inferences", 0)]))
         }
 
-        fn initial_parameters(&self, _: &JsonObject) -> JsonObject {
-            object([("events", 0)])
+        fn initial_parameters(&self, _: &JsonObject) -> Result<JsonObject, ModelError> {
+            Ok(object([("events", 0)]))
         }
 
         fn run_inference(

@@ -54,21 +54,21 @@ impl Model for BetaBernoulli {
         &self.config
     }
 
-    fn initial_state(&self, arguments: &JsonObject) -> JsonObject {
+    fn initial_state(&self, arguments: &JsonObject) -> Result<JsonObject, ModelError> {
         let prior = |key| arguments.get(key).cloned().unwrap_or(json!(1));
-        object([
+        Ok(object([
             ("prior_a", prior("prior_a")),
             ("prior_b", prior("prior_b")),
             ("number_of_infer_calls", json!(0)),
-        ])
+        ]))
     }
 
-    fn initial_parameters(&self, arguments: &JsonObject) -> JsonObject {
+    fn initial_parameters(&self, arguments: &JsonObject) -> Result<JsonObject, ModelError> {
         let prior = |key| arguments.get(key).cloned().unwrap_or(json!(1));
-        object([
+        Ok(object([
             ("posterior_a", prior("prior_a")),
             ("posterior_b", prior("prior_b")),
-        ])
+        ]))
     }
 
     fn run_inference(

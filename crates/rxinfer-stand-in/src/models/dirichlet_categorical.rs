@@ -48,20 +48,23 @@ impl Model for DirichletCategorical {
         &self.config
     }
 
-    fn initial_state(&self, arguments: &JsonObject) -> JsonObject {
+    fn initial_state(&self, arguments: &JsonObject) -> Result<JsonObject, ModelError> {
         let prior = arguments
             .get("prior_alpha")
             .cloned()
             .unwrap_or(json!([1.0, 1.0, 1.0]));
-        object([("prior_alpha", prior), ("number_of_infer_calls", json!(0))])
+        Ok(object([
+            ("prior_alpha", prior),
+            ("number_of_infer_calls", json!(0)),
+        ]))
     }
 
-    fn initial_parameters(&self, arguments: &JsonObject) -> JsonObject {
+    fn initial_parameters(&self, arguments: &JsonObject) -> Result<JsonObject, ModelError> {
         let prior = arguments
             .get("prior_alpha")
             .cloned()
             .unwrap_or(json!([1.0, 1.0, 1.0]));
-        object([("posterior_alpha", prior)])
+        Ok(object([("posterior_alpha", prior)]))
     }
 
     fn run_inference(
@@ -123,8 +126,8 @@ mod tests {
     #[test]
     fn learns_counts_and_predicts_their_proportions() -> Result<(), ModelError> {
         let model = DirichletCategorical::default();
-        let parameters = model.initial_parameters(&JsonObject::new());
-        let state = model.initial_state(&JsonObject::new());
+        let parameters = model.initial_parameters(&JsonObject::new())?;
+        let state = model.initial_state(&JsonObject::new())?;
         let events: Vec<Event> = [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
             .into_iter()
             .enumerate()
