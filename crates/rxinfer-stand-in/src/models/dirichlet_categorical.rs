@@ -4,17 +4,23 @@
 use rxinfer_models::{Event, JsonObject, object};
 use serde_json::{Value, json};
 
-use super::observation;
+use super::{observation, real};
 use crate::{Argument, Inference, Learning, Model, ModelConfig, ModelError};
 
 /// `DirichletCategorical-v1`, computing what the real server computes: a
 /// Dirichlet prior `prior_alpha` (default `[1.0, 1.0, 1.0]`) on the
 /// probabilities of categories.
 ///
-/// - Inference ignores its data and answers `predicted_probs`, the current
-///   episode's `posterior_alpha` normalised, with `number_of_infer_calls`.
+/// - Creation stores `prior_alpha` as given, unchecked, as `model.jl`
+///   does: no Dirichlet is built yet.
+/// - Inference ignores its data and answers `predicted_probs`, the mean of
+///   `posterior_alpha` normalised, with `number_of_infer_calls`.
 /// - Learning adds each event's `data.observation` (a one-hot vector) to
-///   `posterior_alpha`; events without one are skipped.
+///   `posterior_alpha`, as RxInfer multiplies Dirichlets (`a + (x + 1) -
+///   1`, one event after the other); events without one are skipped. With
+///   no such event the parameters stay exactly as stored (integers stay
+///   integers), as `model.jl` then leaves them alone. An observation or
+///   `alpha` that cannot be used: 500.
 #[derive(Debug, Clone)]
 pub struct DirichletCategorical {
     config: ModelConfig,
@@ -36,11 +42,25 @@ impl Default for DirichletCategorical {
     }
 }
 
+/// `convert(Vector{Float64}, value)`: an array of numbers (or booleans,
+/// which Julia converts to 0.0 and 1.0).
 fn vector(value: Option<&Value>, what: &str) -> Result<Vec<f64>, ModelError> {
     value
         .and_then(Value::as_array)
-        .and_then(|items| items.iter().map(Value::as_f64).collect())
+        .and_then(|items| items.iter().map(|item| real(Some(item))).collect())
         .ok_or_else(|| ModelError::new(format!("`{what}` is not a vector of numbers")))
+}
+
+/// `Dirichlet(alpha)`: Distributions.jl refuses an `alpha` with an entry
+/// that is not positive.
+fn dirichlet(alpha: Vec<f64>) -> Result<Vec<f64>, ModelError> {
+    if alpha.iter().all(|a| *a > 0.0) {
+        Ok(alpha)
+    } else {
+        Err(ModelError::new(
+            "Dirichlet: alpha must be a positive vector",
+        ))
+    }
 }
 
 impl Model for DirichletCategorical {
@@ -78,6 +98,7 @@ impl Model for DirichletCategorical {
         if total <= 0.0 {
             return Err(ModelError::new("`posterior_alpha` sums to zero"));
         }
+        let probabilities: Vec<f64> = alpha.iter().map(|a| a / total).collect();
         let calls = state
             .get("number_of_infer_calls")
             .and_then(Value::as_i64)
@@ -85,7 +106,6 @@ impl Model for DirichletCategorical {
             + 1;
         let mut state = state.clone();
         state.insert("number_of_infer_calls".to_owned(), json!(calls));
-        let probabilities: Vec<f64> = alpha.iter().map(|a| a / total).collect();
         let results = object([
             ("predicted_probs", json!(probabilities)),
             ("number_of_infer_calls", json!(calls)),
@@ -99,18 +119,40 @@ impl Model for DirichletCategorical {
         parameters: &JsonObject,
         events: &[Event],
     ) -> Result<Learning, ModelError> {
-        let mut alpha = vector(parameters.get("posterior_alpha"), "posterior_alpha")?;
-        for event in events {
-            let Some(seen) = observation(event) else {
-                continue;
-            };
-            let seen = vector(Some(seen), "observation")?;
-            if seen.len() != alpha.len() {
+        let seen: Vec<&Value> = events.iter().filter_map(observation).collect();
+        // `model.jl` only builds the Dirichlet when there is something to
+        // learn; otherwise it returns the parameters as they were stored.
+        if seen.is_empty() {
+            let unchanged = object([(
+                "posterior_alpha",
+                parameters
+                    .get("posterior_alpha")
+                    .cloned()
+                    .unwrap_or(Value::Null),
+            )]);
+            return Ok(Learning::new(unchanged, state.clone()));
+        }
+        let seen: Vec<Vec<f64>> = seen
+            .into_iter()
+            .map(|x| vector(Some(x), "observation"))
+            .collect::<Result<_, _>>()?;
+        let mut alpha = dirichlet(vector(
+            parameters.get("posterior_alpha"),
+            "posterior_alpha",
+        )?)?;
+        for x in seen {
+            if x.len() != alpha.len() {
                 return Err(ModelError::new("the observation has the wrong length"));
             }
-            for (a, x) in alpha.iter_mut().zip(seen) {
-                *a += x;
-            }
+            // The message `Dirichlet(x .+ 1)` times the posterior so far.
+            let message = dirichlet(x.iter().map(|x| x + 1.0).collect())?;
+            alpha = dirichlet(
+                alpha
+                    .iter()
+                    .zip(message)
+                    .map(|(a, m)| a + m - 1.0)
+                    .collect(),
+            )?;
         }
         Ok(Learning::new(
             object([("posterior_alpha", json!(alpha))]),
@@ -145,6 +187,36 @@ mod tests {
             json!([0.5, 1.0 / 6.0, 1.0 / 3.0])
         );
         assert_eq!(inferred.state["number_of_infer_calls"], json!(1));
+        Ok(())
+    }
+
+    /// Learning from an observation builds the Dirichlet, which refuses
+    /// an alpha that is not positive (500).
+    #[test]
+    fn learning_from_a_zero_alpha_fails() -> Result<(), ModelError> {
+        let model = DirichletCategorical::default();
+        let arguments = object([("prior_alpha", json!([0.0, 1.0, 1.0]))]);
+        let parameters = model.initial_parameters(&arguments)?;
+        let state = model.initial_state(&arguments)?;
+        let one = [Event::new(1, object([("observation", json!([1, 0, 0]))]))];
+        assert!(model.run_learning(&state, &parameters, &one).is_err());
+        Ok(())
+    }
+
+    /// With nothing to learn, `model.jl` returns the stored parameters as
+    /// they are: integers stay integers.
+    #[test]
+    fn learning_nothing_keeps_the_stored_values() -> Result<(), ModelError> {
+        let model = DirichletCategorical::default();
+        let arguments = object([("prior_alpha", json!([1, 2, 3]))]);
+        let parameters = model.initial_parameters(&arguments)?;
+        let state = model.initial_state(&arguments)?;
+        let no_observation = [Event::new(1, object([("other", json!(1))]))];
+        for events in [&[][..], &no_observation[..]] {
+            let learned = model.run_learning(&state, &parameters, events)?;
+            assert_eq!(learned.parameters, parameters);
+            assert_eq!(learned.parameters["posterior_alpha"].to_string(), "[1,2,3]");
+        }
         Ok(())
     }
 }
