@@ -52,3 +52,33 @@ async fn beta_bernoulli_learns_and_infers_from_booleans() {
     let (_, state) = get(&server, &format!("/models/i/{id}/state")).await;
     assert_eq!(state["state"]["number_of_infer_calls"], json!(1));
 }
+
+/// `model.jl`'s `initial_state` stores `prior_alpha` without building a
+/// Dirichlet, so creation succeeds; inference builds `Dirichlet(alpha)`,
+/// which Distributions.jl refuses for an alpha that is not positive, and
+/// answers the inference failure.
+#[tokio::test]
+async fn dirichlet_categorical_with_a_zero_alpha_is_created_but_cannot_infer() {
+    let server = dev_server().await;
+    let id = instance(
+        &server,
+        "DirichletCategorical-v1",
+        json!({"prior_alpha": [0, 1, 1]}),
+    )
+    .await;
+    let (_, state) = get(&server, &format!("/models/i/{id}/state")).await;
+    assert_eq!(state["state"]["prior_alpha"], json!([0, 1, 1]));
+    let inferred = post(
+        &server,
+        &format!("/models/i/{id}/infer"),
+        json!({"data": {}}),
+    )
+    .await;
+    assert_eq!(
+        inferred,
+        (
+            400,
+            json!({"error": "Bad Request", "message": "Unable to run inference due to internal error"})
+        )
+    );
+}

@@ -14,7 +14,9 @@ use crate::{Argument, Inference, Learning, Model, ModelConfig, ModelError};
 /// - Creation stores `prior_alpha` as given, unchecked, as `model.jl`
 ///   does: no Dirichlet is built yet.
 /// - Inference ignores its data and answers `predicted_probs`, the mean of
-///   `posterior_alpha` normalised, with `number_of_infer_calls`.
+///   `posterior_alpha` normalised, with `number_of_infer_calls`. An
+///   `alpha` that is not a vector of numbers, or with an entry that is not
+///   positive (Distributions.jl refuses that Dirichlet): 400.
 /// - Learning adds each event's `data.observation` (a one-hot vector) to
 ///   `posterior_alpha`, as RxInfer multiplies Dirichlets (`a + (x + 1) -
 ///   1`, one event after the other); events without one are skipped. With
@@ -93,11 +95,11 @@ impl Model for DirichletCategorical {
         parameters: &JsonObject,
         _: &JsonObject,
     ) -> Result<Inference, ModelError> {
-        let alpha = vector(parameters.get("posterior_alpha"), "posterior_alpha")?;
+        let alpha = dirichlet(vector(
+            parameters.get("posterior_alpha"),
+            "posterior_alpha",
+        )?)?;
         let total: f64 = alpha.iter().sum();
-        if total <= 0.0 {
-            return Err(ModelError::new("`posterior_alpha` sums to zero"));
-        }
         let probabilities: Vec<f64> = alpha.iter().map(|a| a / total).collect();
         let calls = state
             .get("number_of_infer_calls")
@@ -188,6 +190,24 @@ mod tests {
         );
         assert_eq!(inferred.state["number_of_infer_calls"], json!(1));
         Ok(())
+    }
+
+    fn infer(alpha: Value) -> Result<Value, ModelError> {
+        let model = DirichletCategorical::default();
+        let arguments = object([("prior_alpha", alpha)]);
+        let state = model.initial_state(&arguments)?;
+        let parameters = model.initial_parameters(&arguments)?;
+        let inferred = model.run_inference(&state, &parameters, &JsonObject::new())?;
+        Ok(inferred.results["predicted_probs"].clone())
+    }
+
+    /// Distributions.jl requires every alpha > 0: the real inference
+    /// fails on such an alpha (400), though creation, which builds no
+    /// Dirichlet, stored it.
+    #[test]
+    fn a_zero_or_negative_alpha_fails_inference() {
+        assert!(infer(json!([0, 1, 1])).is_err());
+        assert!(infer(json!([1.0, -0.5, 1.0])).is_err());
     }
 
     /// Learning from an observation builds the Dirichlet, which refuses
