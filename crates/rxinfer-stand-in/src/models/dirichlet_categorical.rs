@@ -14,9 +14,12 @@ use crate::{Argument, Inference, Learning, Model, ModelConfig, ModelError};
 /// - Creation stores `prior_alpha` as given, unchecked, as `model.jl`
 ///   does: no Dirichlet is built yet.
 /// - Inference ignores its data and answers `predicted_probs`, the mean of
-///   `posterior_alpha` normalised, with `number_of_infer_calls`. An
-///   `alpha` that is not a vector of numbers, or with an entry that is not
-///   positive (Distributions.jl refuses that Dirichlet): 400.
+///   `Dirichlet(posterior_alpha)` as Distributions.jl computes it,
+///   `alpha[i] * (1 / sum(alpha))` with Julia's `sum` (bit for bit below
+///   16 categories: Julia may reorder longer sums for the CPU), and
+///   `number_of_infer_calls`. An `alpha` that is not a vector of numbers,
+///   or with an entry that is not positive (Distributions.jl refuses that
+///   Dirichlet), or whose mean is not a probability vector: 400.
 /// - Learning adds each event's `data.observation` (a one-hot vector) to
 ///   `posterior_alpha`, as RxInfer multiplies Dirichlets (`a + (x + 1) -
 ///   1`, one event after the other); events without one are skipped. With
@@ -65,6 +68,60 @@ fn dirichlet(alpha: Vec<f64>) -> Result<Vec<f64>, ModelError> {
     }
 }
 
+/// `mean(Dirichlet(alpha))` as Distributions.jl computes it: `alpha .*
+/// inv(alpha0)` with `alpha0 = sum(alpha)`, then the check of
+/// `Categorical(p)` (entries not negative, summing to about one).
+fn mean(alpha: &[f64]) -> Result<Vec<f64>, ModelError> {
+    let inverse = 1.0 / julia_sum(alpha);
+    let p: Vec<f64> = alpha.iter().map(|a| a * inverse).collect();
+    // `isprobvec`: `isapprox(sum(p), 1)` with the default tolerance.
+    let total = julia_sum(&p);
+    let tolerance = f64::EPSILON.sqrt() * total.abs().max(1.0);
+    if p.iter().all(|x| *x >= 0.0) && (total - 1.0).abs() <= tolerance {
+        Ok(p)
+    } else {
+        Err(ModelError::new(
+            "Categorical: p is not a probability vector",
+        ))
+    }
+}
+
+/// Julia's `sum(::Vector{Float64})` (`Base.mapreduce`): left to right below
+/// 16 entries; from 16 on, halves summed pairwise down to blocks of at
+/// most 1024 entries, each summed from left to right.
+///
+/// Julia sums those blocks in a `@simd` loop, which lets the compiler
+/// reorder the additions for the machine's vector width: for 16 entries or
+/// more the last bit can differ from a server on another CPU. Below 16 it
+/// is exact.
+fn julia_sum(xs: &[f64]) -> f64 {
+    match xs {
+        [] => 0.0,
+        [x] => *x,
+        _ if xs.len() < 16 => in_order(xs),
+        _ => pairwise(xs),
+    }
+}
+
+fn pairwise(xs: &[f64]) -> f64 {
+    const BLOCK: usize = 1024;
+    match xs {
+        [] => 0.0,
+        [x] => *x,
+        _ if xs.len() - 1 < BLOCK => in_order(xs),
+        _ => {
+            let (left, right) = xs.split_at((xs.len() - 1) / 2 + 1);
+            pairwise(left) + pairwise(right)
+        }
+    }
+}
+
+fn in_order(xs: &[f64]) -> f64 {
+    xs.iter()
+        .skip(1)
+        .fold(xs.first().copied().unwrap_or(0.0), |sum, x| sum + x)
+}
+
 impl Model for DirichletCategorical {
     fn config(&self) -> &ModelConfig {
         &self.config
@@ -99,8 +156,7 @@ impl Model for DirichletCategorical {
             parameters.get("posterior_alpha"),
             "posterior_alpha",
         )?)?;
-        let total: f64 = alpha.iter().sum();
-        let probabilities: Vec<f64> = alpha.iter().map(|a| a / total).collect();
+        let probabilities = mean(&alpha)?;
         let calls = state
             .get("number_of_infer_calls")
             .and_then(Value::as_i64)
@@ -208,6 +264,7 @@ mod tests {
     fn a_zero_or_negative_alpha_fails_inference() {
         assert!(infer(json!([0, 1, 1])).is_err());
         assert!(infer(json!([1.0, -0.5, 1.0])).is_err());
+        assert!(infer(json!([])).is_err());
     }
 
     /// Learning from an observation builds the Dirichlet, which refuses
@@ -221,6 +278,39 @@ mod tests {
         let one = [Event::new(1, object([("observation", json!([1, 0, 0]))]))];
         assert!(model.run_learning(&state, &parameters, &one).is_err());
         Ok(())
+    }
+
+    /// `mean(Dirichlet)` is `alpha .* inv(alpha0)`: for `[0.1, 0.1, 0.7]`
+    /// that is 0.11111111111111112, where `alpha / sum` gives
+    /// 0.11111111111111113.
+    #[test]
+    fn predicted_probs_are_alpha_times_the_inverse_of_the_sum() -> Result<(), ModelError> {
+        let sum = 0.1 + 0.1 + 0.7;
+        assert_ne!(0.1 * (1.0 / sum), 0.1 / sum);
+        assert_eq!(
+            infer(json!([0.1, 0.1, 0.7]))?,
+            json!([0.11111111111111112, 0.11111111111111112, 0.7777777777777778])
+        );
+        Ok(())
+    }
+
+    /// Julia sums 16 entries or more pairwise (halves down to blocks of
+    /// 1024), which for 3000 entries differs from a plain left-to-right
+    /// sum in the last bits.
+    #[test]
+    fn long_vectors_are_summed_as_julia_sums_them() {
+        let alpha: Vec<f64> = (0..3000).map(|i| 0.1 + f64::from(i % 10) * 0.37).collect();
+        let left_to_right = alpha.iter().fold(0.0, |s, a| s + a);
+        let julia = julia_sum(&alpha);
+        assert_ne!(julia, left_to_right);
+        let halves = |xs: &[f64]| xs.iter().skip(1).fold(xs[0], |s, a| s + a);
+        // 3000 entries: halves of 1500, each again halved to 750-entry
+        // blocks summed in order.
+        let expected = (halves(&alpha[..750]) + halves(&alpha[750..1500]))
+            + (halves(&alpha[1500..2250]) + halves(&alpha[2250..]));
+        assert_eq!(julia, expected);
+        assert_eq!(julia_sum(&[0.1, 0.2, 0.3]), (0.1 + 0.2) + 0.3);
+        assert_eq!(julia_sum(&[]), 0.0);
     }
 
     /// With nothing to learn, `model.jl` returns the stored parameters as
