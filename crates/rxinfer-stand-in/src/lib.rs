@@ -53,7 +53,7 @@ mod state;
 mod store;
 
 pub use builder::StandInBuilder;
-pub use model::{Argument, Inference, Learning, Model, ModelConfig, ModelError};
+pub use model::{Argument, Field, Inference, Learning, Model, ModelConfig, ModelError};
 pub use models::{BetaBernoulli, DirichletCategorical};
 pub use recorded_request::RecordedRequest;
 pub use routes::{BAD_REQUEST_MESSAGE, UNAUTHORIZED_MESSAGE, UNAUTHORIZED_MESSAGE_WITH_DEV_TOKEN};

@@ -4,7 +4,7 @@ use rxinfer_models::{Event, JsonObject, object};
 use serde_json::{Value, json};
 
 use super::{number, observation, real};
-use crate::{Argument, Inference, Learning, Model, ModelConfig, ModelError};
+use crate::{Argument, Field, Inference, Learning, Model, ModelConfig, ModelError};
 
 /// `BetaBernoulli-v1`, computing what the real server computes: a Beta
 /// prior `(prior_a, prior_b)` (default 1 and 1) on the bias of a coin seen
@@ -33,19 +33,45 @@ pub struct BetaBernoulli {
 impl Default for BetaBernoulli {
     fn default() -> Self {
         Self {
+            // models/beta-bernoulli-v1/config.yaml, as the real server
+            // lists it.
             config: ModelConfig::new("BetaBernoulli-v1")
                 .with_description("A simple Beta-Bernoulli model")
                 .with_author("Lazy Dynamics")
                 .with_roles(["user"])
                 .with_argument(
-                    Argument::new("prior_a", "The alpha parameter of the Beta prior")
-                        .with_type("float")
-                        .with_default(1),
+                    Argument::new(
+                        "prior_a",
+                        "The initial alpha parameter of the prior Beta distribution `p`",
+                    )
+                    .with_type("int")
+                    .with_required(false)
+                    .with_default(1),
                 )
                 .with_argument(
-                    Argument::new("prior_b", "The beta parameter of the Beta prior")
-                        .with_type("float")
-                        .with_default(1),
+                    Argument::new(
+                        "prior_b",
+                        "The initial beta parameter of the prior Beta distribution `p`",
+                    )
+                    .with_type("int")
+                    .with_required(false)
+                    .with_default(1),
+                )
+                .with_parameter(Field::new(
+                    "posterior_a",
+                    "The posterior parameter `a` of the Beta distribution",
+                ))
+                .with_parameter(Field::new(
+                    "posterior_b",
+                    "The posterior parameter `b` of the Beta distribution",
+                ))
+                .with_data(
+                    Field::new(
+                        "observation",
+                        "A single `1` or `0` value indicating the outcome of a Bernoulli trial",
+                    )
+                    .with_type("int")
+                    .with_required(true),
                 ),
         }
     }

@@ -5,7 +5,7 @@ use rxinfer_models::{Event, JsonObject, object};
 use serde_json::{Value, json};
 
 use super::{observation, real};
-use crate::{Argument, Inference, Learning, Model, ModelConfig, ModelError};
+use crate::{Argument, Field, Inference, Learning, Model, ModelConfig, ModelError};
 
 /// `DirichletCategorical-v1`, computing what the real server computes: a
 /// Dirichlet prior `prior_alpha` (default `[1.0, 1.0, 1.0]`) on the
@@ -34,14 +34,30 @@ pub struct DirichletCategorical {
 impl Default for DirichletCategorical {
     fn default() -> Self {
         Self {
+            // models/dirichlet-categorical-v1/config.yaml, as the real
+            // server lists it (its `data` says `observations`; the code
+            // reads `observation`).
             config: ModelConfig::new("DirichletCategorical-v1")
-                .with_description("A Dirichlet-Categorical model")
+                .with_description("A simple Dirichlet-Categorical model")
                 .with_author("Lazy Dynamics")
                 .with_roles(["user"])
                 .with_argument(
-                    Argument::new("prior_alpha", "The concentration of the Dirichlet prior")
-                        .with_type("vector")
-                        .with_default(json!([1.0, 1.0, 1.0])),
+                    Argument::new(
+                        "prior_alpha",
+                        "The initial alpha parameter of the prior Dirichlet distribution `alpha`",
+                    )
+                    .with_type("array")
+                    .with_required(false)
+                    .with_default(json!([1.0, 1.0, 1.0])),
+                )
+                .with_parameter(Field::new(
+                    "posterior_alpha",
+                    "The posterior parameter `alpha` of the Dirichlet distribution",
+                ))
+                .with_data(
+                    Field::new("observations", "The observations to make predictions on")
+                        .with_type("array")
+                        .with_required(true),
                 ),
         }
     }
