@@ -23,8 +23,10 @@
 //! `rxinfer-models` types, the way a server reuses them.
 //!
 //! It serves [`BetaBernoulli`] and [`DirichletCategorical`], computing what
-//! the real server computes, and any [`Model`] registered with
-//! [`StandInBuilder::model`].
+//! the real server computes, any [`Model`] registered with
+//! [`StandInBuilder::model`], and, with
+//! [`with_test_models`](StandInBuilder::with_test_models), the models of the
+//! real server's own test suite.
 //!
 //! ```
 //! # tokio_test::block_on(async {

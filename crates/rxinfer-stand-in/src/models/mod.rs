@@ -2,6 +2,7 @@
 
 mod beta_bernoulli;
 mod dirichlet_categorical;
+pub(crate) mod testing;
 
 pub use beta_bernoulli::BetaBernoulli;
 pub use dirichlet_categorical::DirichletCategorical;
