@@ -43,15 +43,17 @@ impl Model for Exponential {
         &self.config
     }
 
-    fn initial_state(&self, _: &JsonObject) -> JsonObject {
-        object([("inferences", 0)])
+    fn initial_state(&self, _: &JsonObject) -> Result<JsonObject, ModelError> {
+        Ok(object([("inferences", 0)]))
     }
 
-    fn initial_parameters(&self, arguments: &JsonObject) -> JsonObject {
-        object([
-            ("shape", arguments.f64("shape").unwrap_or(1.0)),
-            ("rate", arguments.f64("rate").unwrap_or(1.0)),
-        ])
+    /// A prior that is not two numbers fails the creation (a bare 500), as
+    /// a `model.jl` that throws in `initial_parameters` does.
+    fn initial_parameters(&self, arguments: &JsonObject) -> Result<JsonObject, ModelError> {
+        Ok(object([
+            ("shape", number(arguments, "shape")?),
+            ("rate", number(arguments, "rate")?),
+        ]))
     }
 
     /// The expected waiting time under the current parameters.

@@ -4,7 +4,7 @@ use std::{fmt, io, sync::Arc, time::Duration};
 
 use rxinfer_models::ServerInfo;
 
-use crate::{BetaBernoulli, DirichletCategorical, Model, StandIn};
+use crate::{BetaBernoulli, DirichletCategorical, Model, StandIn, models};
 
 /// Configures and starts a [`StandIn`].
 ///
@@ -118,6 +118,24 @@ impl StandInBuilder {
         let name = model.config().name().to_owned();
         self.models.retain(|m| m.config().name() != name);
         self.models.push(Arc::new(model));
+        self
+    }
+
+    /// Serves the models of the real server's own test suite too, as a
+    /// server started with `RXINFER_SERVER_LOAD_TEST_MODELS=true` does:
+    /// `TestModelCreateEndpoint`, `TestModelInferenceCall`,
+    /// `TestModelInformationEndpoint`, `TestModelLearningCall` and
+    /// `TestModelComplexState` (role `test-only`), and
+    /// `TestModelRolesAvailability` (role `test-model-roles-availability`),
+    /// each with its `config.yaml` and what its `model.jl` does (the
+    /// complex state's `matrix` in the server's default JSON form of a
+    /// matrix). A model of the same name added before is replaced.
+    pub fn with_test_models(mut self) -> Self {
+        for model in models::testing::all() {
+            let name = model.config().name().to_owned();
+            self.models.retain(|m| m.config().name() != name);
+            self.models.push(model);
+        }
         self
     }
 

@@ -16,15 +16,17 @@
 //! | a known route, other method | `405`, empty, with `Allow` |
 //! | anything else | `404`, empty |
 //! | a path with empty segments (`//`, a trailing `/`) | routed without them, as the real router does: `/models/i/{id}/episodes/` is the episode list |
-//! | a body that cannot be read, a missing required field, a description over 128 characters, a model that fails to learn | `500`, empty, connection closed (the real server's exception) |
+//! | a body that cannot be read, a missing required field, a description over 128 characters, a model that fails to start (`initial_state`, `initial_parameters`) or to learn | `500`, empty, connection closed (the real server's exception) |
 //!
 //! Every response carries `Access-Control-Allow-Origin: *`, and JSON ones
 //! `Content-Type: application/json`. Bodies are encoded from the
 //! `rxinfer-models` types, the way a server reuses them.
 //!
 //! It serves [`BetaBernoulli`] and [`DirichletCategorical`], computing what
-//! the real server computes, and any [`Model`] registered with
-//! [`StandInBuilder::model`].
+//! the real server computes, any [`Model`] registered with
+//! [`StandInBuilder::model`], and, with
+//! [`with_test_models`](StandInBuilder::with_test_models), the models of the
+//! real server's own test suite.
 //!
 //! ```
 //! # tokio_test::block_on(async {
@@ -54,7 +56,7 @@ mod state;
 mod store;
 
 pub use builder::StandInBuilder;
-pub use model::{Argument, Inference, Learning, Model, ModelConfig, ModelError};
+pub use model::{Argument, Field, Inference, Learning, Model, ModelConfig, ModelError};
 pub use models::{BetaBernoulli, DirichletCategorical};
 pub use recorded_request::RecordedRequest;
 pub use routes::{BAD_REQUEST_MESSAGE, UNAUTHORIZED_MESSAGE, UNAUTHORIZED_MESSAGE_WITH_DEV_TOKEN};

@@ -5,6 +5,9 @@
 //! cargo run -p rxinfer-stand-in -- --port 8000 --dev-token
 //! ```
 //!
+//! `--test-models` serves the models of the real server's own test suite
+//! too, as `RXINFER_SERVER_LOAD_TEST_MODELS=true` does there.
+//!
 //! It prints its base URL on the first line of its output and serves until
 //! it is stopped. Its state lives in memory: a restart forgets every token
 //! and instance, as a wiped database would.
@@ -13,7 +16,7 @@ use std::process::ExitCode;
 
 use rxinfer_stand_in::StandIn;
 
-const USAGE: &str = "usage: rxinfer-stand-in [--port N] [--dev-token]";
+const USAGE: &str = "usage: rxinfer-stand-in [--port N] [--dev-token] [--test-models]";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -29,6 +32,8 @@ async fn main() -> ExitCode {
                 }
             },
             "--dev-token" => builder = builder.dev_token(true),
+            // The real server's RXINFER_SERVER_LOAD_TEST_MODELS=true.
+            "--test-models" => builder = builder.with_test_models(),
             "--help" | "-h" => {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;

@@ -19,8 +19,12 @@ use serde_json::{Value, json};
 ///
 /// impl Model for Counter {
 ///     fn config(&self) -> &ModelConfig { &self.config }
-///     fn initial_state(&self, _: &JsonObject) -> JsonObject { object([("seen", 0)]) }
-///     fn initial_parameters(&self, _: &JsonObject) -> JsonObject { object([("total", 0.0)]) }
+///     fn initial_state(&self, _: &JsonObject) -> Result<JsonObject, ModelError> {
+///         Ok(object([("seen", 0)]))
+///     }
+///     fn initial_parameters(&self, _: &JsonObject) -> Result<JsonObject, ModelError> {
+///         Ok(object([("total", 0.0)]))
+///     }
 ///     fn run_inference(&self, state: &JsonObject, _: &JsonObject, _: &JsonObject) -> Result<Inference, ModelError> {
 ///         let seen = state.i64("seen").unwrap_or(0) + 1;
 ///         Ok(Inference::new(object([("seen", seen)]), object([("seen", seen)])))
@@ -40,10 +44,22 @@ pub trait Model: Send + Sync + 'static {
 
     /// The state of a new instance created with `arguments` (the
     /// configuration's defaults with the request's overlaid).
-    fn initial_state(&self, arguments: &JsonObject) -> JsonObject;
+    ///
+    /// # Errors
+    ///
+    /// When the model cannot start from `arguments` (one it needs is
+    /// missing or unusable); the stand-in answers the creation with a bare
+    /// 500 and stores nothing, as the real server, whose `initial_state`
+    /// runs outside any `try`.
+    fn initial_state(&self, arguments: &JsonObject) -> Result<JsonObject, ModelError>;
 
     /// The parameters of a new instance's episodes, and of a wiped one.
-    fn initial_parameters(&self, arguments: &JsonObject) -> JsonObject;
+    ///
+    /// # Errors
+    ///
+    /// As [`initial_state`](Self::initial_state): creating the instance,
+    /// creating an episode or wiping one then answers a bare 500.
+    fn initial_parameters(&self, arguments: &JsonObject) -> Result<JsonObject, ModelError>;
 
     /// Inference on `data` with the current episode's `parameters`: the
     /// results and the new state. The parameters never change here.
@@ -128,16 +144,34 @@ impl fmt::Display for ModelError {
 
 impl std::error::Error for ModelError {}
 
-/// A model's `config.yaml`: who may see it and which arguments it takes.
+/// A model's `config.yaml`: who may see it, which arguments it takes, and
+/// what it documents. The listing (`GET /models/available[/{name}]`) shows
+/// it as the real server shows a loaded `config.yaml`: each key that was
+/// set, with the values as given (an integer default stays an integer),
+/// and no key that was not.
 ///
 /// ```
-/// use rxinfer_stand_in::{Argument, ModelConfig};
+/// use rxinfer_stand_in::{Argument, Field, ModelConfig};
 ///
+/// // models/autoregressive-v1/config.yaml, in part:
 /// let config = ModelConfig::new("Autoregressive-v1")
 ///     .with_description("An autoregressive model")
-///     .with_author("Me")
+///     .with_author("Lazy Dynamics")
 ///     .with_roles(["user"])
-///     .with_argument(Argument::new("order", "The order of the model").required());
+///     .with_argument(
+///         Argument::new("order", "The order of the autoregressive model")
+///             .with_type("int")
+///             .required(),
+///     )
+///     .with_argument(
+///         Argument::new("horizon", "The horizon of the model for prediction")
+///             .with_type("int")
+///             .with_default(0),
+///     )
+///     .with_parameter(Field::new(
+///         "τ_α",
+///         "The shape parameter of the precision of the coefficients",
+///     ));
 /// assert_eq!(config.name(), "Autoregressive-v1");
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -147,6 +181,9 @@ pub struct ModelConfig {
     author: String,
     roles: Vec<String>,
     arguments: Vec<Argument>,
+    parameters: Vec<Field>,
+    data: Vec<Field>,
+    extra: JsonObject,
 }
 
 impl ModelConfig {
@@ -159,10 +196,14 @@ impl ModelConfig {
             author: String::new(),
             roles: vec!["user".to_owned()],
             arguments: Vec::new(),
+            parameters: Vec::new(),
+            data: Vec::new(),
+            extra: JsonObject::new(),
         }
     }
 
-    /// The same, with `description`.
+    /// The same, with `description` (a YAML block scalar, `|`, keeps its
+    /// final newline: write it in).
     pub fn with_description(mut self, description: impl Into<String>) -> Self {
         self.description = description.into();
         self
@@ -184,9 +225,34 @@ impl ModelConfig {
         self
     }
 
-    /// The same, taking `argument` too.
+    /// The same, taking `argument` too (listed under `arguments`, in
+    /// order).
     pub fn with_argument(mut self, argument: Argument) -> Self {
         self.arguments.push(argument);
+        self
+    }
+
+    /// The same, documenting `parameter` too (listed under `parameters`).
+    /// Only documentation: the model's code makes the parameters.
+    pub fn with_parameter(mut self, parameter: Field) -> Self {
+        self.parameters.push(parameter);
+        self
+    }
+
+    /// The same, documenting `field` of the inference data too (listed
+    /// under `data`). Only documentation: nothing checks the data sent.
+    pub fn with_data(mut self, field: Field) -> Self {
+        self.data.push(field);
+        self
+    }
+
+    /// The same, with a top-level `key` of `config.yaml` that no other
+    /// method writes, shown in the listing's `config` as `value`. The keys
+    /// the other methods write (`name`, `description`, `author`, `roles`,
+    /// and `arguments`, `parameters`, `data` once one entry is added) take
+    /// precedence.
+    pub fn with_extra(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.extra.insert(key.into(), value.into());
         self
     }
 
@@ -213,7 +279,7 @@ impl ModelConfig {
         match self
             .arguments
             .iter()
-            .find(|a| a.required && !arguments.contains_key(&a.name))
+            .find(|a| a.required == Some(true) && !arguments.contains_key(&a.name))
         {
             Some(missing) => Err(missing.name.clone()),
             None => Ok(arguments),
@@ -226,74 +292,159 @@ impl ModelConfig {
             .with_description(&self.description)
             .with_author(&self.author)
             .with_roles(self.roles.iter().cloned());
-        let arguments: Vec<Value> = self.arguments.iter().map(Argument::to_json).collect();
-        let config = json!({
-            "name": self.name,
-            "description": self.description,
-            "author": self.author,
-            "roles": self.roles,
-            "arguments": arguments,
-        });
-        let config = match config {
-            Value::Object(config) => config,
-            _ => JsonObject::new(),
-        };
+        let mut config = self.extra.clone();
+        config.insert("name".to_owned(), json!(self.name));
+        config.insert("description".to_owned(), json!(self.description));
+        config.insert("author".to_owned(), json!(self.author));
+        config.insert("roles".to_owned(), json!(self.roles));
+        let lists = [
+            (
+                "arguments",
+                self.arguments
+                    .iter()
+                    .map(Argument::to_json)
+                    .collect::<Vec<_>>(),
+            ),
+            (
+                "parameters",
+                self.parameters.iter().map(Field::to_json).collect(),
+            ),
+            ("data", self.data.iter().map(Field::to_json).collect()),
+        ];
+        for (key, entries) in lists {
+            if !entries.is_empty() {
+                config.insert(key.to_owned(), Value::Array(entries));
+            }
+        }
         AvailableModel::new(details, config)
     }
 }
 
-/// One argument a model takes.
+/// One argument a model takes: an entry of `config.yaml`'s `arguments`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Argument {
     name: String,
     description: String,
-    kind: String,
-    required: bool,
+    kind: Option<String>,
+    required: Option<bool>,
     default: Option<Value>,
 }
 
 impl Argument {
-    /// An optional argument `name` without a default.
+    /// An optional argument `name` without a default, listed with its name
+    /// and description only.
     pub fn new(name: impl Into<String>, description: impl Into<String>) -> Self {
         Self {
             name: name.into(),
             description: description.into(),
-            kind: "any".to_owned(),
-            required: false,
+            kind: None,
+            required: None,
             default: None,
         }
     }
 
-    /// The same, required at creation (only its presence is checked).
-    pub fn required(mut self) -> Self {
-        self.required = true;
+    /// The same, required at creation (only its presence is checked), and
+    /// listed with `required: true`.
+    pub fn required(self) -> Self {
+        self.with_required(true)
+    }
+
+    /// The same, listed with `required: required` (only `true` is
+    /// checked, as the real server does).
+    pub fn with_required(mut self, required: bool) -> Self {
+        self.required = Some(required);
         self
     }
 
-    /// The same, with `default`.
+    /// The same, with `default` (given as the YAML has it: `1` and `1.0`
+    /// are listed, and merged into the arguments, differently).
     pub fn with_default(mut self, default: impl Into<Value>) -> Self {
         self.default = Some(default.into());
         self
     }
 
-    /// The same, documented as of type `kind` (`float`, `int`, ...).
+    /// The same, documented as of type `kind` (`float`, `int`, ...); only
+    /// documentation.
     pub fn with_type(mut self, kind: impl Into<String>) -> Self {
-        self.kind = kind.into();
+        self.kind = Some(kind.into());
         self
     }
 
     fn to_json(&self) -> Value {
-        let mut argument = json!({
-            "name": self.name,
-            "description": self.description,
-            "type": self.kind,
-            "required": self.required,
-        });
-        if let (Some(default), Value::Object(fields)) = (&self.default, &mut argument) {
-            fields.insert("default".to_owned(), default.clone());
+        let mut entry = entry(
+            &self.name,
+            &self.description,
+            self.kind.as_ref(),
+            self.required,
+        );
+        if let Some(default) = &self.default {
+            entry.insert("default".to_owned(), default.clone());
         }
-        argument
+        Value::Object(entry)
     }
+}
+
+/// An entry of `config.yaml`'s `parameters` or `data`: a name and a
+/// description, with an optional type and `required` flag. Only
+/// documentation, shown in the listing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    name: String,
+    description: String,
+    kind: Option<String>,
+    required: Option<bool>,
+}
+
+impl Field {
+    /// A field `name`, listed with its name and description only.
+    pub fn new(name: impl Into<String>, description: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            description: description.into(),
+            kind: None,
+            required: None,
+        }
+    }
+
+    /// The same, listed with `type: kind`.
+    pub fn with_type(mut self, kind: impl Into<String>) -> Self {
+        self.kind = Some(kind.into());
+        self
+    }
+
+    /// The same, listed with `required: required`.
+    pub fn with_required(mut self, required: bool) -> Self {
+        self.required = Some(required);
+        self
+    }
+
+    fn to_json(&self) -> Value {
+        Value::Object(entry(
+            &self.name,
+            &self.description,
+            self.kind.as_ref(),
+            self.required,
+        ))
+    }
+}
+
+/// An entry of a `config.yaml` list with the keys that were set.
+fn entry(
+    name: &str,
+    description: &str,
+    kind: Option<&String>,
+    required: Option<bool>,
+) -> JsonObject {
+    let mut entry = JsonObject::new();
+    entry.insert("name".to_owned(), json!(name));
+    entry.insert("description".to_owned(), json!(description));
+    if let Some(kind) = kind {
+        entry.insert("type".to_owned(), json!(kind));
+    }
+    if let Some(required) = required {
+        entry.insert("required".to_owned(), json!(required));
+    }
+    entry
 }
 
 #[cfg(test)]
@@ -347,12 +498,12 @@ pub(crate) mod tests_support {
             &self.0
         }
 
-        fn initial_state(&self, _: &JsonObject) -> JsonObject {
-            object([("inferences", 0)])
+        fn initial_state(&self, _: &JsonObject) -> Result<JsonObject, ModelError> {
+            Ok(object([("inferences", 0)]))
         }
 
-        fn initial_parameters(&self, _: &JsonObject) -> JsonObject {
-            object([("events", 0)])
+        fn initial_parameters(&self, _: &JsonObject) -> Result<JsonObject, ModelError> {
+            Ok(object([("events", 0)]))
         }
 
         fn run_inference(

@@ -144,11 +144,19 @@ impl Store {
                 ))
             })?;
         let id = uuid::Uuid::new_v4().to_string();
-        let parameters = model.initial_parameters(&arguments);
-        self.episodes.push(Episode::new(&id, "default", parameters));
+        // Both run before anything is stored; a model that throws here
+        // escapes the real server's handler: a bare 500.
+        let state = model
+            .initial_state(&arguments)
+            .map_err(|_| Failure::Internal)?;
+        let parameters = model
+            .initial_parameters(&arguments)
+            .map_err(|_| Failure::Internal)?;
+        // As the real server: the instance is stored (and stamped) first,
+        // then its default episode, so the episode never precedes it.
         self.instances.push(Instance {
             id: id.clone(),
-            state: model.initial_state(&arguments),
+            state,
             model,
             owner: owner.to_owned(),
             created_at: clock::now(),
@@ -157,6 +165,7 @@ impl Store {
             current_episode: "default".to_owned(),
             deleted: false,
         });
+        self.episodes.push(Episode::new(&id, "default", parameters));
         Ok(id)
     }
 
@@ -301,10 +310,14 @@ impl Store {
         let instance = self
             .instance(owner, id)
             .ok_or(Failure::NotFound(INSTANCE_NOT_FOUND))?;
-        let parameters = instance.model.initial_parameters(&instance.arguments);
+        // The real server checks the name before it asks the model.
         if self.episode(id, name).is_some() {
             return Err(Failure::BadRequest(EPISODE_EXISTS));
         }
+        let parameters = instance
+            .model
+            .initial_parameters(&instance.arguments)
+            .map_err(|_| Failure::Internal)?;
         let episode = Episode::new(id, name, parameters);
         let info = episode.info();
         self.episodes.push(episode);
@@ -370,7 +383,14 @@ impl Store {
         let instance = self
             .instance(owner, id)
             .ok_or(Failure::NotFound(MODEL_NOT_FOUND))?;
-        let parameters = instance.model.initial_parameters(&instance.arguments);
+        let model = Arc::clone(&instance.model);
+        let arguments = instance.arguments.clone();
+        // The real server looks the episode up before it asks the model.
+        self.episode(id, name)
+            .ok_or(Failure::NotFound(EPISODE_NOT_FOUND))?;
+        let parameters = model
+            .initial_parameters(&arguments)
+            .map_err(|_| Failure::Internal)?;
         let episode = self
             .episode_mut(id, name)
             .ok_or(Failure::NotFound(EPISODE_NOT_FOUND))?;
@@ -445,4 +465,77 @@ fn describe(instance: &Instance) -> ModelInstance {
     .with_description(&instance.description)
     .with_arguments(instance.arguments.clone())
     .with_current_episode(&instance.current_episode)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ModelConfig, clock, model::tests_support::counter};
+
+    /// A model that cannot start: `initial_state` fails, as a `model.jl`
+    /// reading an argument that is not there.
+    struct Unstartable(ModelConfig);
+
+    impl Model for Unstartable {
+        fn config(&self) -> &ModelConfig {
+            &self.0
+        }
+        fn initial_state(&self, _: &JsonObject) -> Result<JsonObject, ModelError> {
+            Err(ModelError::new("KeyError: key \"size\" not found"))
+        }
+        fn initial_parameters(&self, _: &JsonObject) -> Result<JsonObject, ModelError> {
+            Ok(JsonObject::new())
+        }
+        fn run_inference(
+            &self,
+            _: &JsonObject,
+            _: &JsonObject,
+            _: &JsonObject,
+        ) -> Result<crate::Inference, ModelError> {
+            Err(ModelError::new("no run_inference"))
+        }
+        fn run_learning(
+            &self,
+            _: &JsonObject,
+            _: &JsonObject,
+            _: &[Event],
+        ) -> Result<crate::Learning, ModelError> {
+            Err(ModelError::new("no run_learning"))
+        }
+    }
+
+    #[test]
+    fn a_model_that_cannot_start_fails_the_creation_and_stores_nothing() {
+        let mut store = Store::default();
+        let model: Arc<dyn Model> = Arc::new(Unstartable(ModelConfig::new("U")));
+        let created = store.create_instance("me", model, &CreateModelInstanceRequest::new("U"));
+        assert_eq!(created, Err(Failure::Internal));
+        assert!(store.instances("me").is_empty());
+        assert!(store.episodes.is_empty());
+    }
+
+    /// The real server's test "When creating a model, a default episode
+    /// should be created automatically" checks `created_at >= mcat`. With
+    /// a clock that moves between any two stamps, the episode must still
+    /// not precede its instance.
+    #[test]
+    fn the_default_episode_is_stamped_after_its_instance() {
+        clock::source::tick_on_every_stamp();
+        let mut store = Store::default();
+        let model: Arc<dyn Model> = Arc::new(counter("M", false));
+        let id = store
+            .create_instance("me", model, &CreateModelInstanceRequest::new("M"))
+            .expect("created");
+        let instance = store.describe("me", &id).expect("an instance");
+        let episode = store
+            .episode_info("me", &id, "default")
+            .expect("an episode");
+        let instant = |t: &Timestamp| t.to_offset_date_time().expect("a created_at");
+        assert!(
+            instant(&episode.created_at) >= instant(&instance.created_at),
+            "episode {} before instance {}",
+            episode.created_at,
+            instance.created_at
+        );
+    }
 }

@@ -2,20 +2,29 @@
 
 mod beta_bernoulli;
 mod dirichlet_categorical;
+pub(crate) mod testing;
 
 pub use beta_bernoulli::BetaBernoulli;
 pub use dirichlet_categorical::DirichletCategorical;
 
-use rxinfer_models::{Event, FreeForm, JsonObject};
+use rxinfer_models::{Event, JsonObject};
 use serde_json::Value;
 
 use crate::ModelError;
 
-/// The number at `key`.
+/// The number at `key`, as Julia's arithmetic takes it (see [`real`]).
 fn number(object: &JsonObject, key: &str) -> Result<f64, ModelError> {
-    object
-        .f64(key)
-        .ok_or_else(|| ModelError::new(format!("`{key}` is not a number")))
+    real(object.get(key)).ok_or_else(|| ModelError::new(format!("`{key}` is not a number")))
+}
+
+/// A JSON value as a real number to Julia: a number, or a boolean (`Bool`
+/// is an `Integer` there: `true + 1 == 2`, `convert(Float64, true) ==
+/// 1.0`). Anything else is refused, as Julia's arithmetic refuses it.
+fn real(value: Option<&Value>) -> Option<f64> {
+    match value? {
+        Value::Bool(b) => Some(f64::from(u8::from(*b))),
+        other => other.as_f64(),
+    }
 }
 
 /// An event's `data.observation`.
