@@ -76,6 +76,13 @@ pub(crate) fn inverse(a: &[f64], n: usize) -> Option<Vec<f64>> {
             inv[i * n + column] = (y[i] - dot) / l[i * n + i];
         }
     }
+    // Rounding leaves the two triangles a bit apart; a covariance is
+    // symmetric, so keep the upper one.
+    for i in 0..n {
+        for j in 0..i {
+            inv[i * n + j] = inv[j * n + i];
+        }
+    }
     Some(inv)
 }
 

@@ -57,7 +57,7 @@ mod store;
 
 pub use builder::StandInBuilder;
 pub use model::{Argument, Field, Inference, Learning, Model, ModelConfig, ModelError};
-pub use models::{BetaBernoulli, DirichletCategorical};
+pub use models::{BetaBernoulli, ConjugateRegression, DirichletCategorical};
 pub use recorded_request::RecordedRequest;
 pub use routes::{BAD_REQUEST_MESSAGE, UNAUTHORIZED_MESSAGE, UNAUTHORIZED_MESSAGE_WITH_DEV_TOKEN};
 pub use server::StandIn;

@@ -6,7 +6,9 @@
 //! ```
 //!
 //! `--test-models` serves the models of the real server's own test suite
-//! too, as `RXINFER_SERVER_LOAD_TEST_MODELS=true` does there.
+//! too, as `RXINFER_SERVER_LOAD_TEST_MODELS=true` does there;
+//! `--conjugate-regression` serves the stand-in's own
+//! `ConjugateRegression-v1` (see `examples/posteriors.rs`).
 //!
 //! It prints its base URL on the first line of its output and serves until
 //! it is stopped. Its state lives in memory: a restart forgets every token
@@ -14,9 +16,10 @@
 
 use std::process::ExitCode;
 
-use rxinfer_stand_in::StandIn;
+use rxinfer_stand_in::{ConjugateRegression, StandIn};
 
-const USAGE: &str = "usage: rxinfer-stand-in [--port N] [--dev-token] [--test-models]";
+const USAGE: &str =
+    "usage: rxinfer-stand-in [--port N] [--dev-token] [--test-models] [--conjugate-regression]";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -34,6 +37,7 @@ async fn main() -> ExitCode {
             "--dev-token" => builder = builder.dev_token(true),
             // The real server's RXINFER_SERVER_LOAD_TEST_MODELS=true.
             "--test-models" => builder = builder.with_test_models(),
+            "--conjugate-regression" => builder = builder.model(ConjugateRegression::default()),
             "--help" | "-h" => {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;

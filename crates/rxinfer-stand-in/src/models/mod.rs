@@ -1,10 +1,13 @@
-//! The models the real server ships that the stand-in computes exactly.
+//! The models the real server ships that the stand-in computes exactly,
+//! the real server's test models, and one of the stand-in's own.
 
 mod beta_bernoulli;
+mod conjugate_regression;
 mod dirichlet_categorical;
 pub(crate) mod testing;
 
 pub use beta_bernoulli::BetaBernoulli;
+pub use conjugate_regression::ConjugateRegression;
 pub use dirichlet_categorical::DirichletCategorical;
 
 use rxinfer_models::{Event, JsonObject};
