@@ -583,7 +583,7 @@ impl<L> ClientBuilder<L> {
     ///     .preferences(Preferences::new().with_mdarray_repr(MdArrayRepr::Data))
     ///     .build()?;
     /// # let _ = client;
-    /// # Ok::<(), rxinfer_client::Error>(())
+    /// # Ok::<(), rxinfer_client::TransportError>(())
     /// ```
     pub fn preferences(mut self, preferences: Preferences) -> Self {
         let name = HeaderName::from_static(Preferences::HEADER);
