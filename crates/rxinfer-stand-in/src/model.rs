@@ -10,6 +10,13 @@ use serde_json::{Value, json};
 /// `model.jl` is to the real server: [`ModelConfig`] is the configuration,
 /// the four methods are `model.jl`'s functions.
 ///
+/// A model returns matrices and distributions as typed values held in the
+/// server's default form: `MdArray::to_json(&Preferences::DEFAULT)` and
+/// `serde_json::to_value(&distribution)`. The stand-in writes them in the
+/// form each request's `Prefer` asks for; plain nested arrays stay plain,
+/// as a Julia vector of vectors does. [`ConjugateRegression`](crate::ConjugateRegression)
+/// returns both.
+///
 /// ```
 /// use rxinfer_models::{Event, FreeForm, JsonObject, object};
 /// use rxinfer_stand_in::{Inference, Learning, Model, ModelConfig, ModelError};
