@@ -91,12 +91,17 @@ impl<T> ApiResponse<T> {
     /// distributions in this answer are written. Empty when the server
     /// applied none, which means its defaults.
     pub fn preferences_applied(&self) -> Preferences {
-        let lines = self
+        // The server writes a line per piece; a proxy joining them writes
+        // `, ` between (RFC 9110), so pieces are trimmed here, unlike in
+        // the server's reading of `Prefer`.
+        let pieces = self
             .headers
             .get_all(Preferences::APPLIED_HEADER)
             .iter()
-            .filter_map(|value| value.to_str().ok());
-        Preferences::parse(lines).0
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|line| line.split(','))
+            .map(|piece| piece.trim_matches([' ', '\t']));
+        Preferences::parse(pieces).0
     }
 }
 
@@ -141,6 +146,28 @@ impl<T> DerefMut for ApiResponse<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn preferences_applied_are_read_from_lines_joined_or_not() {
+        use rxinfer_models::{DistributionsData, MdArrayData, MdArrayRepr};
+        let mut headers = HeaderMap::new();
+        headers.append(
+            "preference-applied",
+            http::HeaderValue::from_static("mdarray_repr=data, mdarray_data=diagonal"),
+        );
+        headers.append(
+            "preference-applied",
+            http::HeaderValue::from_static("distributions_data=none"),
+        );
+        let answer = ApiResponse::new(StatusCode::OK, headers, ());
+        assert_eq!(
+            answer.preferences_applied(),
+            Preferences::new()
+                .with_mdarray_repr(MdArrayRepr::Data)
+                .with_mdarray_data(MdArrayData::Diagonal)
+                .with_distributions_data(DistributionsData::None)
+        );
+    }
     use http::{HeaderValue, header::SET_COOKIE};
 
     #[test]

@@ -51,16 +51,14 @@ impl Serialize for EncodedValue<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let preferences = &self.preferences;
         match self.value {
-            Value::Object(fields) if names_mdarray(fields) => {
-                match ArrayData::<Value>::from_json(self.value, &Preferences::DEFAULT) {
-                    Ok(array) => array.encode(preferences).serialize(serializer),
-                    Err(_) => self.plain_object(fields, serializer),
-                }
-            }
+            Value::Object(fields) if names_mdarray(fields) => match held_array(self.value) {
+                Some(array) => array.encode(preferences).serialize(serializer),
+                None => self.plain_object(fields, serializer),
+            },
             Value::Object(fields) if names_distribution(fields) => {
-                match Distribution::from_json(self.value, &Preferences::DEFAULT) {
-                    Ok(d) => d.encode(preferences).serialize(serializer),
-                    Err(_) => self.plain_object(fields, serializer),
+                match held_distribution(self.value) {
+                    Some(d) => d.encode(preferences).serialize(serializer),
+                    None => self.plain_object(fields, serializer),
                 }
             }
             Value::Object(fields) => self.plain_object(fields, serializer),
@@ -90,21 +88,43 @@ impl EncodedValue<'_> {
     }
 }
 
-/// The server's `dict` mdarray form, which names itself.
+/// Whether `fields` are the keys of the server's default mdarray form.
 fn names_mdarray(fields: &Map<String, Value>) -> bool {
-    fields.get("type").and_then(Value::as_str) == Some("mdarray")
-        && fields.contains_key("encoding")
+    fields.len() == 4
+        && fields.get("type").and_then(Value::as_str) == Some("mdarray")
+        && fields.get("encoding").and_then(Value::as_str) == Some("array_of_arrays")
         && fields.contains_key("shape")
         && fields.contains_key("data")
 }
 
-/// The server's `dict` distribution form.
+/// Whether `fields` are the keys of the server's default distribution
+/// form.
 fn names_distribution(fields: &Map<String, Value>) -> bool {
     fields.len() == 4
-        && fields.get("encoding").is_some_and(Value::is_string)
+        && fields.get("encoding").and_then(Value::as_str) == Some("named_params")
         && fields.get("type").is_some_and(Value::is_string)
         && fields.get("tag").is_some_and(Value::is_string)
         && fields.contains_key("data")
+}
+
+/// The matrix `value` holds, when it is exactly what a matrix of two or
+/// more dimensions writes under the defaults. Anything else (a client's
+/// data a model echoes, say) is written as it is, as the server echoes it.
+fn held_array(value: &Value) -> Option<ArrayData<Value>> {
+    let array = ArrayData::<Value>::from_json(value, &Preferences::DEFAULT).ok()?;
+    let full = array.as_full().filter(|a| a.ndim() >= 2)?;
+    (full.to_json(&Preferences::DEFAULT) == *value).then_some(array)
+}
+
+/// The typed distribution `value` holds, when it is exactly what that
+/// distribution writes under the defaults.
+fn held_distribution(value: &Value) -> Option<Distribution> {
+    let d = Distribution::from_json(value, &Preferences::DEFAULT).ok()?;
+    let typed = !matches!(
+        d,
+        Distribution::Moments { .. } | Distribution::Opaque { .. } | Distribution::Other { .. }
+    );
+    (typed && d.to_json(&Preferences::DEFAULT) == *value).then_some(d)
 }
 
 #[cfg(test)]
@@ -140,12 +160,25 @@ mod tests {
     }
 
     #[test]
-    fn look_alikes_that_do_not_decode_are_written_as_they_are() {
-        let odd = json!({"type": "mdarray", "encoding": "sideways", "shape": [1], "data": [1]});
-        let prefer = Preferences::new().with_mdarray_repr(MdArrayRepr::Data);
-        assert_eq!(
-            serde_json::to_value(encode_value(&odd, &prefer)).unwrap(),
-            odd
-        );
+    fn look_alikes_are_written_as_they_are() {
+        // What a client sent and a model echoes is not the server's.
+        let prefer = Preferences::new()
+            .with_mdarray_repr(MdArrayRepr::Data)
+            .with_distributions_repr(DistributionsRepr::Data);
+        for odd in [
+            json!({"type": "mdarray", "encoding": "sideways", "shape": [1], "data": [1]}),
+            json!({"type": "mdarray", "encoding": "array_of_arrays", "shape": [2], "data": [1, 2]}),
+            json!({"type": "mdarray", "encoding": "array_of_arrays", "shape": [], "data": [7]}),
+            json!({"type": "mdarray", "encoding": "array_of_arrays", "shape": [1, 1], "data": [[1]], "note": 1}),
+            json!({"encoding": "gzip", "type": "blob", "tag": "NormalMeanVariance", "data": {"μ": 1, "v": 2}}),
+            json!({"encoding": "named_params", "type": "x", "tag": "NormalMeanVariance", "data": {"μ": 1, "v": 2}}),
+            json!({"encoding": "a", "type": "b", "tag": "c", "data": {"mean": 1, "cov": 2}}),
+        ] {
+            assert_eq!(
+                serde_json::to_value(encode_value(&odd, &prefer)).unwrap(),
+                odd,
+                "{odd}"
+            );
+        }
     }
 }

@@ -428,6 +428,16 @@ impl<T: Element> Nest<T> {
 }
 
 impl<T> Nest<T> {
+    /// The elements, in row-major order.
+    pub(crate) fn values(&self) -> &[T] {
+        &self.values
+    }
+
+    /// Whether this is one flat list (a 1-D array: never an mdarray).
+    pub(crate) fn is_flat(&self) -> bool {
+        self.lengths.len() == 1
+    }
+
     /// The same nesting with `f` applied to each element.
     pub(crate) fn map_ref<U>(&self, f: impl FnMut(&T) -> U) -> Nest<U> {
         Nest {
@@ -490,7 +500,7 @@ impl<T> Nest<T> {
     {
         let dims = self.dims()?;
         let values = self.values;
-        let elements: usize = shape.iter().product();
+        let elements = crate::mdarray::elements(&shape).map_err(|e| e.to_string())?;
         let smallest = shape.iter().copied().min().unwrap_or(0);
         let flat = dims.len() == 1;
         let encoding = match encoding {
@@ -656,6 +666,11 @@ impl<'de, T: Element> Visitor<'de> for Level<'_, T> {
 
     fn visit_unit<E: de::Error>(mut self) -> Result<(), E> {
         self.leaf(T::from_null(), de::Unexpected::Unit)
+            .map_err(E::custom)
+    }
+
+    fn visit_str<E: de::Error>(mut self, v: &str) -> Result<(), E> {
+        self.leaf(T::from_str(v), de::Unexpected::Str(v))
             .map_err(E::custom)
     }
 }

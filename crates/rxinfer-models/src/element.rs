@@ -32,6 +32,8 @@ pub trait Element: Clone + Serialize + sealed::Sealed {
     fn from_null() -> Option<Self>;
     /// From a JSON boolean.
     fn from_bool(value: bool) -> Option<Self>;
+    /// From a JSON string (Julia `String`s, `Symbol`s and dates).
+    fn from_str(value: &str) -> Option<Self>;
 }
 
 impl Element for f64 {
@@ -50,6 +52,9 @@ impl Element for f64 {
         Some(f64::NAN)
     }
     fn from_bool(_: bool) -> Option<Self> {
+        None
+    }
+    fn from_str(_: &str) -> Option<Self> {
         None
     }
 }
@@ -72,6 +77,9 @@ impl Element for i64 {
     fn from_bool(_: bool) -> Option<Self> {
         None
     }
+    fn from_str(_: &str) -> Option<Self> {
+        None
+    }
 }
 
 impl Element for Value {
@@ -91,5 +99,8 @@ impl Element for Value {
     }
     fn from_bool(value: bool) -> Option<Self> {
         Some(Value::Bool(value))
+    }
+    fn from_str(value: &str) -> Option<Self> {
+        Some(Value::String(value.to_owned()))
     }
 }

@@ -52,24 +52,72 @@ pub struct MdArray<T = f64> {
 
 /// Why elements and a shape do not make an array.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{elements} elements do not fill shape {shape:?}")]
-pub struct ShapeError {
-    /// The shape asked for.
-    pub shape: Vec<usize>,
-    /// How many elements were given.
-    pub elements: usize,
+#[non_exhaustive]
+pub enum ShapeError {
+    /// The number of elements is not the product of the shape.
+    #[error("{elements} elements do not fill shape {shape:?}")]
+    Misfit {
+        /// The shape asked for.
+        shape: Vec<usize>,
+        /// How many elements were given.
+        elements: usize,
+    },
+    /// A shape no array here may have: more than
+    /// [`MAX_DIMENSIONS`](MdArray::MAX_DIMENSIONS) dimensions, more
+    /// elements than addresses, or an empty array whose nested form would
+    /// hold more than [`MAX_EMPTY_ROWS`](MdArray::MAX_EMPTY_ROWS) empty
+    /// lists (a few bytes that would be written as gigabytes).
+    #[error("shape {shape:?} is too large for an array")]
+    TooLarge {
+        /// The shape asked for.
+        shape: Vec<usize>,
+    },
+}
+
+/// The number of elements of `shape`, once it is one an array may have.
+pub(crate) fn elements(shape: &[usize]) -> Result<usize, ShapeError> {
+    let too_large = || ShapeError::TooLarge {
+        shape: shape.to_vec(),
+    };
+    if shape.len() > MdArray::<f64>::MAX_DIMENSIONS {
+        return Err(too_large());
+    }
+    let product = shape
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .ok_or_else(too_large)?;
+    if product == 0 {
+        // Only the dimensions before the first zero are written out.
+        let rows = shape
+            .iter()
+            .take_while(|&&d| d != 0)
+            .try_fold(1usize, |n, &d| n.checked_mul(d));
+        if rows.is_none_or(|rows| rows > MdArray::<f64>::MAX_EMPTY_ROWS) {
+            return Err(too_large());
+        }
+    }
+    Ok(product)
 }
 
 impl<T> MdArray<T> {
+    /// The most dimensions an array may have (Julia arrays in practice
+    /// have a handful; the bound keeps writing one from recursing deep).
+    pub const MAX_DIMENSIONS: usize = 32;
+
+    /// The most empty lists an empty array may nest (`[10000000, 0]` is
+    /// ten million `[]`).
+    pub const MAX_EMPTY_ROWS: usize = 1 << 20;
+
     /// An array of `shape` from its elements in row-major order (C's,
     /// NumPy's: the last index fastest).
     ///
     /// # Errors
     ///
-    /// When the number of elements is not the product of the shape.
+    /// When the number of elements is not the product of the shape, or the
+    /// shape is [too large](ShapeError::TooLarge).
     pub fn from_row_major(shape: Vec<usize>, data: Vec<T>) -> Result<Self, ShapeError> {
-        if shape.iter().product::<usize>() != data.len() {
-            return Err(ShapeError {
+        if elements(&shape)? != data.len() {
+            return Err(ShapeError::Misfit {
                 shape,
                 elements: data.len(),
             });
@@ -115,14 +163,11 @@ impl<T> MdArray<T> {
     pub fn from_rows(rows: Vec<Vec<T>>) -> Result<Self, ShapeError> {
         let columns = rows.first().map_or(0, Vec::len);
         let shape = vec![rows.len(), columns];
-        let elements: usize = rows.iter().map(Vec::len).sum();
         if rows.iter().any(|row| row.len() != columns) {
-            return Err(ShapeError { shape, elements });
+            let elements = rows.iter().map(Vec::len).sum();
+            return Err(ShapeError::Misfit { shape, elements });
         }
-        Ok(Self {
-            shape,
-            data: rows.into_iter().flatten().collect(),
-        })
+        Self::from_row_major(shape, rows.into_iter().flatten().collect())
     }
 
     /// The size of each dimension, rows first.
@@ -195,6 +240,12 @@ impl<T> MdArray<T> {
     where
         T: Clone,
     {
+        let n = self.shape.iter().copied().min().unwrap_or(0);
+        if n == 0 || self.data.is_empty() {
+            return Vec::new();
+        }
+        // Every dimension is at least 1 and their product fits: so do
+        // the strides.
         let steps: usize = self
             .shape
             .iter()
@@ -205,7 +256,6 @@ impl<T> MdArray<T> {
                 Some(this)
             })
             .sum();
-        let n = self.shape.iter().copied().min().unwrap_or(0);
         (0..n)
             .filter_map(|k| self.data.get(k * steps).cloned())
             .collect()
@@ -219,8 +269,9 @@ impl<T> MdArray<T> {
         }
     }
 
-    /// The answer form under `preferences`, to serialize: exactly the
-    /// bytes the server writes, keys in its order. Arrays of fewer than
+    /// The answer form under `preferences`, to serialize: what the server
+    /// writes, keys in its order (floats in Rust's shortest form, which
+    /// differs from Julia's only in how exponents read: `1e-5`, `1.0e-5`). Arrays of fewer than
     /// two dimensions are plain arrays, as on the server.
     pub fn encode<'a>(&'a self, preferences: &Preferences) -> EncodedArray<'a, T> {
         EncodedArray {
@@ -234,7 +285,7 @@ impl<T> MdArray<T> {
 impl<T: Element> MdArray<T> {
     /// The answer form under `preferences` as a JSON value (whose objects
     /// sort their keys, unless serde_json's `preserve_order` is on; use
-    /// [`encode`](Self::encode) for the server's exact bytes).
+    /// [`encode`](Self::encode) for the server's key order).
     pub fn to_json(&self, preferences: &Preferences) -> Value {
         serde_json::to_value(self.encode(preferences)).unwrap_or(Value::Null)
     }
@@ -248,7 +299,9 @@ enum Order {
 
 /// The elements of `shape` rearranged between the two orders.
 fn reorder<T: Clone>(shape: &[usize], data: &[T], order: Order) -> Vec<T> {
-    if shape.len() < 2 {
+    // An empty array has nothing to move, and strides of its shape may
+    // not fit.
+    if shape.len() < 2 || data.is_empty() {
         return data.to_vec();
     }
     // Walk the output order and fetch each element from the input one.
@@ -492,11 +545,25 @@ mod tests {
     fn shapes_that_do_not_fit_are_refused() {
         assert_eq!(
             MdArray::from_row_major(vec![2, 2], vec![1.0; 3]),
-            Err(ShapeError {
+            Err(ShapeError::Misfit {
                 shape: vec![2, 2],
                 elements: 3
             })
         );
+        for shape in [
+            vec![usize::MAX, 2],
+            vec![1 << 32, 1 << 32, 0],
+            vec![10_000_000, 0],
+            vec![1; 33],
+        ] {
+            assert_eq!(
+                MdArray::<f64>::from_row_major(shape.clone(), Vec::new()),
+                Err(ShapeError::TooLarge { shape })
+            );
+        }
+        // Empty arrays with a zero first are cheap whatever follows.
+        let empty = MdArray::<f64>::from_row_major(vec![0, 1 << 40, 1 << 40], Vec::new()).unwrap();
+        assert!(empty.diagonal().is_empty() && empty.to_column_major().is_empty());
         assert!(MdArray::from_rows(vec![vec![1.0, 2.0], vec![3.0]]).is_err());
         assert_eq!(
             MdArray::from_rows(vec![vec![1, 2], vec![3, 4]]).unwrap(),

@@ -215,8 +215,9 @@ impl Preferences {
         *self == Self::DEFAULT
     }
 
-    /// These settings, with those that `over` sets taking their place: a
-    /// call's preferences over a client's.
+    /// These settings, with those that `over` sets taking their place.
+    /// (A call's `RequestOptions::preferences` replace the client's whole;
+    /// overlay them with this first to keep the client's others.)
     pub fn overlaid(self, over: Preferences) -> Self {
         Self {
             mdarray_repr: over.mdarray_repr.or(self.mdarray_repr),

@@ -99,12 +99,18 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     ///
-    /// When `key` is absent, holds no array, or an array without all its
-    /// elements (a diagonal, a list without a shape, `none`).
+    /// When `key` is absent, holds no array, a vector, or an array without
+    /// all its elements (a diagonal, a list without a shape, `none`).
     pub fn matrix(&self, key: &str) -> Result<MdArray, ReadError> {
-        self.array(key)?
-            .into_full()
-            .map_err(|partial| Self::unexpected(key, "a whole matrix", partial.describe()))
+        match self.array(key)?.into_full() {
+            Ok(array) if array.ndim() >= 2 => Ok(array),
+            Ok(vector) => Err(Self::unexpected(
+                key,
+                "a whole matrix",
+                format!("a vector of {} values", vector.len()),
+            )),
+            Err(partial) => Err(Self::unexpected(key, "a whole matrix", partial.describe())),
+        }
     }
 
     /// The vector of numbers under `key` (`null` elements read as `NaN`).
@@ -130,13 +136,19 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     ///
-    /// When `key` is absent or holds no distribution.
+    /// When `key` is absent or holds no distribution: under a wrapper,
+    /// an object without a `tag`.
     pub fn distribution(&self, key: &str) -> Result<Distribution, ReadError> {
         let value = self.value(key)?;
+        // Every wrapper but `data` carries the tag; bare, a list or `null`
+        // can be a distribution's payload.
+        let shaped = if self.is_data_repr() {
+            !matches!(value, Value::Object(fields) if fields.get("type").and_then(Value::as_str) == Some("mdarray"))
+        } else {
+            value.get("tag").is_some_and(Value::is_string)
+        };
         match Distribution::from_json(value, &self.applied) {
-            Ok(d) if !matches!(value, Value::Array(_) | Value::Null) || self.is_data_repr() => {
-                Ok(d)
-            }
+            Ok(d) if shaped => Ok(d),
             Ok(_) => Err(Self::unexpected(key, "a distribution", found(value, None))),
             Err(e) => Err(Self::unexpected(
                 key,
@@ -231,8 +243,26 @@ mod tests {
 
     #[test]
     fn a_list_is_a_distribution_only_when_distributions_are_bare() {
-        let results = object([("xs", json!([1.0, 2.0]))]);
+        let results = object([
+            ("xs", json!([1.0, 2.0])),
+            (
+                "m",
+                json!({"type":"mdarray","encoding":"none","shape":[2,2],"data":null}),
+            ),
+            ("o", json!({"a": 1})),
+            (
+                "v",
+                json!({"type":"mdarray","encoding":"array_of_arrays","shape":[2],"data":[1,2]}),
+            ),
+        ]);
         assert!(results.distribution("xs").is_err());
+        assert!(results.distribution("m").is_err());
+        assert!(results.distribution("o").is_err());
+        let e = results.matrix("v").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`v` holds a vector of 2 values, not a whole matrix"
+        );
         let bare = Preferences::new().with_distributions_repr(crate::DistributionsRepr::Data);
         assert!(matches!(
             results.read_with(&bare).distribution("xs"),

@@ -14,7 +14,7 @@ impl<T: Scalar> TryFrom<MdArray<T>> for DMatrix<T> {
             [rows, columns] => Ok(DMatrix::from_row_slice(rows, columns, array.as_row_major())),
             _ => {
                 let (shape, data) = array.into_parts();
-                Err(ShapeError {
+                Err(ShapeError::Misfit {
                     shape,
                     elements: data.len(),
                 })

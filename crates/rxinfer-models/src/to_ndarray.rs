@@ -12,7 +12,8 @@ impl<T> TryFrom<MdArray<T>> for ArrayD<T> {
     fn try_from(array: MdArray<T>) -> Result<Self, ShapeError> {
         let (shape, data) = array.into_parts();
         let elements = data.len();
-        Array::from_shape_vec(IxDyn(&shape), data).map_err(|_| ShapeError { shape, elements })
+        Array::from_shape_vec(IxDyn(&shape), data)
+            .map_err(|_| ShapeError::Misfit { shape, elements })
     }
 }
 

@@ -342,3 +342,68 @@ fn unknown_tags_are_kept_as_written() {
         serde_json::from_str::<Value>(odd).unwrap()
     );
 }
+
+#[test]
+fn vectors_stay_vectors_whatever_the_matrix_preferences() {
+    // 1-D arrays are never mdarrays: `mdarray_data=diagonal` leaves a mean
+    // a vector, and the family typed.
+    let applied = prefer("mdarray_data=diagonal");
+    let body = r#"{"encoding":"named_params","type":"AbstractMvNormal","tag":"MvNormalMeanCovariance","data":{"μ":[1.0,2.0],"Σ":{"type":"mdarray","encoding":"diagonal","shape":[2,2],"data":[3.0,4.0]}}}"#;
+    let d = Distribution::from_slice(body.as_bytes(), &applied).unwrap();
+    assert_eq!(d.mean(), Some(Moment::Vector(vec![1.0, 2.0])));
+    assert!(
+        matches!(d, Distribution::MvNormalMeanCovariance { .. }),
+        "{d:?}"
+    );
+    let moments = prefer(
+        "distributions_repr=data,distributions_data=mean_cov,mdarray_repr=data,mdarray_data=diagonal",
+    );
+    let d = Distribution::from_slice(br#"{"mean":[1.0,2.0],"cov":[3.0,4.0]}"#, &moments).unwrap();
+    assert_eq!(d.mean(), Some(Moment::Vector(vec![1.0, 2.0])));
+    let dirichlet = r#"{"encoding":"named_params","type":"Distribution{Multivariate, Continuous}","tag":"Dirichlet","data":{"alpha":[1.0,2.0],"alpha0":3.0,"lmnB":0.0}}"#;
+    let d = Distribution::from_slice(dirichlet.as_bytes(), &applied).unwrap();
+    assert_eq!(
+        d,
+        Distribution::Dirichlet {
+            alpha: vec![1.0, 2.0]
+        }
+    );
+    // Booleans are not numbers.
+    let odd =
+        r#"{"tag":"MvNormalMeanCovariance","data":{"μ":[true,false],"Σ":[[1.0,0.0],[0.0,1.0]]}}"#;
+    assert!(matches!(
+        Distribution::from_slice(odd.as_bytes(), &Preferences::DEFAULT).unwrap(),
+        Distribution::Other { .. }
+    ));
+}
+
+#[test]
+fn hostile_shapes_are_refused_or_cheap() {
+    // A 240-byte Wishart whose scale claims 1000 rows and no columns: its
+    // covariance would be 10^12 floats.
+    let wishart = r#"{"encoding":"named_params","type":"Distribution{Matrixvariate, Continuous}","tag":"Wishart","data":{"df":3.0,"S":{"type":"mdarray","encoding":"reshape_row_major","shape":[1000,0],"data":[]},"logc0":0.0,"rank":1000,"singular":false}}"#;
+    let d: Distribution = serde_json::from_str(wishart).unwrap();
+    assert_eq!(d.cov(), None);
+    let applied = prefer("distributions_data=mean_cov");
+    assert!(
+        serde_json::to_string(&d.encode(&applied))
+            .unwrap()
+            .contains(r#""cov":null"#)
+    );
+    // Thousands of dimensions, products that overflow, and empty arrays
+    // that would be written as millions of `[]` are refused.
+    let many = format!(
+        r#"{{"type":"mdarray","encoding":"reshape_row_major","shape":{:?},"data":[5]}}"#,
+        vec![1; 5000]
+    );
+    for body in [
+        many.as_str(),
+        r#"{"type":"mdarray","encoding":"reshape_row_major","shape":[4294967296,4294967296,0],"data":[]}"#,
+        r#"{"type":"mdarray","encoding":"reshape_row_major","shape":[4294967296,4294967296],"data":[]}"#,
+        r#"{"type":"mdarray","encoding":"reshape_row_major","shape":[10000000,0],"data":[]}"#,
+    ] {
+        let error =
+            ArrayData::<f64>::from_slice(body.as_bytes(), &Preferences::DEFAULT).unwrap_err();
+        assert!(error.to_string().contains("too large"), "{error}");
+    }
+}

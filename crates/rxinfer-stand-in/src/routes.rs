@@ -202,12 +202,15 @@ async fn respond<B>(state: &State, request: &Request<B>, body: &[u8]) -> Answer 
         None
     };
     // 3. The handler, writing matrices and distributions as preferred.
-    let prefer = request
+    // HTTP.jl hands over header bytes whatever they hold: a piece that
+    // is not ASCII is skipped, the rest of its line still applies.
+    let prefer: Vec<String> = request
         .headers()
         .get_all(Preferences::HEADER)
         .iter()
-        .filter_map(|value| value.to_str().ok());
-    let (preferences, applied) = Preferences::parse(prefer);
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        .collect();
+    let (preferences, applied) = Preferences::parse(prefer.iter().map(String::as_str));
     let mut response = match (route, caller) {
         (Route::Ping, _) => json(StatusCode::OK, &PingResponse::ok()),
         (Route::TokenGenerate, _) => token_generate(state, request),

@@ -25,46 +25,66 @@ pub(super) enum Param {
     Object(Value),
 }
 
+/// A number as a parameter holds it: `null` is how the server writes
+/// `NaN` and `±Inf`; anything else is not a number.
+fn number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Null => Some(f64::NAN),
+        other => other.as_f64(),
+    }
+}
+
 impl Param {
     fn scalar(&self) -> Option<f64> {
         match self {
-            Param::Scalar(Value::Null) => Some(f64::NAN),
-            Param::Scalar(v) => v.as_f64(),
+            Param::Scalar(v) => number(v),
             _ => None,
         }
     }
 
+    /// A vector: a flat list whatever the matrix preferences (they never
+    /// touch 1-D arrays), or a one-dimensional array in a wrapper.
     fn vector(&self, preferences: &Preferences) -> Option<Vec<f64>> {
-        match self.array(preferences)? {
-            ArrayData::Full(a) if a.ndim() == 1 => Some(a.into_row_major()),
-            ArrayData::Flat { values, .. } => Some(values),
-            _ => None,
+        match self {
+            Param::List(nest) if nest.is_flat() => nest.values().iter().map(number).collect(),
+            _ => match self.array(preferences)? {
+                ArrayData::Full(a) if a.ndim() == 1 => Some(a.into_row_major()),
+                _ => None,
+            },
         }
     }
 
     fn array(&self, preferences: &Preferences) -> Option<ArrayData> {
         match self {
-            Param::List(nest) => nest
-                .map_ref(|v| v.as_f64().unwrap_or(f64::NAN))
-                .bare(preferences.mdarray_data())
-                .ok(),
+            Param::List(nest) => {
+                if !nest.values().iter().all(|v| number(v).is_some()) {
+                    return None;
+                }
+                nest.map_ref(|v| number(v).unwrap_or(f64::NAN))
+                    .bare(preferences.mdarray_data())
+                    .ok()
+            }
             Param::Object(v) => ArrayData::<f64>::from_json(v, preferences).ok(),
             Param::Scalar(Value::Null) => Some(ArrayData::Omitted { shape: None }),
             Param::Scalar(_) => None,
         }
     }
 
+    /// A mean (`matrix` false: a number or a vector, unless nested) or a
+    /// covariance (`matrix` true: a number or an array in any form).
     fn moment(&self, preferences: &Preferences, matrix: bool) -> Option<Moment> {
         Some(match self {
             Param::Scalar(Value::Null) if matrix => {
                 Moment::Array(ArrayData::Omitted { shape: None })
             }
             Param::Scalar(_) => Moment::Scalar(self.scalar()?),
+            Param::List(nest) if nest.is_flat() && !matrix => {
+                Moment::Vector(self.vector(preferences)?)
+            }
             Param::List(_) | Param::Object(_) => match self.array(preferences)? {
                 ArrayData::Full(a) if a.ndim() == 1 && !matrix => {
                     Moment::Vector(a.into_row_major())
                 }
-                ArrayData::Flat { values, .. } if !matrix => Moment::Vector(values),
                 array => Moment::Array(array),
             },
         })

@@ -451,13 +451,16 @@ impl Distribution {
                 precision,
             } => {
                 let covariance = inverse(precision)?;
+                if weighted_mean.len() != covariance.shape()[0] {
+                    return None;
+                }
                 Moment::Vector(linalg::times(covariance.as_row_major(), weighted_mean))
             }
             Distribution::GammaShapeRate { shape, rate } => Moment::Scalar(shape / rate),
             Distribution::GammaShapeScale { shape, scale } => Moment::Scalar(shape * scale),
             Distribution::Beta { alpha, beta } => Moment::Scalar(alpha / (alpha + beta)),
             Distribution::Bernoulli { p } => Moment::Scalar(*p),
-            Distribution::Categorical { support, p } => {
+            Distribution::Categorical { support, p } if support.len() == p.len() => {
                 Moment::Scalar(support.iter().zip(p).map(|(s, p)| s * p).sum())
             }
             Distribution::Dirichlet { alpha } => {
@@ -472,7 +475,9 @@ impl Distribution {
             }
             Distribution::PointMass { point } => point.clone(),
             Distribution::Moments { mean, .. } => mean.clone(),
-            Distribution::Opaque { .. } | Distribution::Other { .. } => return None,
+            Distribution::Categorical { .. }
+            | Distribution::Opaque { .. }
+            | Distribution::Other { .. } => return None,
         })
     }
 
@@ -500,7 +505,7 @@ impl Distribution {
                 Moment::Scalar(alpha * beta / (s * s * (s + 1.0)))
             }
             Distribution::Bernoulli { p } => Moment::Scalar(p * (1.0 - p)),
-            Distribution::Categorical { support, p } => {
+            Distribution::Categorical { support, p } if support.len() == p.len() => {
                 let mean: f64 = support.iter().zip(p).map(|(s, p)| s * p).sum();
                 Moment::Scalar(
                     support
@@ -510,22 +515,23 @@ impl Distribution {
                         .sum(),
                 )
             }
-            Distribution::Dirichlet { alpha } => Moment::Array(dirichlet_cov(alpha).into()),
+            Distribution::Dirichlet { alpha } => Moment::Array(dirichlet_cov(alpha)?.into()),
             Distribution::Wishart { df, scale } => {
-                Moment::Array(wishart_cov(*df, scale.as_full()?).into())
+                Moment::Array(wishart_cov(*df, scale.as_full()?)?.into())
             }
             Distribution::WishartFast { df, inv_scale } => {
-                Moment::Array(wishart_cov(*df, &inverse(inv_scale)?).into())
+                Moment::Array(wishart_cov(*df, &inverse(inv_scale)?)?.into())
             }
             Distribution::Moments { cov, .. } => cov.clone(),
-            Distribution::PointMass { .. }
+            Distribution::Categorical { .. }
+            | Distribution::PointMass { .. }
             | Distribution::Opaque { .. }
             | Distribution::Other { .. } => return None,
         })
     }
 
-    /// The answer form under `preferences`, to serialize: the server's
-    /// bytes, keys in its order. A typed family takes every form; a lossy
+    /// The answer form under `preferences`, to serialize: what the server
+    /// writes, keys in its order (floats as [`MdArray::encode`] writes them). A typed family takes every form; a lossy
     /// one keeps its own payload under the wrapper asked for.
     pub fn encode<'a>(&'a self, preferences: &Preferences) -> EncodedDistribution<'a> {
         EncodedDistribution {
@@ -554,9 +560,21 @@ fn inverse(array: &ArrayData) -> Option<MdArray> {
     Some(MdArray::square(n, linalg::inverse(a, n)?))
 }
 
-/// Distributions.jl's `cov(::Dirichlet)`.
-fn dirichlet_cov(alpha: &[f64]) -> MdArray {
+/// The largest Dirichlet whose `k`×`k` covariance [`Distribution::cov`]
+/// computes: 8 MB of floats.
+const MAX_DIRICHLET_COV: usize = 1024;
+
+/// The largest Wishart scale whose `p²`×`p²` covariance
+/// [`Distribution::cov`] computes: 8 MB of floats.
+const MAX_WISHART_COV: usize = 32;
+
+/// Distributions.jl's `cov(::Dirichlet)`; `None` above
+/// [`MAX_DIRICHLET_COV`] categories.
+fn dirichlet_cov(alpha: &[f64]) -> Option<MdArray> {
     let k = alpha.len();
+    if k > MAX_DIRICHLET_COV {
+        return None;
+    }
     let alpha0: f64 = alpha.iter().sum();
     let c = 1.0 / (alpha0 * alpha0 * (alpha0 + 1.0));
     let mut cov = vec![0.0; k * k];
@@ -568,13 +586,17 @@ fn dirichlet_cov(alpha: &[f64]) -> MdArray {
         }
         cov[j * k + j] = (alpha0 - alpha[j]) * ajc;
     }
-    MdArray::square(k, cov)
+    Some(MdArray::square(k, cov))
 }
 
 /// The covariance of `vec(W)` (column-major) for `W ~ Wishart(df, S)`:
-/// `cov(W_ij, W_kl) = df (S_ik S_jl + S_il S_jk)`.
-fn wishart_cov(df: f64, scale: &MdArray) -> MdArray {
-    let p = scale.shape().first().copied().unwrap_or(0);
+/// `cov(W_ij, W_kl) = df (S_ik S_jl + S_il S_jk)`; `None` unless the
+/// scale is square, and above [`MAX_WISHART_COV`] rows.
+fn wishart_cov(df: f64, scale: &MdArray) -> Option<MdArray> {
+    let p = match *scale.shape() {
+        [p, q] if p == q && p <= MAX_WISHART_COV => p,
+        _ => return None,
+    };
     let s = |i: usize, j: usize| scale.get(&[i, j]).copied().unwrap_or(f64::NAN);
     let n = p * p;
     let mut cov = vec![0.0; n * n];
@@ -585,7 +607,7 @@ fn wishart_cov(df: f64, scale: &MdArray) -> MdArray {
             *value = df * (s(i, k) * s(j, l) + s(i, l) * s(j, k));
         }
     }
-    MdArray::square(n, cov)
+    Some(MdArray::square(n, cov))
 }
 
 /// Distributions.jl's cached `logc0` of a full-rank Wishart.
