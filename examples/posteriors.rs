@@ -102,7 +102,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut posteriors = Vec::new();
     for (name, prefer) in forms {
         let answer = models
-            .with_options(RequestOptions::new().preferences(&prefer))
+            .with_options(RequestOptions::new().preferences(prefer))
             .run_inference(&id, &request)
             .await?;
         let applied = answer.preferences_applied();

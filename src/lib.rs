@@ -57,6 +57,8 @@ pub struct ReadmeDoctests;
 
 pub use bytes;
 pub use http;
+/// JSON values, for free-form objects that mix matrices with other values.
+pub use serde_json;
 pub use tower;
 
 pub use rxinfer_api_core as api_core;

@@ -95,7 +95,7 @@ async fn every_lossless_form_decodes_to_the_same_posterior() {
 
     for prefer in lossless() {
         let answer = models
-            .with_options(RequestOptions::new().preferences(&prefer))
+            .with_options(RequestOptions::new().preferences(prefer))
             .run_inference(&id, &batch())
             .await
             .expect("inferred");
@@ -155,7 +155,7 @@ async fn lossy_forms_say_what_they_lost() {
         .with_distributions_data(DistributionsData::None);
     let answer = client
         .models()
-        .with_options(RequestOptions::new().preferences(&nothing))
+        .with_options(RequestOptions::new().preferences(nothing))
         .run_inference(&id, &batch())
         .await
         .expect("inferred");
@@ -215,5 +215,41 @@ async fn a_matrix_in_a_request_is_sent_as_rows() {
     assert_eq!(
         body["data"]["X"],
         serde_json::json!([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    );
+}
+
+#[tokio::test]
+async fn an_answers_readers_apply_what_the_server_applied() {
+    let prefer = Preferences::new()
+        .with_mdarray_repr(MdArrayRepr::Data)
+        .with_mdarray_data(MdArrayData::ReshapeRowMajor);
+    let (_server, client, id) = regression(Some(prefer)).await;
+    let answer = client
+        .models()
+        .run_inference(&id, &batch())
+        .await
+        .expect("inferred");
+    // On the answer, the readers know the covariance is a flat list...
+    let Distribution::MvNormalMeanCovariance { covariance, .. } =
+        answer.distribution("w").expect("typed")
+    else {
+        panic!("not typed")
+    };
+    assert!(
+        matches!(covariance, ArrayData::Flat { .. }),
+        "{covariance:?}"
+    );
+    let covariance = covariance.into_full_with_shape(&[2, 2]).expect("refilled");
+    assert_eq!(covariance.shape(), [2, 2]);
+    assert!(answer.matrix("precision").is_err());
+    // ...and read as the defaults, a flat list is never taken for a matrix.
+    assert!(matches!(
+        answer.results.distribution("w"),
+        Ok(Distribution::Other { .. })
+    ));
+    let error = answer.results.matrix("precision").expect_err("a vector");
+    assert!(
+        error.to_string().contains("a vector of 4 values"),
+        "{error}"
     );
 }

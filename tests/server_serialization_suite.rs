@@ -52,7 +52,7 @@ async fn with_sequential_matrix(
     let (prefer, applied) = Preferences::parse([preference]);
     assert_eq!(applied.len(), preference.split(',').count());
     let state = models
-        .with_options(RequestOptions::new().preferences(&prefer))
+        .with_options(RequestOptions::new().preferences(prefer))
         .get_model_instance_state(&id)
         .await
         .expect("200");

@@ -81,10 +81,10 @@ impl RequestOptions {
     /// use rxinfer_models::{MdArrayData, Preferences};
     ///
     /// let options = RequestOptions::new()
-    ///     .preferences(&Preferences::new().with_mdarray_data(MdArrayData::Diagonal));
+    ///     .preferences(Preferences::new().with_mdarray_data(MdArrayData::Diagonal));
     /// assert_eq!(options.headers()["prefer"], "mdarray_data=diagonal");
     /// ```
-    pub fn preferences(mut self, preferences: &Preferences) -> Self {
+    pub fn preferences(mut self, preferences: Preferences) -> Self {
         let value = preferences
             .header_value()
             .and_then(|value| HeaderValue::from_str(&value).ok());

@@ -6,7 +6,7 @@ use std::{
 };
 
 use http::{HeaderMap, StatusCode};
-use rxinfer_models::{FreeForm, Preferences, Reader};
+use rxinfer_models::{ArrayData, Distribution, FreeForm, MdArray, Preferences, ReadError, Reader};
 
 use crate::error::RedactedHeaders;
 
@@ -126,6 +126,54 @@ impl<T: FreeForm> ApiResponse<T> {
     /// ```
     pub fn read(&self) -> Reader<'_> {
         Reader::new(self.data.object(), &self.preferences_applied())
+    }
+
+    /// The whole matrix at `key`, read under the preferences the server
+    /// applied (these readers on an answer take the place of
+    /// [`FreeForm`]'s, which assume the server's defaults).
+    ///
+    /// # Errors
+    ///
+    /// As [`Reader::matrix`].
+    pub fn matrix(&self, key: &str) -> Result<MdArray, ReadError> {
+        self.read().matrix(key)
+    }
+
+    /// The array at `key` in whatever form the server applied.
+    ///
+    /// # Errors
+    ///
+    /// As [`Reader::array`].
+    pub fn array(&self, key: &str) -> Result<ArrayData, ReadError> {
+        self.read().array(key)
+    }
+
+    /// The vector of numbers at `key`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Reader::vector`].
+    pub fn vector(&self, key: &str) -> Result<Vec<f64>, ReadError> {
+        self.read().vector(key)
+    }
+
+    /// The distribution at `key`, read under the preferences the server
+    /// applied.
+    ///
+    /// # Errors
+    ///
+    /// As [`Reader::distribution`].
+    pub fn distribution(&self, key: &str) -> Result<Distribution, ReadError> {
+        self.read().distribution(key)
+    }
+
+    /// The list of distributions at `key`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Reader::distributions`].
+    pub fn distributions(&self, key: &str) -> Result<Vec<Distribution>, ReadError> {
+        self.read().distributions(key)
     }
 }
 

@@ -15,7 +15,9 @@ use serde_json::{Map, Value};
 
 use crate::{ArrayData, Distribution, Preferences};
 
-/// `value` written under `preferences`: see the [module docs](self).
+/// `value` written under `preferences`: matrices (two or more
+/// dimensions) and distributions held exactly in the server's default form
+/// are written in the preferred one, everything else as it is.
 ///
 /// ```
 /// use rxinfer_models::{MdArray, MdArrayData, MdArrayRepr, Preferences, encode_value};

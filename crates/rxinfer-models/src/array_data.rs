@@ -137,6 +137,38 @@ impl<T> ArrayData<T> {
         }
     }
 
+    /// The whole array, given the `shape` a form without one left out (a
+    /// flat list in its order, or a 1-D array); a whole array of that
+    /// shape as it is.
+    ///
+    /// # Errors
+    ///
+    /// When the elements do not fill `shape`, or the form lost elements.
+    pub fn into_full_with_shape(self, shape: &[usize]) -> Result<MdArray<T>, Self>
+    where
+        T: Clone,
+    {
+        let shape = shape.to_vec();
+        match self {
+            ArrayData::Full(array) if array.shape() == shape => Ok(array),
+            ArrayData::Full(array) if array.ndim() == 1 => {
+                let values = array.into_row_major();
+                MdArray::from_row_major(shape, values.clone()).map_err(|_| ArrayData::Flat {
+                    order: FlatOrder::RowMajor,
+                    values,
+                })
+            }
+            ArrayData::Flat { order, values } => {
+                let built = match order {
+                    FlatOrder::RowMajor => MdArray::from_row_major(shape, values.clone()),
+                    FlatOrder::ColumnMajor => MdArray::from_column_major(shape, values.clone()),
+                };
+                built.map_err(|_| ArrayData::Flat { order, values })
+            }
+            other => Err(other),
+        }
+    }
+
     /// The shape, when written.
     pub fn shape(&self) -> Option<&[usize]> {
         match self {
@@ -614,7 +646,7 @@ impl<'de, T: Element> Visitor<'de> for Level<'_, T> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "an array of {}s", T::NAME)
+        write!(f, "an array whose elements are each {}", T::NAME)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {

@@ -72,6 +72,14 @@ pub enum ShapeError {
         /// The shape asked for.
         shape: Vec<usize>,
     },
+    /// The array has another number of dimensions than the target type.
+    #[error("an array of shape {shape:?} is not {expected}-dimensional")]
+    Dimensions {
+        /// The array's shape.
+        shape: Vec<usize>,
+        /// The dimensions the target has.
+        expected: usize,
+    },
 }
 
 /// The number of elements of `shape`, once it is one an array may have.

@@ -92,7 +92,7 @@ impl<'a> Reader<'a> {
     pub fn array(&self, key: &str) -> Result<ArrayData, ReadError> {
         let value = self.value(key)?;
         ArrayData::from_json(value, &self.applied)
-            .map_err(|e| Self::unexpected(key, "an array", found(value, Some(&e))))
+            .map_err(|e| Self::unexpected(key, "a matrix or array", found(value, Some(&e))))
     }
 
     /// The whole matrix under `key`.
@@ -184,7 +184,16 @@ fn found(value: &Value, error: Option<&serde_json::Error>) -> String {
         Value::Bool(b) => format!("the boolean {b}"),
         Value::Number(n) => format!("the number {n}"),
         Value::String(_) => "a string".to_owned(),
-        Value::Array(items) => format!("an array of {} items", items.len()),
+        Value::Array(items) => {
+            let kind = match items.first() {
+                Some(Value::Object(_)) => "objects",
+                Some(Value::Array(_)) => "arrays",
+                Some(Value::Number(_)) => "numbers",
+                Some(Value::String(_)) => "strings",
+                _ => "items",
+            };
+            format!("a list of {} {kind}", items.len())
+        }
         Value::Object(fields) => match (fields.get("type"), fields.get("tag")) {
             (_, Some(Value::String(tag))) => format!("a distribution tagged {tag:?}"),
             (Some(Value::String(t)), None) if t == "mdarray" => "an mdarray".to_owned(),
@@ -195,7 +204,7 @@ fn found(value: &Value, error: Option<&serde_json::Error>) -> String {
         },
     };
     match error {
-        Some(error) => format!("{what} ({error})"),
+        Some(error) => format!("{what} (read as one: {error})"),
         None => what,
     }
 }

@@ -12,13 +12,10 @@ impl<T: Scalar> TryFrom<MdArray<T>> for DMatrix<T> {
     fn try_from(array: MdArray<T>) -> Result<Self, ShapeError> {
         match *array.shape() {
             [rows, columns] => Ok(DMatrix::from_row_slice(rows, columns, array.as_row_major())),
-            _ => {
-                let (shape, data) = array.into_parts();
-                Err(ShapeError::Misfit {
-                    shape,
-                    elements: data.len(),
-                })
-            }
+            _ => Err(ShapeError::Dimensions {
+                shape: array.shape().to_vec(),
+                expected: 2,
+            }),
         }
     }
 }

@@ -19,14 +19,19 @@
 //! | a body that cannot be read, a missing required field, a description over 128 characters, a model that fails to start (`initial_state`, `initial_parameters`) or to learn | `500`, empty, connection closed (the real server's exception) |
 //!
 //! Every response carries `Access-Control-Allow-Origin: *`, and JSON ones
-//! `Content-Type: application/json`. Bodies are encoded from the
+//! `Content-Type: application/json`. Matrices and distributions in model
+//! outputs (state, parameters, results) are written in the form the
+//! request's `Prefer` asks for, and each applied piece is echoed on a
+//! `Preference-Applied` line of a `200`, as the real server does. Bodies are encoded from the
 //! `rxinfer-models` types, the way a server reuses them.
 //!
 //! It serves [`BetaBernoulli`] and [`DirichletCategorical`], computing what
 //! the real server computes, any [`Model`] registered with
 //! [`StandInBuilder::model`], and, with
 //! [`with_test_models`](StandInBuilder::with_test_models), the models of the
-//! real server's own test suite.
+//! real server's own test suite. [`ConjugateRegression`] is the stand-in's
+//! own: an exact multivariate Normal posterior and a matrix, for testing
+//! readers of both (`StandIn::builder().model(ConjugateRegression::default())`).
 //!
 //! ```
 //! # tokio_test::block_on(async {

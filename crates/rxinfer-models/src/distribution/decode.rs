@@ -47,14 +47,23 @@ impl Param {
     fn vector(&self, preferences: &Preferences) -> Option<Vec<f64>> {
         match self {
             Param::List(nest) if nest.is_flat() => nest.values().iter().map(number).collect(),
-            _ => match self.array(preferences)? {
+            _ => match self.any_array(preferences)? {
                 ArrayData::Full(a) if a.ndim() == 1 => Some(a.into_row_major()),
                 _ => None,
             },
         }
     }
 
+    /// A matrix in any form the preferences allow, never a plain vector:
+    /// under the default forms a bare list is no matrix.
     fn array(&self, preferences: &Preferences) -> Option<ArrayData> {
+        match self.any_array(preferences)? {
+            ArrayData::Full(a) if a.ndim() < 2 => None,
+            array => Some(array),
+        }
+    }
+
+    fn any_array(&self, preferences: &Preferences) -> Option<ArrayData> {
         match self {
             Param::List(nest) => {
                 if !nest.values().iter().all(|v| number(v).is_some()) {
@@ -81,10 +90,9 @@ impl Param {
             Param::List(nest) if nest.is_flat() && !matrix => {
                 Moment::Vector(self.vector(preferences)?)
             }
-            Param::List(_) | Param::Object(_) => match self.array(preferences)? {
-                ArrayData::Full(a) if a.ndim() == 1 && !matrix => {
-                    Moment::Vector(a.into_row_major())
-                }
+            Param::List(_) | Param::Object(_) => match self.any_array(preferences)? {
+                ArrayData::Full(a) if a.ndim() < 2 && matrix => return None,
+                ArrayData::Full(a) if a.ndim() == 1 => Moment::Vector(a.into_row_major()),
                 array => Moment::Array(array),
             },
         })

@@ -60,6 +60,22 @@ impl Moment {
         }
     }
 
+    /// The vector, owned.
+    pub fn into_vector(self) -> Option<Vec<f64>> {
+        match self {
+            Moment::Vector(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The whole matrix, owned.
+    pub fn into_matrix(self) -> Option<MdArray> {
+        match self {
+            Moment::Array(array) => array.into_full().ok(),
+            _ => None,
+        }
+    }
+
     fn out(&self) -> Out<'_> {
         match self {
             Moment::Scalar(x) => Out::Float(*x),
@@ -80,10 +96,10 @@ impl Moment {
 /// [`Other`](Self::Other), never an error. Matrices are [`ArrayData`], so
 /// a covariance written as its diagonal says so.
 ///
-/// [`Deserialize`] reads with the server's default preferences;
+/// [`Deserialize`](serde::Deserialize) reads with the server's default preferences;
 /// [`from_json`](Self::from_json) and [`from_slice`](Self::from_slice) take
 /// the preferences the server applied, for matrices written without a
-/// wrapper. [`Serialize`] writes the server's default form;
+/// wrapper. [`Serialize`](serde::Serialize) writes the server's default form;
 /// [`encode`](Self::encode) any other.
 ///
 /// ```

@@ -14,6 +14,8 @@ use crate::{Argument, Field, Inference, Learning, Model, ModelConfig, ModelError
 /// known, with the prior `w ~ N(0, prior_variance · I)` over `dimension`
 /// weights.
 ///
+/// - Arguments: `dimension` (integer, default 2, at most 1000),
+///   `prior_variance` (default 100.0), `noise_variance` (default 1.0).
 /// - Data (inference) and events (learning) are `{"X": rows, "y": values}`,
 ///   `X` a list of `dimension`-long rows, as a matrix is sent.
 /// - Inference answers, from the current episode's parameters and the
