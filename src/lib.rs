@@ -38,6 +38,8 @@
 //! [`http`], [`bytes`] and [`tower`] are re-exported, so a mock or a layer
 //! needs no other dependency.
 #![forbid(unsafe_code)]
+// docs.rs builds with `--cfg docsrs` on nightly: mark what features add.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Nothing a server or caller sends may panic the library; tests may.
 #![cfg_attr(
     not(test),
@@ -45,6 +47,7 @@
 )]
 
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
 mod client;
 
@@ -57,6 +60,8 @@ pub struct ReadmeDoctests;
 
 pub use bytes;
 pub use http;
+/// Bodies: `Full`, `BodyExt::collect`, for mocks that read requests.
+pub use http_body_util;
 /// JSON values, for free-form objects that mix matrices with other values.
 pub use serde_json;
 pub use tower;

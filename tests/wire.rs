@@ -45,10 +45,7 @@ async fn token_roles_is_a_get_with_bearer_accept_and_user_agent_and_no_body() {
         headers.contains(&"accept: application/json".to_owned()),
         "{headers:?}"
     );
-    let user_agent = format!(
-        "user-agent: rxinfer-transport/{}",
-        env!("CARGO_PKG_VERSION")
-    );
+    let user_agent = format!("user-agent: rxinfer-client/{}", env!("CARGO_PKG_VERSION"));
     assert!(headers.contains(&user_agent), "{headers:?}");
     assert!(
         !headers

@@ -38,6 +38,8 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 #![forbid(unsafe_code)]
+// docs.rs builds with `--cfg docsrs` on nightly: mark what features add.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Nothing a server or caller sends may panic the library; tests may.
 #![cfg_attr(
     not(test),

@@ -5,6 +5,7 @@ use nalgebra::{DMatrix, Scalar};
 
 use crate::{MdArray, ShapeError};
 
+#[cfg_attr(docsrs, doc(cfg(feature = "nalgebra")))]
 impl<T: Scalar> TryFrom<MdArray<T>> for DMatrix<T> {
     type Error = ShapeError;
 
@@ -20,6 +21,7 @@ impl<T: Scalar> TryFrom<MdArray<T>> for DMatrix<T> {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "nalgebra")))]
 impl<T: Scalar> From<DMatrix<T>> for MdArray<T> {
     fn from(matrix: DMatrix<T>) -> Self {
         let shape = vec![matrix.nrows(), matrix.ncols()];

@@ -5,6 +5,7 @@ use ndarray::{Array, ArrayD, Dimension, IxDyn};
 
 use crate::{MdArray, ShapeError};
 
+#[cfg_attr(docsrs, doc(cfg(feature = "ndarray")))]
 impl<T> TryFrom<MdArray<T>> for ArrayD<T> {
     type Error = ShapeError;
 
@@ -17,6 +18,7 @@ impl<T> TryFrom<MdArray<T>> for ArrayD<T> {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "ndarray")))]
 impl<T: Clone, D: Dimension> From<Array<T, D>> for MdArray<T> {
     fn from(array: Array<T, D>) -> Self {
         let shape = array.shape().to_vec();

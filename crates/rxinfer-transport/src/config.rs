@@ -25,9 +25,9 @@ pub const DEFAULT_POOL_MAX_IDLE_PER_HOST: usize = 32;
 /// use (nginx: 75 s; some set 1 s).
 pub const DEFAULT_NON_IDEMPOTENT_REUSE: Duration = Duration::from_millis(500);
 
-/// `rxinfer-transport/<version>`: this crate's name and version.
-pub const DEFAULT_USER_AGENT: &str =
-    concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+/// `rxinfer-client/<version>`: the client users know, whichever of its
+/// crates they build on (the workspace's crates share one version).
+pub const DEFAULT_USER_AGENT: &str = concat!("rxinfer-client/", env!("CARGO_PKG_VERSION"));
 
 /// The settings of a [`Transport`](crate::Transport): plain data, each field
 /// of a type that was checked when it was made ([`BaseUrl`], a token source

@@ -37,6 +37,8 @@
 //! [tower]: https://docs.rs/tower
 //! [hyper-util]: https://docs.rs/hyper-util
 #![forbid(unsafe_code)]
+// docs.rs builds with `--cfg docsrs` on nightly: mark what features add.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Nothing a server or caller sends may panic the library; tests may.
 #![cfg_attr(
     not(test),

@@ -26,6 +26,7 @@ pub enum Roots {
     /// The platform's trust store (`rustls-native-certs`), which also honours
     /// `SSL_CERT_DIR`. Needs the `native-roots` feature.
     #[cfg(feature = "native-roots")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "native-roots")))]
     Platform,
 }
 
