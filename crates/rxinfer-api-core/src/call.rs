@@ -14,7 +14,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use tower::{Service, ServiceExt};
 
 use crate::{
-    ApiError, ApiErrorKind, ApiResponse, BoxError, DecodeError, Endpoint, RawResponse,
+    ApiError, ApiErrorKind, ApiResponse, ApiService, BoxError, DecodeError, Endpoint, RawResponse,
     RequestOptions, StatusError,
 };
 
@@ -39,7 +39,7 @@ use crate::{
 ///     Ok::<_, std::convert::Infallible>(http::Response::new(ResponseBody::from(r#"{"status":"ok"}"#)))
 /// });
 /// let client = ApiClient::new(service);
-/// let answer = client.send::<serde_json::Value, _>(Call::fixed(&PING)).await?;
+/// let answer = client.send::<serde_json::Value>(Call::fixed(&PING)).await?;
 /// assert_eq!(answer["status"], "ok");
 /// # Ok::<(), rxinfer_api_core::ApiError>(())
 /// # });
@@ -153,15 +153,12 @@ impl<S> ApiClient<S> {
 
     /// Sends `call` and decodes its answer as `T`. The future owns a clone
     /// of the service and borrows nothing.
-    pub fn send<T, B>(
+    pub fn send<T>(
         &self,
         call: Call,
-    ) -> impl Future<Output = Result<ApiResponse<T>, ApiError>> + use<S, T, B>
+    ) -> impl Future<Output = Result<ApiResponse<T>, ApiError>> + use<S, T>
     where
-        S: Service<Request<RequestBody>, Response = Response<B>> + Clone + 'static,
-        S::Error: Into<BoxError>,
-        B: Body + 'static,
-        B::Error: Into<BoxError>,
+        S: ApiService,
         T: DeserializeOwned + 'static,
     {
         send(self.service.clone(), Arc::clone(&self.context), call)

@@ -34,14 +34,16 @@ mod error;
 mod options;
 mod response;
 mod sent_event;
+mod service;
 
 pub use call::{ApiClient, Call, DELETED_BEFORE};
 pub use endpoint::{Endpoint, segment};
 pub use error::{ApiError, ApiErrorKind, DecodeError, ErrorBody, RawResponse, StatusError};
 pub use options::RequestOptions;
 pub use response::ApiResponse;
-pub use rxinfer_transport::BoxError;
+pub use rxinfer_transport::{BoxError, RequestBody};
 pub use sent_event::SentEvent;
+pub use service::ApiService;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

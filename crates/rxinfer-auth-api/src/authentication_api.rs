@@ -2,12 +2,9 @@
 
 use std::future::Future;
 
-use http::{Request, Response};
-use http_body::Body;
-use rxinfer_api_core::{ApiClient, ApiError, ApiResponse, BoxError, RequestOptions};
+use rxinfer_api_core::ApiService;
+use rxinfer_api_core::{ApiClient, ApiError, ApiResponse, RequestOptions};
 use rxinfer_models::{TokenGenerateResponse, TokenRolesResponse};
-use rxinfer_transport::RequestBody;
-use tower::Service;
 
 use crate::{token_generate, token_roles};
 
@@ -67,12 +64,9 @@ impl<S> AuthenticationApi<S> {
     }
 }
 
-impl<S, B> AuthenticationApi<S>
+impl<S> AuthenticationApi<S>
 where
-    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + 'static,
-    B::Error: Into<BoxError>,
+    S: ApiService,
 {
     /// Generates a new token; see [`token_generate`](crate::token_generate).
     ///
@@ -81,8 +75,7 @@ where
     /// As [`token_generate`](crate::token_generate).
     pub fn token_generate(
         &self,
-    ) -> impl Future<Output = Result<ApiResponse<TokenGenerateResponse>, ApiError>> + use<S, B>
-    {
+    ) -> impl Future<Output = Result<ApiResponse<TokenGenerateResponse>, ApiError>> + use<S> {
         self.client.send(token_generate::call())
     }
 
@@ -98,7 +91,7 @@ where
     /// As [`token_roles`](crate::token_roles).
     pub fn token_roles(
         &self,
-    ) -> impl Future<Output = Result<ApiResponse<TokenRolesResponse>, ApiError>> + use<S, B> {
+    ) -> impl Future<Output = Result<ApiResponse<TokenRolesResponse>, ApiError>> + use<S> {
         self.client.send(token_roles::call())
     }
 }
@@ -106,11 +99,11 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::{HeaderValue, StatusCode, header::CONTENT_TYPE};
+    use http::{HeaderValue, Request, Response, StatusCode, header::CONTENT_TYPE};
     use rxinfer_api_core::ApiErrorKind;
-    use rxinfer_transport::ResponseBody;
+    use rxinfer_transport::{RequestBody, ResponseBody};
     use std::{convert::Infallible, time::Duration};
-    use tower::service_fn;
+    use tower::{Service, service_fn};
 
     /// An API whose service answers every call with `status`, `content_type`
     /// and `body`.

@@ -10,15 +10,12 @@ use std::{
     },
 };
 
-use http::{Request, Response};
 use http_body::Body;
-use rxinfer_api_core::BoxError;
+use rxinfer_api_core::ApiService;
 use rxinfer_transport::{
-    BaseUrl, BearerToken, Error, Fingerprint, OnUnauthorized, RequestBody, SharedError,
-    TokenFuture, TokenSource,
+    BaseUrl, BearerToken, Error, Fingerprint, OnUnauthorized, SharedError, TokenFuture, TokenSource,
 };
 use tokio::sync::watch;
-use tower::Service;
 
 use crate::{AuthenticationApi, TokenStore, origin_of};
 
@@ -284,12 +281,9 @@ impl<S> Shared<S> {
     }
 }
 
-impl<S, B> Shared<S>
+impl<S> Shared<S>
 where
-    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + 'static,
-    B::Error: Into<BoxError>,
+    S: ApiService,
 {
     /// The token kept in the store, or else (and always when replacing
     /// `rejected`) a new one, saved to the store.
@@ -347,14 +341,12 @@ impl<S> fmt::Debug for GeneratedToken<S> {
     }
 }
 
-impl<S, B> TokenSource for GeneratedToken<S>
+impl<S> TokenSource for GeneratedToken<S>
 where
-    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + Sync + 'static,
+    S: ApiService + Send + Sync,
     S::Future: Send,
-    S::Error: Into<BoxError>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
+    S::ResponseBody: Send,
+    <S::ResponseBody as Body>::Data: Send,
 {
     fn current(&self) -> Option<BearerToken> {
         self.shared.current()
@@ -415,13 +407,14 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rxinfer_transport::ResponseBody;
+    use http::{Request, Response};
+    use rxinfer_transport::{RequestBody, ResponseBody};
     use std::{
         convert::Infallible,
         sync::atomic::{AtomicUsize, Ordering},
         time::Duration,
     };
-    use tower::service_fn;
+    use tower::{Service, service_fn};
 
     /// A token_generate endpoint that counts calls and answers `t1`, `t2`,
     /// ..., or `400` when `fail` says so.

@@ -2,14 +2,11 @@
 
 use std::future::Future;
 
-use http::{Method, Request, Response};
-use http_body::Body;
-use rxinfer_api_core::{
-    ApiClient, ApiError, ApiResponse, BoxError, Call, Endpoint, RequestOptions,
-};
+use http::Method;
+use rxinfer_api_core::ApiService;
+use rxinfer_api_core::{ApiClient, ApiError, ApiResponse, Call, Endpoint, RequestOptions};
 use rxinfer_models::TokenGenerateResponse;
-use rxinfer_transport::{Operation, RequestBody};
-use tower::Service;
+use rxinfer_transport::Operation;
 
 /// Never sent with a token (a server that sees one echoes it back instead
 /// of minting one), and never sent twice (each mints a token).
@@ -58,15 +55,12 @@ pub(crate) fn call() -> Call {
 /// # Ok::<(), rxinfer_auth_api::ApiError>(())
 /// # });
 /// ```
-pub fn token_generate<S, B>(
+pub fn token_generate<S>(
     service: S,
     options: &RequestOptions,
-) -> impl Future<Output = Result<ApiResponse<TokenGenerateResponse>, ApiError>> + use<S, B>
+) -> impl Future<Output = Result<ApiResponse<TokenGenerateResponse>, ApiError>> + use<S>
 where
-    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + 'static,
-    B::Error: Into<BoxError>,
+    S: ApiService,
 {
     ApiClient::new(service)
         .with_options(options.clone())

@@ -2,14 +2,11 @@
 
 use std::future::Future;
 
-use http::{Method, Request, Response};
-use http_body::Body;
-use rxinfer_api_core::{
-    ApiClient, ApiError, ApiResponse, BoxError, Call, Endpoint, RequestOptions,
-};
+use http::Method;
+use rxinfer_api_core::ApiService;
+use rxinfer_api_core::{ApiClient, ApiError, ApiResponse, Call, Endpoint, RequestOptions};
 use rxinfer_models::TokenRolesResponse;
-use rxinfer_transport::{Operation, RequestBody};
-use tower::Service;
+use rxinfer_transport::Operation;
 
 pub(crate) static TOKEN_ROLES: Endpoint =
     Endpoint::fixed(Method::GET, Operation::new("token_roles"), "/token/roles");
@@ -47,15 +44,12 @@ pub(crate) fn call() -> Call {
 /// assert_eq!(error.message(), Some("no token"));
 /// # });
 /// ```
-pub fn token_roles<S, B>(
+pub fn token_roles<S>(
     service: S,
     options: &RequestOptions,
-) -> impl Future<Output = Result<ApiResponse<TokenRolesResponse>, ApiError>> + use<S, B>
+) -> impl Future<Output = Result<ApiResponse<TokenRolesResponse>, ApiError>> + use<S>
 where
-    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + 'static,
-    B::Error: Into<BoxError>,
+    S: ApiService,
 {
     ApiClient::new(service)
         .with_options(options.clone())

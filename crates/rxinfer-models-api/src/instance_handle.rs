@@ -12,22 +12,20 @@ use std::{
     time::Duration,
 };
 
-use http::{Request, Response};
 use http_body::Body;
-use rxinfer_api_core::{ApiError, ApiErrorKind, ApiResponse, BoxError, Call, SentEvent};
+use rxinfer_api_core::{ApiError, ApiErrorKind, ApiResponse, ApiService, Call, SentEvent};
 use rxinfer_models::{
     AttachEventsToEpisodeRequest, CreateEpisodeRequest, EpisodeInfo, InferRequest, InferResponse,
     LearnRequest, LearnResponse, ModelInstanceParameters, ModelInstanceState, SuccessResponse,
     Timestamp,
 };
-use rxinfer_transport::{DEFAULT_TIMEOUT, Error, RequestBody};
+use rxinfer_transport::{DEFAULT_TIMEOUT, Error};
 use serde::de::DeserializeOwned;
 use tokio::{
     runtime::Handle,
     sync::oneshot,
     time::{Instant, timeout_at},
 };
-use tower::Service;
 
 use crate::{
     ModelsApi, endpoints,
@@ -228,14 +226,12 @@ impl<S> InstanceHandle<S> {
     }
 }
 
-impl<S, B> InstanceHandle<S>
+impl<S> InstanceHandle<S>
 where
-    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + Sync + 'static,
+    S: ApiService + Send + Sync,
     S::Future: Send,
-    S::Error: Into<BoxError>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
+    S::ResponseBody: Send,
+    <S::ResponseBody as Body>::Data: Send,
 {
     /// Takes `call`'s place in the line now, and sends it in a task of its
     /// own once the calls before it are done; the task holds the turn
@@ -243,7 +239,7 @@ where
     fn in_turn<T>(
         &self,
         call: Call,
-    ) -> impl Future<Output = Result<ApiResponse<T>, ApiError>> + use<S, B, T>
+    ) -> impl Future<Output = Result<ApiResponse<T>, ApiError>> + use<S, T>
     where
         T: DeserializeOwned + Send + 'static,
     {
@@ -257,7 +253,7 @@ where
         call: Call,
         sender: &ModelsApi<S>,
         timeout: Duration,
-    ) -> impl Future<Output = Result<ApiResponse<T>, ApiError>> + use<S, B, T>
+    ) -> impl Future<Output = Result<ApiResponse<T>, ApiError>> + use<S, T>
     where
         T: DeserializeOwned + Send + 'static,
     {
@@ -271,7 +267,7 @@ where
                 "the call's task ended without an answer: its runtime shut down".into(),
             )),
         );
-        let exchange = sender.client().send::<T, B>(call);
+        let exchange = sender.client().send::<T>(call);
         let line = Arc::clone(&self.line);
         let (answer, answered) = oneshot::channel();
         // Whether the call went out: decided once, by whichever comes
@@ -335,7 +331,7 @@ where
     pub fn run_inference(
         &self,
         request: &InferRequest,
-    ) -> impl Future<Output = Result<ApiResponse<InferResponse>, ApiError>> + use<S, B> {
+    ) -> impl Future<Output = Result<ApiResponse<InferResponse>, ApiError>> + use<S> {
         let mut stamped = request.clone();
         let timestamp = stamped.timestamp.get_or_insert_with(stamp).clone();
         let episode = stamped.episode_name.as_deref().unwrap_or(DEFAULT_EPISODE);
@@ -404,7 +400,7 @@ where
     pub fn reconcile(
         &self,
         sent: &SentEvent,
-    ) -> impl Future<Output = Result<Reconciliation, ApiError>> + use<S, B> {
+    ) -> impl Future<Output = Result<Reconciliation, ApiError>> + use<S> {
         let call = endpoints::get_episode_info(&self.instance_id, &sent.episode_name);
         let prepared = match sent.timestamp.as_event_time() {
             Some(sent_at) => {
@@ -453,7 +449,7 @@ where
     pub fn run_learning(
         &self,
         request: &LearnRequest,
-    ) -> impl Future<Output = Result<ApiResponse<LearnResponse>, ApiError>> + use<S, B> {
+    ) -> impl Future<Output = Result<ApiResponse<LearnResponse>, ApiError>> + use<S> {
         self.in_turn(endpoints::run_learning(&self.instance_id, request))
     }
 
@@ -466,7 +462,7 @@ where
         &self,
         episode_name: &str,
         request: &AttachEventsToEpisodeRequest,
-    ) -> impl Future<Output = Result<ApiResponse<SuccessResponse>, ApiError>> + use<S, B> {
+    ) -> impl Future<Output = Result<ApiResponse<SuccessResponse>, ApiError>> + use<S> {
         self.in_turn(endpoints::attach_events_to_episode(
             &self.instance_id,
             episode_name,
@@ -482,7 +478,7 @@ where
     pub fn create_episode(
         &self,
         request: &CreateEpisodeRequest,
-    ) -> impl Future<Output = Result<ApiResponse<rxinfer_models::EpisodeInfo>, ApiError>> + use<S, B>
+    ) -> impl Future<Output = Result<ApiResponse<rxinfer_models::EpisodeInfo>, ApiError>> + use<S>
     {
         self.in_turn(endpoints::create_episode(&self.instance_id, request))
     }
@@ -495,7 +491,7 @@ where
     pub fn wipe_episode(
         &self,
         episode_name: &str,
-    ) -> impl Future<Output = Result<ApiResponse<SuccessResponse>, ApiError>> + use<S, B> {
+    ) -> impl Future<Output = Result<ApiResponse<SuccessResponse>, ApiError>> + use<S> {
         self.in_turn(endpoints::wipe_episode(&self.instance_id, episode_name))
     }
 
@@ -506,7 +502,7 @@ where
     /// As [`ModelsApi::get_model_instance_state`].
     pub fn get_model_instance_state(
         &self,
-    ) -> impl Future<Output = Result<ApiResponse<ModelInstanceState>, ApiError>> + use<S, B> {
+    ) -> impl Future<Output = Result<ApiResponse<ModelInstanceState>, ApiError>> + use<S> {
         self.in_turn(endpoints::get_model_instance_state(&self.instance_id))
     }
 
@@ -518,8 +514,7 @@ where
     /// As [`ModelsApi::get_model_instance_parameters`].
     pub fn get_model_instance_parameters(
         &self,
-    ) -> impl Future<Output = Result<ApiResponse<ModelInstanceParameters>, ApiError>> + use<S, B>
-    {
+    ) -> impl Future<Output = Result<ApiResponse<ModelInstanceParameters>, ApiError>> + use<S> {
         self.in_turn(endpoints::get_model_instance_parameters(&self.instance_id))
     }
 }

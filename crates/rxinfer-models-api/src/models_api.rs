@@ -4,17 +4,14 @@
 
 use std::{future::Future, sync::Arc};
 
-use http::{Request, Response};
-use http_body::Body;
-use rxinfer_api_core::{ApiClient, ApiError, ApiResponse, BoxError, RequestOptions};
+use rxinfer_api_core::ApiService;
+use rxinfer_api_core::{ApiClient, ApiError, ApiResponse, RequestOptions};
 use rxinfer_models::{
     AttachEventsToEpisodeRequest, AttachMetadataToEventRequest, AvailableModel,
     CreateEpisodeRequest, CreateModelInstanceRequest, CreateModelInstanceResponse, EpisodeInfo,
     InferRequest, InferResponse, LearnRequest, LearnResponse, ModelInstance,
     ModelInstanceParameters, ModelInstanceState, SuccessResponse,
 };
-use rxinfer_transport::RequestBody;
-use tower::Service;
 
 use crate::{InstanceHandle, endpoints, instance_line::Lines};
 
@@ -98,19 +95,16 @@ macro_rules! operations {
         $(#[$doc:meta])*
         fn $name:ident($($arg:ident: $ty:ty),*) -> $answer:ty;
     )*) => {
-        impl<S, B> ModelsApi<S>
+        impl<S> ModelsApi<S>
         where
-            S: Service<Request<RequestBody>, Response = Response<B>> + Clone + 'static,
-            S::Error: Into<BoxError>,
-            B: Body + 'static,
-            B::Error: Into<BoxError>,
+            S: ApiService,
         {
             $(
                 $(#[$doc])*
                 pub fn $name(
                     &self,
                     $($arg: $ty),*
-                ) -> impl Future<Output = Result<ApiResponse<$answer>, ApiError>> + use<S, B> {
+                ) -> impl Future<Output = Result<ApiResponse<$answer>, ApiError>> + use<S> {
                     self.client.send(endpoints::$name($($arg),*))
                 }
             )*
@@ -121,16 +115,13 @@ macro_rules! operations {
                 "[`ModelsApi::", stringify!($name), "`] over any service, with `options`.\n\n",
                 "# Errors\n\nAs [`ModelsApi::", stringify!($name), "`]."
             )]
-            pub fn $name<S, B>(
+            pub fn $name<S>(
                 service: S,
                 options: &RequestOptions,
                 $($arg: $ty),*
-            ) -> impl Future<Output = Result<ApiResponse<$answer>, ApiError>> + use<S, B>
+            ) -> impl Future<Output = Result<ApiResponse<$answer>, ApiError>> + use<S>
             where
-                S: Service<Request<RequestBody>, Response = Response<B>> + Clone + 'static,
-                S::Error: Into<BoxError>,
-                B: Body + 'static,
-                B::Error: Into<BoxError>,
+                S: ApiService,
             {
                 ApiClient::new(service)
                     .with_options(options.clone())

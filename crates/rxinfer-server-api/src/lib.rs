@@ -33,13 +33,12 @@
 
 use std::future::Future;
 
-use http::{Method, Request, Response};
-use http_body::Body;
-use rxinfer_api_core::{ApiClient, BoxError, Call, Endpoint};
+use http::Method;
+use rxinfer_api_core::ApiService;
+use rxinfer_api_core::{ApiClient, Call, Endpoint};
 pub use rxinfer_api_core::{ApiError, ApiErrorKind, ApiResponse, RequestOptions};
 use rxinfer_models::{PingResponse, ServerInfo};
-use rxinfer_transport::{Operation, RequestBody};
-use tower::Service;
+use rxinfer_transport::Operation;
 
 static PING_SERVER: Endpoint = Endpoint::fixed(
     Method::GET,
@@ -77,15 +76,12 @@ static GET_SERVER_INFO: Endpoint =
 /// # Ok::<(), rxinfer_server_api::ApiError>(())
 /// # });
 /// ```
-pub fn ping_server<S, B>(
+pub fn ping_server<S>(
     service: S,
     options: &RequestOptions,
-) -> impl Future<Output = Result<ApiResponse<PingResponse>, ApiError>> + use<S, B>
+) -> impl Future<Output = Result<ApiResponse<PingResponse>, ApiError>> + use<S>
 where
-    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + 'static,
-    B::Error: Into<BoxError>,
+    S: ApiService,
 {
     ServerApi::from_client(ApiClient::new(service).with_options(options.clone())).ping_server()
 }
@@ -116,15 +112,12 @@ where
 /// # Ok::<(), rxinfer_server_api::ApiError>(())
 /// # });
 /// ```
-pub fn get_server_info<S, B>(
+pub fn get_server_info<S>(
     service: S,
     options: &RequestOptions,
-) -> impl Future<Output = Result<ApiResponse<ServerInfo>, ApiError>> + use<S, B>
+) -> impl Future<Output = Result<ApiResponse<ServerInfo>, ApiError>> + use<S>
 where
-    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + 'static,
-    B::Error: Into<BoxError>,
+    S: ApiService,
 {
     ServerApi::from_client(ApiClient::new(service).with_options(options.clone())).get_server_info()
 }
@@ -162,12 +155,9 @@ impl<S> ServerApi<S> {
     }
 }
 
-impl<S, B> ServerApi<S>
+impl<S> ServerApi<S>
 where
-    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + 'static,
-    B::Error: Into<BoxError>,
+    S: ApiService,
 {
     /// Checks that the server is alive; see [`ping_server`].
     ///
@@ -176,7 +166,7 @@ where
     /// As [`ping_server`].
     pub fn ping_server(
         &self,
-    ) -> impl Future<Output = Result<ApiResponse<PingResponse>, ApiError>> + use<S, B> {
+    ) -> impl Future<Output = Result<ApiResponse<PingResponse>, ApiError>> + use<S> {
         self.client.send(Call::fixed(&PING_SERVER))
     }
 
@@ -187,7 +177,7 @@ where
     /// As [`get_server_info`].
     pub fn get_server_info(
         &self,
-    ) -> impl Future<Output = Result<ApiResponse<ServerInfo>, ApiError>> + use<S, B> {
+    ) -> impl Future<Output = Result<ApiResponse<ServerInfo>, ApiError>> + use<S> {
         self.client.send(Call::fixed(&GET_SERVER_INFO))
     }
 }
