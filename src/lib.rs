@@ -49,9 +49,11 @@
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
+mod builder;
 mod client;
 
-pub use client::{BoxClient, BoxService, Client, ClientBuilder};
+pub use builder::ClientBuilder;
+pub use client::{BoxClient, BoxService, Client};
 
 /// The README's code blocks, compiled and run as doc tests.
 #[cfg(doctest)]
