@@ -29,6 +29,7 @@
 )]
 
 mod call;
+mod decode;
 mod endpoint;
 mod error;
 mod options;
@@ -36,7 +37,8 @@ mod response;
 mod sent_event;
 mod service;
 
-pub use call::{ApiClient, Call, DELETED_BEFORE};
+pub use call::{ApiClient, Call};
+pub use decode::DELETED_BEFORE;
 pub use endpoint::{Endpoint, segment};
 pub use error::{ApiError, ApiErrorKind, DecodeError, ErrorBody, RawResponse, StatusError};
 pub use options::RequestOptions;
