@@ -4,23 +4,17 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use http::{
-    HeaderValue, Method, Request, Response, StatusCode,
-    header::{
-        ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-        ALLOW, AUTHORIZATION, CONNECTION, CONTENT_TYPE, RETRY_AFTER,
-    },
+    HeaderValue, Method, Request, StatusCode,
+    header::{ALLOW, RETRY_AFTER},
 };
-use http_body_util::Full;
-use percent_encoding::percent_decode_str;
 use rxinfer_models::{
     AttachEventsToEpisodeRequest, AttachMetadataToEventRequest, CreateEpisodeRequest,
     CreateModelInstanceRequest, CreateModelInstanceResponse, ErrorResponse, InferRequest,
     LearnRequest, NotFoundResponse, PingResponse, Preferences, SuccessResponse,
     TokenGenerateResponse, TokenRolesResponse, UnauthorizedResponse,
 };
-use serde::{Serialize, de::DeserializeOwned};
+use serde::de::DeserializeOwned;
 
 use crate::{
     Model, clock, preferred,
@@ -37,114 +31,6 @@ pub const UNAUTHORIZED_MESSAGE_WITH_DEV_TOKEN: &str = "The request requires auth
 
 /// The `message` of the server's `400` on token generation.
 pub const BAD_REQUEST_MESSAGE: &str = "Unable to generate token due to internal error";
-
-const DEV_TOKEN: &str = "dev-token";
-
-type Answer = Response<Full<Bytes>>;
-
-/// Which operation a request is, with its path parameters decoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Route {
-    Ping,
-    Info,
-    TokenGenerate,
-    TokenRoles,
-    AvailableModels,
-    AvailableModel(String),
-    CreateInstance,
-    Instances,
-    Instance(String),
-    State(String),
-    Parameters(String),
-    Infer(String),
-    Learn(String),
-    CreateEpisode(String),
-    Episodes(String),
-    Episode(String, String),
-    AttachEvents(String, String),
-    Wipe(String, String),
-    AttachMetadata(String, String, String),
-}
-
-impl Route {
-    /// The route of `path` under `base_path`, if it is one. As HTTP.jl's
-    /// router, this splits both dropping empty segments: `/v1//ping` is
-    /// `/v1/ping`, and `/models/i/ID/episodes/` is `get_episodes`, not an
-    /// episode with an empty name.
-    fn of(base_path: &str, path: &str) -> Option<Self> {
-        let mut segments = path.split('/').filter(|s| !s.is_empty());
-        for expected in base_path.split('/').filter(|s| !s.is_empty()) {
-            if segments.next()? != expected {
-                return None;
-            }
-        }
-        let segments: Vec<String> = segments
-            .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
-            .collect();
-        let s: Vec<&str> = segments.iter().map(String::as_str).collect();
-        let owned = |i: usize| segments[i].clone();
-        Some(match s.as_slice() {
-            ["ping"] => Route::Ping,
-            ["info"] => Route::Info,
-            ["token", "generate"] => Route::TokenGenerate,
-            ["token", "roles"] => Route::TokenRoles,
-            ["models", "available"] => Route::AvailableModels,
-            ["models", "available", _] => Route::AvailableModel(owned(2)),
-            ["models", "create-instance"] => Route::CreateInstance,
-            ["models", "instances"] => Route::Instances,
-            ["models", "i", _] => Route::Instance(owned(2)),
-            ["models", "i", _, "state"] => Route::State(owned(2)),
-            ["models", "i", _, "parameters"] => Route::Parameters(owned(2)),
-            ["models", "i", _, "infer"] => Route::Infer(owned(2)),
-            ["models", "i", _, "learn"] => Route::Learn(owned(2)),
-            ["models", "i", _, "create-episode"] => Route::CreateEpisode(owned(2)),
-            ["models", "i", _, "episodes"] => Route::Episodes(owned(2)),
-            ["models", "i", _, "episodes", _] => Route::Episode(owned(2), owned(4)),
-            ["models", "i", _, "episodes", _, "attach-events"] => {
-                Route::AttachEvents(owned(2), owned(4))
-            }
-            ["models", "i", _, "episodes", _, "wipe"] => Route::Wipe(owned(2), owned(4)),
-            [
-                "models",
-                "i",
-                _,
-                "episodes",
-                _,
-                "events",
-                _,
-                "attach-metadata",
-            ] => Route::AttachMetadata(owned(2), owned(4), owned(6)),
-            _ => return None,
-        })
-    }
-
-    /// The methods the route takes, as an `Allow` header says them.
-    fn allowed(&self) -> &'static str {
-        match self {
-            Route::Ping
-            | Route::Info
-            | Route::TokenRoles
-            | Route::AvailableModels
-            | Route::AvailableModel(_)
-            | Route::Instances
-            | Route::State(_)
-            | Route::Parameters(_)
-            | Route::Episodes(_) => "GET",
-            Route::Instance(_) | Route::Episode(..) => "GET, DELETE",
-            _ => "POST",
-        }
-    }
-
-    fn needs_token(&self) -> bool {
-        !matches!(self, Route::Ping | Route::TokenGenerate)
-    }
-}
-
-/// Who is calling: the owner of what they create, and their roles.
-struct Caller {
-    owner: String,
-    roles: Vec<String>,
-}
 
 /// A request body, read as the generated server reads it, before the token
 /// is checked.
@@ -476,90 +362,13 @@ fn unauthorized(state: &State) -> Answer {
     )
 }
 
-/// The caller the request's token names: a stored token, or (when enabled)
-/// a development token, all of which are the one owner `dev-token`.
-fn caller<B>(state: &State, request: &Request<B>) -> Option<Caller> {
-    let token = bearer_token(request)?;
-    if let Some(roles) = state.roles(token) {
-        return Some(Caller {
-            owner: token.to_owned(),
-            roles,
-        });
-    }
-    dev_token_roles(state, token).map(|roles| Caller {
-        owner: DEV_TOKEN.to_owned(),
-        roles,
-    })
-}
+mod answer;
+mod caller;
+mod route;
 
-/// The token after the literal `Bearer ` prefix, as the server reads it;
-/// anything else is no token.
-fn bearer_token<B>(request: &Request<B>) -> Option<&str> {
-    request
-        .headers()
-        .get(AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-}
-
-/// `dev-token` is a user; `dev-token:a,b` has the roles after the one colon.
-fn dev_token_roles(state: &State, token: &str) -> Option<Vec<String>> {
-    if !state.config.dev_token {
-        return None;
-    }
-    if token == DEV_TOKEN {
-        return Some(vec!["user".to_owned()]);
-    }
-    let roles = token.strip_prefix(DEV_TOKEN)?.strip_prefix(':')?;
-    if roles.contains(':') {
-        return None;
-    }
-    Some(roles.split(',').map(str::to_owned).collect())
-}
-
-fn json<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Answer {
-    match serde_json::to_vec(body) {
-        Ok(bytes) => {
-            let mut response = Response::new(Full::new(Bytes::from(bytes)));
-            *response.status_mut() = status;
-            response
-                .headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            response
-        }
-        Err(_) => internal(),
-    }
-}
-
-fn empty(status: StatusCode) -> Answer {
-    let mut response = Response::new(Full::default());
-    *response.status_mut() = status;
-    response
-}
-
-/// An exception that escaped to the HTTP server: 500, no body, and the
-/// connection closed, as HTTP.jl answers it.
-fn internal() -> Answer {
-    let mut response = empty(StatusCode::INTERNAL_SERVER_ERROR);
-    response
-        .headers_mut()
-        .insert(CONNECTION, HeaderValue::from_static("close"));
-    response
-}
-
-fn add_cors_headers<B>(response: &mut Response<B>) {
-    let headers = response.headers_mut();
-    headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
-    headers.insert(
-        ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("GET, POST, PUT, DELETE, OPTIONS"),
-    );
-    headers.insert(
-        ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("Content-Type, Authorization"),
-    );
-}
+use answer::{Answer, add_cors_headers, empty, internal, json};
+use caller::{Caller, bearer_token, caller};
+use route::Route;
 
 #[cfg(test)]
 mod tests;

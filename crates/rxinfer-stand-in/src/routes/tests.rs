@@ -1,6 +1,7 @@
 //! The routes, driven without sockets: each rule of the real server, and
 //! the BetaBernoulli trace of its own tests.
 
+use http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, AUTHORIZATION};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 
