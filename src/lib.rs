@@ -12,7 +12,7 @@
 //! | `rxinfer-api-core` | [`api_core`] | [`ApiError`], [`ApiResponse`], [`RequestOptions`] |
 //! | `rxinfer-auth-api` | [`auth_api`] | `token_generate`, `token_roles`, [`GeneratedToken`] |
 //! | `rxinfer-server-api` | [`server_api`] | `ping_server`, `get_server_info` |
-//! | `rxinfer-models-api` | [`models_api`] | the seventeen Models operations, [`InstanceHandle`] |
+//! | `rxinfer-models-api` | [`models_api`] | the Models operations, [`InstanceHandle`] |
 //!
 //! ```no_run
 //! use rxinfer_client::{Client, models::{CreateModelInstanceRequest, InferRequest, object}};
@@ -35,8 +35,15 @@
 //! # }
 //! ```
 //!
-//! [`http`], [`bytes`] and [`tower`] are re-exported, so a mock or a layer
-//! needs no other dependency.
+//! Posteriors come back as Rust types: ask for a form with
+//! [`ClientBuilder::preferences`] or [`RequestOptions::preferences`], and
+//! read matrices and distributions off the answer under what the server
+//! applied (`answer.matrix("A")`, `answer.distribution("w")`, see
+//! [`models::Distribution`] and [`models::MdArray`]). Features: `rustls`
+//! (default), `native-roots`, `blocking`, `ndarray`, `nalgebra`.
+//!
+//! [`http`], [`bytes`], [`http_body_util`], [`serde_json`] and [`tower`]
+//! are re-exported, so a mock or a layer needs no other dependency.
 #![forbid(unsafe_code)]
 // docs.rs builds with `--cfg docsrs` on nightly: mark what features add.
 #![cfg_attr(docsrs, feature(doc_cfg))]
