@@ -560,30 +560,24 @@ impl<T> Nest<T> {
                 dims.len()
             )
         };
+        // Nested data fit their shape; an empty array nests only as deep
+        // as its first empty dimension.
+        let fits_nested = dims == shape
+            || (flat && shape.len() < 2)
+            || (elements == 0 && values.is_empty() && shape.starts_with(&dims));
+        let full = |array: Result<MdArray<T>, crate::ShapeError>| {
+            array.map(ArrayData::Full).map_err(|e| e.to_string())
+        };
         match encoding {
-            MdArrayData::ArrayOfArrays if dims == shape || (flat && shape.len() < 2) => {
-                MdArray::from_row_major(shape, values)
-                    .map(ArrayData::Full)
-                    .map_err(|e| e.to_string())
-            }
-            // An empty array nests only as deep as its first empty dimension.
-            MdArrayData::ArrayOfArrays
-                if elements == 0 && values.is_empty() && shape.starts_with(&dims) =>
-            {
-                MdArray::from_row_major(shape, values)
-                    .map(ArrayData::Full)
-                    .map_err(|e| e.to_string())
+            MdArrayData::ArrayOfArrays if fits_nested => {
+                full(MdArray::from_row_major(shape, values))
             }
             MdArrayData::ArrayOfArrays => Err(misfit("nested data that do not fit the shape")),
             MdArrayData::ReshapeRowMajor if flat || values.is_empty() => {
-                MdArray::from_row_major(shape, values)
-                    .map(ArrayData::Full)
-                    .map_err(|e| e.to_string())
+                full(MdArray::from_row_major(shape, values))
             }
             MdArrayData::ReshapeColumnMajor if flat || values.is_empty() => {
-                MdArray::from_column_major(shape, values)
-                    .map(ArrayData::Full)
-                    .map_err(|e| e.to_string())
+                full(MdArray::from_column_major(shape, values))
             }
             MdArrayData::Diagonal if (flat || values.is_empty()) && values.len() == smallest => {
                 Ok(ArrayData::Diagonal {

@@ -5,6 +5,8 @@ use serde::{
     Serialize, Serializer,
     ser::{SerializeMap, SerializeSeq},
 };
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::{Distribution, Moment, inverse, wishart_logc0};
@@ -41,7 +43,7 @@ impl Distribution {
             | Distribution::MvNormalWeightedMeanPrecision {
                 weighted_mean: v,
                 precision: m,
-            } => vec![Out::Floats(v), Out::Matrix(m)],
+            } => vec![Out::Floats(v), Out::Matrix(Cow::Borrowed(m))],
             Distribution::Bernoulli { p } => vec![Out::Float(*p)],
             Distribution::Categorical { support, p } => vec![Out::Support(support), Out::Floats(p)],
             Distribution::Dirichlet { alpha } => {
@@ -54,16 +56,16 @@ impl Distribution {
                 let p = scale.shape().and_then(|s| s.first()).copied().unwrap_or(0);
                 vec![
                     Out::Float(*df),
-                    Out::Matrix(scale),
+                    Out::Matrix(Cow::Borrowed(scale)),
                     wishart_logc0(*df, scale).map_or(Out::Null, Out::Float),
                     Out::Int(p as i64),
                     Out::Bool(false),
                 ]
             }
             Distribution::WishartFast { df, inv_scale } => {
-                vec![Out::Float(*df), Out::Matrix(inv_scale)]
+                vec![Out::Float(*df), Out::Matrix(Cow::Borrowed(inv_scale))]
             }
-            Distribution::PointMass { point } => vec![Out::Point(point)],
+            Distribution::PointMass { point } => vec![Out::Moment(Cow::Borrowed(point))],
             _ => Vec::new(),
         }
     }
@@ -76,10 +78,12 @@ impl Distribution {
             }
             Distribution::Categorical { p, .. } => vec![Out::Floats(p)],
             Distribution::Dirichlet { alpha } => vec![Out::Floats(alpha)],
-            Distribution::Wishart { df, scale } => vec![Out::Float(*df), Out::Matrix(scale)],
+            Distribution::Wishart { df, scale } => {
+                vec![Out::Float(*df), Out::Matrix(Cow::Borrowed(scale))]
+            }
             Distribution::WishartFast { df, inv_scale } => vec![
                 Out::Float(*df),
-                inverse(inv_scale).map_or(Out::Null, |s| Out::Owned(s.into())),
+                inverse(inv_scale).map_or(Out::Null, |s| Out::Matrix(Cow::Owned(s.into()))),
             ],
             typed => typed.named_params(),
         }
@@ -116,11 +120,8 @@ pub(super) enum Out<'a> {
     Null,
     Floats(&'a [f64]),
     Support(&'a [f64]),
-    Matrix(&'a ArrayData),
-    Owned(ArrayData),
-    Point(&'a Moment),
-    OwnedMoment(Moment),
-    Value(&'a Value),
+    Matrix(Cow<'a, ArrayData>),
+    Moment(Cow<'a, Moment>),
 }
 
 struct Write<'a>(&'a Out<'a>, &'a Preferences);
@@ -144,16 +145,15 @@ impl Serialize for Write<'_> {
             }
             Out::Support(v) => v.serialize(serializer),
             Out::Matrix(a) => a.encode(preferences).serialize(serializer),
-            Out::Owned(a) => a.encode(preferences).serialize(serializer),
-            Out::Point(m) => Write(&m.out(), preferences).serialize(serializer),
-            Out::OwnedMoment(m) => Write(&m.out(), preferences).serialize(serializer),
-            Out::Value(v) => crate::encode_value(v, preferences).serialize(serializer),
+            Out::Moment(m) => Write(&m.out(), preferences).serialize(serializer),
         }
     }
 }
 
 /// The payload of an encoded distribution.
 enum Body<'a> {
+    /// `Other`'s payload, kept whole.
+    Whole(&'a Value),
     Fields(Vec<(&'static str, Out<'a>)>),
     List(Vec<Out<'a>>),
     Null,
@@ -194,7 +194,10 @@ impl<'a> EncodedDistribution<'a> {
         match d {
             Distribution::Moments { mean, cov, .. } => (
                 DistributionsData::MeanCov,
-                Body::Fields(vec![("mean", Out::Point(mean)), ("cov", Out::Point(cov))]),
+                Body::Fields(vec![
+                    ("mean", Out::Moment(Cow::Borrowed(mean))),
+                    ("cov", Out::Moment(Cow::Borrowed(cov))),
+                ]),
             ),
             Distribution::Opaque { .. } => (DistributionsData::None, Body::Null),
             Distribution::Other { data, .. } => (
@@ -203,7 +206,7 @@ impl<'a> EncodedDistribution<'a> {
                     Value::Null => DistributionsData::None,
                     _ => DistributionsData::Params,
                 },
-                Body::List(vec![Out::Value(data)]),
+                Body::Whole(data),
             ),
             typed => {
                 let encoding = preferences.distributions_data();
@@ -214,8 +217,18 @@ impl<'a> EncodedDistribution<'a> {
                     }
                     DistributionsData::Params => Body::List(typed.params()),
                     DistributionsData::MeanCov => Body::Fields(vec![
-                        ("mean", typed.mean().map_or(Out::Null, Out::OwnedMoment)),
-                        ("cov", typed.cov().map_or(Out::Null, Out::OwnedMoment)),
+                        (
+                            "mean",
+                            typed
+                                .mean()
+                                .map_or(Out::Null, |m| Out::Moment(Cow::Owned(m))),
+                        ),
+                        (
+                            "cov",
+                            typed
+                                .cov()
+                                .map_or(Out::Null, |c| Out::Moment(Cow::Owned(c))),
+                        ),
                     ]),
                     DistributionsData::None => Body::Null,
                 };
@@ -232,10 +245,7 @@ impl Serialize for BodyWrite<'_> {
         let preferences = self.1;
         match self.0 {
             Body::Null => serializer.serialize_unit(),
-            // `Other` keeps its payload whole.
-            Body::List(list) if matches!(list.as_slice(), [Out::Value(_)]) => {
-                Write(&list[0], preferences).serialize(serializer)
-            }
+            Body::Whole(data) => crate::encode_value(data, preferences).serialize(serializer),
             Body::List(list) => {
                 let mut seq = serializer.serialize_seq(Some(list.len()))?;
                 for out in list {

@@ -80,7 +80,7 @@ impl Moment {
         match self {
             Moment::Scalar(x) => Out::Float(*x),
             Moment::Vector(v) => Out::Floats(v),
-            Moment::Array(a) => Out::Matrix(a),
+            Moment::Array(a) => Out::Matrix(std::borrow::Cow::Borrowed(a)),
         }
     }
 }
