@@ -87,13 +87,31 @@ impl Default for ConjugateRegression {
     }
 }
 
-/// The weights' Gaussian in both forms the update needs.
+/// The weights' Gaussian: its mean, covariance (what `w` carries) and
+/// precision (what the update adds to), each computed once.
 struct Gaussian {
     mean: Vec<f64>,
+    covariance: MdArray,
     precision: MdArray,
 }
 
 impl Gaussian {
+    /// The prior `N(0, variance · I)` over `d` weights.
+    fn prior(d: usize, variance: f64) -> Result<Self, ModelError> {
+        let diagonal = |value: f64| {
+            let mut m = vec![0.0; d * d];
+            for i in 0..d {
+                m[i * d + i] = value;
+            }
+            MdArray::from_row_major(vec![d, d], m).map_err(|e| ModelError::new(e.to_string()))
+        };
+        Ok(Self {
+            mean: vec![0.0; d],
+            covariance: diagonal(variance)?,
+            precision: diagonal(1.0 / variance)?,
+        })
+    }
+
     /// The posterior after `rows` with outputs `ys`, noise variance `noise`.
     fn update(&self, rows: &[Vec<f64>], ys: &[f64], noise: f64) -> Result<Self, ModelError> {
         let d = self.mean.len();
@@ -115,51 +133,55 @@ impl Gaussian {
         }
         let precision = MdArray::from_row_major(vec![d, d], precision)
             .map_err(|e| ModelError::new(e.to_string()))?;
-        let posterior = Distribution::MvNormalWeightedMeanPrecision {
-            weighted_mean: xi,
+        // Σ = Λ⁻¹ (the models crate inverts), μ = Σξ.
+        let covariance = Distribution::MvNormalMeanPrecision {
+            mean: xi.clone(),
             precision: precision.clone().into(),
-        };
-        match posterior.mean() {
-            Some(Moment::Vector(mean)) => Ok(Self { mean, precision }),
-            _ => Err(ModelError::new(
-                "the posterior precision is not positive definite",
-            )),
         }
-    }
-
-    fn covariance(&self) -> Result<MdArray, ModelError> {
-        let d = Distribution::MvNormalMeanPrecision {
-            mean: self.mean.clone(),
-            precision: self.precision.clone().into(),
-        };
-        d.cov()
-            .as_ref()
-            .and_then(Moment::as_matrix)
-            .cloned()
-            .ok_or_else(|| ModelError::new("the precision is not positive definite"))
+        .cov()
+        .and_then(Moment::into_matrix)
+        .ok_or_else(|| ModelError::new("the posterior precision is not positive definite"))?;
+        let sigma = covariance.as_row_major();
+        let mean = (0..d)
+            .map(|i| (0..d).map(|j| sigma[i * d + j] * xi[j]).sum())
+            .collect();
+        Ok(Self {
+            mean,
+            covariance,
+            precision,
+        })
     }
 
     /// As the episode's parameters: `w` and `precision`, in the server's
     /// default forms, which the stand-in rewrites per request.
-    fn parameters(&self) -> Result<JsonObject, ModelError> {
+    fn parameters(&self) -> JsonObject {
         let w = Distribution::MvNormalMeanCovariance {
             mean: self.mean.clone(),
-            covariance: self.covariance()?.into(),
+            covariance: self.covariance.clone().into(),
         };
-        Ok(object([
+        object([
             ("w", serde_json::to_value(&w).unwrap_or(Value::Null)),
             ("precision", self.precision.to_json(&Preferences::DEFAULT)),
-        ]))
+        ])
     }
 
     fn from_parameters(parameters: &JsonObject) -> Result<Self, ModelError> {
         let unreadable = |e: rxinfer_models::ReadError| ModelError::new(e.to_string());
-        let mean = match parameters.distribution("w").map_err(unreadable)? {
-            Distribution::MvNormalMeanCovariance { mean, .. } => mean,
+        let (mean, covariance) = match parameters.distribution("w").map_err(unreadable)? {
+            Distribution::MvNormalMeanCovariance { mean, covariance } => (
+                mean,
+                covariance
+                    .into_full()
+                    .map_err(|_| ModelError::new("`w` has no whole covariance"))?,
+            ),
             other => return Err(ModelError::new(format!("`w` is {other:?}"))),
         };
         let precision = parameters.matrix("precision").map_err(unreadable)?;
-        Ok(Self { mean, precision })
+        Ok(Self {
+            mean,
+            covariance,
+            precision,
+        })
     }
 }
 
@@ -221,19 +243,8 @@ impl Model for ConjugateRegression {
     }
 
     fn initial_parameters(&self, arguments: &JsonObject) -> Result<JsonObject, ModelError> {
-        let d = dimension(arguments)?;
-        let prior_precision = 1.0 / positive(arguments, "prior_variance", 100.0)?;
-        let mut precision = vec![0.0; d * d];
-        for i in 0..d {
-            precision[i * d + i] = prior_precision;
-        }
-        let precision = MdArray::from_row_major(vec![d, d], precision)
-            .map_err(|e| ModelError::new(e.to_string()))?;
-        Gaussian {
-            mean: vec![0.0; d],
-            precision,
-        }
-        .parameters()
+        let variance = positive(arguments, "prior_variance", 100.0)?;
+        Ok(Gaussian::prior(dimension(arguments)?, variance)?.parameters())
     }
 
     fn run_inference(
@@ -245,8 +256,7 @@ impl Model for ConjugateRegression {
         let noise = state.f64("noise_variance").unwrap_or(1.0);
         let (rows, ys) = batch(data)?;
         let posterior = Gaussian::from_parameters(parameters)?.update(&rows, &ys, noise)?;
-        let covariance = posterior.covariance()?;
-        let cov = covariance.as_row_major();
+        let cov = posterior.covariance.as_row_major();
         let d = posterior.mean.len();
         let predicted: Vec<Value> = rows
             .iter()
@@ -262,7 +272,7 @@ impl Model for ConjugateRegression {
                 serde_json::to_value(&y).unwrap_or(Value::Null)
             })
             .collect();
-        let mut results = posterior.parameters()?;
+        let mut results = posterior.parameters();
         results.insert("y_predicted".to_owned(), Value::Array(predicted));
         let mut state = state.clone();
         let calls = state.i64("number_of_infer_calls").unwrap_or(0) + 1;
@@ -285,7 +295,7 @@ impl Model for ConjugateRegression {
             ys.extend(y);
         }
         let posterior = Gaussian::from_parameters(parameters)?.update(&rows, &ys, noise)?;
-        Ok(Learning::new(posterior.parameters()?, state.clone()))
+        Ok(Learning::new(posterior.parameters(), state.clone()))
     }
 }
 
