@@ -1,36 +1,35 @@
 //! A model the server offers for creation.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::{JsonObject, strict::json_object};
 
-/// Schema `AvailableModel`: a model a token may create instances of, with
-/// its whole `config.yaml`.
-///
-/// ```
-/// use rxinfer_models::{AvailableModel, AvailableModelDetails, object};
-///
-/// let model = AvailableModel::new(
-///     AvailableModelDetails::new("BetaBernoulli-v1")
-///         .with_description("A simple Beta-Bernoulli model")
-///         .with_author("Lazy Dynamics")
-///         .with_roles(["user"]),
-///     object([("name", "BetaBernoulli-v1")]),
-/// );
-/// assert_eq!(model.details.name.as_deref(), Some("BetaBernoulli-v1"));
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct AvailableModel {
-    /// Name, description, author and roles. Required.
-    pub details: AvailableModelDetails,
-    /// The model's whole configuration, including the details and the
-    /// arguments it takes. Required.
-    pub config: JsonObject,
+json_object! {
+    /// Schema `AvailableModel`: a model a token may create instances of, with
+    /// its whole `config.yaml`.
+    ///
+    /// ```
+    /// use rxinfer_models::{AvailableModel, AvailableModelDetails, object};
+    ///
+    /// let model = AvailableModel::new(
+    ///     AvailableModelDetails::new("BetaBernoulli-v1")
+    ///         .with_description("A simple Beta-Bernoulli model")
+    ///         .with_author("Lazy Dynamics")
+    ///         .with_roles(["user"]),
+    ///     object([("name", "BetaBernoulli-v1")]),
+    /// );
+    /// assert_eq!(model.details.name.as_deref(), Some("BetaBernoulli-v1"));
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[non_exhaustive]
+    pub struct AvailableModel {
+        /// Name, description, author and roles. Required.
+        pub details: AvailableModelDetails,
+        /// The model's whole configuration, including the details and the
+        /// arguments it takes. Required.
+        pub config: JsonObject,
+    }
 }
-
-json_object!(AvailableModel);
 
 impl AvailableModel {
     /// A model with `details` and `config`.
@@ -39,27 +38,26 @@ impl AvailableModel {
     }
 }
 
-/// The `details` of an [`AvailableModel`]; every field is optional in the
-/// schema.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct AvailableModelDetails {
-    /// The name, with its version, such as `BetaBernoulli-v1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// A short description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Who wrote it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub author: Option<String>,
-    /// The roles that may see and create it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub roles: Option<Vec<String>>,
+json_object! {
+    /// The `details` of an [`AvailableModel`]; every field is optional in the
+    /// schema.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+    #[non_exhaustive]
+    pub struct AvailableModelDetails {
+        /// The name, with its version, such as `BetaBernoulli-v1`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub name: Option<String>,
+        /// A short description.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub description: Option<String>,
+        /// Who wrote it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub author: Option<String>,
+        /// The roles that may see and create it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub roles: Option<Vec<String>>,
+    }
 }
-
-json_object!(AvailableModelDetails);
 
 impl AvailableModelDetails {
     /// Details naming `name`.

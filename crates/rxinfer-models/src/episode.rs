@@ -1,19 +1,18 @@
 //! Episodes and their events.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::{JsonObject, Timestamp, strict::json_object};
 
-/// Schema `CreateEpisodeRequest`: the new episode's name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct CreateEpisodeRequest {
-    /// Any string. Required.
-    pub name: String,
+json_object! {
+    /// Schema `CreateEpisodeRequest`: the new episode's name.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[non_exhaustive]
+    pub struct CreateEpisodeRequest {
+        /// Any string. Required.
+        pub name: String,
+    }
 }
-
-json_object!(CreateEpisodeRequest);
 
 impl CreateEpisodeRequest {
     /// A request for an episode named `name`.
@@ -22,31 +21,30 @@ impl CreateEpisodeRequest {
     }
 }
 
-/// Schema `EpisodeInfo`: an episode with all its events and parameters.
-///
-/// ```
-/// use rxinfer_models::{EpisodeInfo, Timestamp};
-///
-/// let episode = EpisodeInfo::new("i", "default", Timestamp::new("2025-10-31T10:15:02.456+00:00"));
-/// assert!(episode.events.is_empty());
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct EpisodeInfo {
-    /// The instance it belongs to. Required.
-    pub instance_id: String,
-    /// Its name. Required.
-    pub episode_name: String,
-    /// When it was created, with an offset. Required.
-    pub created_at: Timestamp,
-    /// Its events, oldest first. Required.
-    pub events: Vec<Event>,
-    /// The parameters learned in it. Required.
-    pub parameters: JsonObject,
+json_object! {
+    /// Schema `EpisodeInfo`: an episode with all its events and parameters.
+    ///
+    /// ```
+    /// use rxinfer_models::{EpisodeInfo, Timestamp};
+    ///
+    /// let episode = EpisodeInfo::new("i", "default", Timestamp::new("2025-10-31T10:15:02.456+00:00"));
+    /// assert!(episode.events.is_empty());
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[non_exhaustive]
+    pub struct EpisodeInfo {
+        /// The instance it belongs to. Required.
+        pub instance_id: String,
+        /// Its name. Required.
+        pub episode_name: String,
+        /// When it was created, with an offset. Required.
+        pub created_at: Timestamp,
+        /// Its events, oldest first. Required.
+        pub events: Vec<Event>,
+        /// The parameters learned in it. Required.
+        pub parameters: JsonObject,
+    }
 }
-
-json_object!(EpisodeInfo);
 
 impl EpisodeInfo {
     /// An empty episode with no parameters.
@@ -77,41 +75,40 @@ impl EpisodeInfo {
     }
 }
 
-/// An event of an episode, as the server stores it. The document leaves
-/// its shape open, so every field is optional and others are ignored.
-///
-/// ```
-/// use rxinfer_models::{Event, object};
-///
-/// let event: Event = serde_json::from_str(
-///     r#"{"event_id":1,"data":{"observation":1},"timestamp":"2024-03-20T12:00:00","processed":false}"#,
-/// )?;
-/// assert_eq!(event.event_id, Some(1));
-/// assert_eq!(event.data, Some(object([("observation", 1)])));
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct Event {
-    /// The id, from 1 within its episode.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_id: Option<i64>,
-    /// The model-specific data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<JsonObject>,
-    /// When it happened, without an offset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<Timestamp>,
-    /// Metadata attached to it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<JsonObject>,
-    /// Whether incremental learning has used it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub processed: Option<bool>,
+json_object! {
+    /// An event of an episode, as the server stores it. The document leaves
+    /// its shape open, so every field is optional and others are ignored.
+    ///
+    /// ```
+    /// use rxinfer_models::{Event, object};
+    ///
+    /// let event: Event = serde_json::from_str(
+    ///     r#"{"event_id":1,"data":{"observation":1},"timestamp":"2024-03-20T12:00:00","processed":false}"#,
+    /// )?;
+    /// assert_eq!(event.event_id, Some(1));
+    /// assert_eq!(event.data, Some(object([("observation", 1)])));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+    #[non_exhaustive]
+    pub struct Event {
+        /// The id, from 1 within its episode.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub event_id: Option<i64>,
+        /// The model-specific data.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub data: Option<JsonObject>,
+        /// When it happened, without an offset.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub timestamp: Option<Timestamp>,
+        /// Metadata attached to it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub metadata: Option<JsonObject>,
+        /// Whether incremental learning has used it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub processed: Option<bool>,
+    }
 }
-
-json_object!(Event);
 
 impl Event {
     /// Event `event_id` with `data`, not yet processed.
@@ -143,26 +140,25 @@ impl Event {
     }
 }
 
-/// Schema `AttachEventsToEpisodeRequest`: events to add to an episode.
-///
-/// ```
-/// use rxinfer_models::{AttachEventsToEpisodeRequest, NewEvent, object};
-///
-/// let request = AttachEventsToEpisodeRequest::new(
-///     [1, 1, 0].map(|x| NewEvent::new(object([("observation", x)]))),
-/// );
-/// assert_eq!(request.events.len(), 3);
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct AttachEventsToEpisodeRequest {
-    /// The events, in order; the server numbers them after the episode's
-    /// last. Required.
-    pub events: Vec<NewEvent>,
+json_object! {
+    /// Schema `AttachEventsToEpisodeRequest`: events to add to an episode.
+    ///
+    /// ```
+    /// use rxinfer_models::{AttachEventsToEpisodeRequest, NewEvent, object};
+    ///
+    /// let request = AttachEventsToEpisodeRequest::new(
+    ///     [1, 1, 0].map(|x| NewEvent::new(object([("observation", x)]))),
+    /// );
+    /// assert_eq!(request.events.len(), 3);
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[non_exhaustive]
+    pub struct AttachEventsToEpisodeRequest {
+        /// The events, in order; the server numbers them after the episode's
+        /// last. Required.
+        pub events: Vec<NewEvent>,
+    }
 }
-
-json_object!(AttachEventsToEpisodeRequest);
 
 impl AttachEventsToEpisodeRequest {
     /// A request attaching `events`.
@@ -173,27 +169,26 @@ impl AttachEventsToEpisodeRequest {
     }
 }
 
-/// An event to attach; every field is optional (the server fills in now,
-/// `{}` and `false`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct NewEvent {
-    /// When it happened.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<Timestamp>,
-    /// The model-specific data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<JsonObject>,
-    /// Metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<JsonObject>,
-    /// Whether incremental learning should skip it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub processed: Option<bool>,
+json_object! {
+    /// An event to attach; every field is optional (the server fills in now,
+    /// `{}` and `false`).
+    #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+    #[non_exhaustive]
+    pub struct NewEvent {
+        /// When it happened.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub timestamp: Option<Timestamp>,
+        /// The model-specific data.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub data: Option<JsonObject>,
+        /// Metadata.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub metadata: Option<JsonObject>,
+        /// Whether incremental learning should skip it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub processed: Option<bool>,
+    }
 }
-
-json_object!(NewEvent);
 
 impl NewEvent {
     /// An event with `data`.
@@ -223,17 +218,16 @@ impl NewEvent {
     }
 }
 
-/// Schema `AttachMetadataToEventRequest`: metadata that replaces an
-/// event's.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct AttachMetadataToEventRequest {
-    /// The new metadata (replacing, not merged). Required.
-    pub metadata: JsonObject,
+json_object! {
+    /// Schema `AttachMetadataToEventRequest`: metadata that replaces an
+    /// event's.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[non_exhaustive]
+    pub struct AttachMetadataToEventRequest {
+        /// The new metadata (replacing, not merged). Required.
+        pub metadata: JsonObject,
+    }
 }
-
-json_object!(AttachMetadataToEventRequest);
 
 impl AttachMetadataToEventRequest {
     /// A request attaching `metadata`.

@@ -1,23 +1,22 @@
 //! The body of a `400 Bad Request`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::strict::json_object;
 
-/// Schema `ErrorResponse`: why the server could not do what was asked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct ErrorResponse {
-    /// A short error name, such as `"Bad Request"`. Required.
-    pub error: String,
-    /// More detail about the failure. Optional; left out of the JSON when
-    /// absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+json_object! {
+    /// Schema `ErrorResponse`: why the server could not do what was asked.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[non_exhaustive]
+    pub struct ErrorResponse {
+        /// A short error name, such as `"Bad Request"`. Required.
+        pub error: String,
+        /// More detail about the failure. Optional; left out of the JSON when
+        /// absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub message: Option<String>,
+    }
 }
-
-json_object!(ErrorResponse);
 
 impl ErrorResponse {
     /// An error with no message.

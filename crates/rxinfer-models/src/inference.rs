@@ -1,38 +1,37 @@
 //! Running inference and learning.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::{ErrorResponse, JsonObject, Timestamp, strict::json_object};
 
-/// Schema `InferRequest`: data to run inference on.
-///
-/// ```
-/// use rxinfer_models::{InferRequest, object};
-///
-/// let request = InferRequest::new(object([("observation", 1)])).with_episode("experiment-1");
-/// assert_eq!(
-///     serde_json::to_string(&request)?,
-///     r#"{"data":{"observation":1},"episode_name":"experiment-1"}"#,
-/// );
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct InferRequest {
-    /// Model-specific data, such as `{"observation": 1}`. Required.
-    pub data: JsonObject,
-    /// When the observation was made; the server uses its clock when absent
-    /// and keeps only the wall-clock fields.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<Timestamp>,
-    /// The episode the event is recorded in (the server's default:
-    /// `default`, not the current episode).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub episode_name: Option<String>,
+json_object! {
+    /// Schema `InferRequest`: data to run inference on.
+    ///
+    /// ```
+    /// use rxinfer_models::{InferRequest, object};
+    ///
+    /// let request = InferRequest::new(object([("observation", 1)])).with_episode("experiment-1");
+    /// assert_eq!(
+    ///     serde_json::to_string(&request)?,
+    ///     r#"{"data":{"observation":1},"episode_name":"experiment-1"}"#,
+    /// );
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[non_exhaustive]
+    pub struct InferRequest {
+        /// Model-specific data, such as `{"observation": 1}`. Required.
+        pub data: JsonObject,
+        /// When the observation was made; the server uses its clock when absent
+        /// and keeps only the wall-clock fields.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub timestamp: Option<Timestamp>,
+        /// The episode the event is recorded in (the server's default:
+        /// `default`, not the current episode).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub episode_name: Option<String>,
+    }
 }
-
-json_object!(InferRequest);
 
 impl InferRequest {
     /// Inference on `data`, recorded now in episode `default`.
@@ -57,23 +56,22 @@ impl InferRequest {
     }
 }
 
-/// Schema `InferResponse`: the results, and the event the data was
-/// recorded as.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct InferResponse {
-    /// The recorded event's id in its episode. Required, but `null` when
-    /// recording failed (then [`errors`](Self::errors) says why).
-    #[serde(deserialize_with = "Option::deserialize")]
-    pub event_id: Option<i64>,
-    /// Model-specific results, such as `{"mean_p": 0.66}`. Required.
-    pub results: JsonObject,
-    /// Errors that did not stop the inference. Required.
-    pub errors: Vec<ErrorResponse>,
+json_object! {
+    /// Schema `InferResponse`: the results, and the event the data was
+    /// recorded as.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[non_exhaustive]
+    pub struct InferResponse {
+        /// The recorded event's id in its episode. Required, but `null` when
+        /// recording failed (then [`errors`](Self::errors) says why).
+        #[serde(deserialize_with = "Option::deserialize")]
+        pub event_id: Option<i64>,
+        /// Model-specific results, such as `{"mean_p": 0.66}`. Required.
+        pub results: JsonObject,
+        /// Errors that did not stop the inference. Required.
+        pub errors: Vec<ErrorResponse>,
+    }
 }
-
-json_object!(InferResponse);
 
 impl InferResponse {
     /// Results recorded as event `event_id`, without errors.
@@ -98,30 +96,29 @@ impl crate::FreeForm for InferResponse {
     }
 }
 
-/// Schema `LearnRequest`: which episode to learn from.
-///
-/// ```
-/// use rxinfer_models::LearnRequest;
-///
-/// let request = LearnRequest::new(["default"]);
-/// assert_eq!(serde_json::to_string(&request)?, r#"{"episodes":["default"]}"#);
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct LearnRequest {
-    /// The episodes to learn from; the server takes exactly one. Required
-    /// (the server fails a request without it, despite the document's
-    /// default).
-    pub episodes: Vec<String>,
-    /// Learn from every event, not only the unprocessed ones. The server
-    /// does not reset the parameters first, despite the document.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub relearn: Option<bool>,
+json_object! {
+    /// Schema `LearnRequest`: which episode to learn from.
+    ///
+    /// ```
+    /// use rxinfer_models::LearnRequest;
+    ///
+    /// let request = LearnRequest::new(["default"]);
+    /// assert_eq!(serde_json::to_string(&request)?, r#"{"episodes":["default"]}"#);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[non_exhaustive]
+    pub struct LearnRequest {
+        /// The episodes to learn from; the server takes exactly one. Required
+        /// (the server fails a request without it, despite the document's
+        /// default).
+        pub episodes: Vec<String>,
+        /// Learn from every event, not only the unprocessed ones. The server
+        /// does not reset the parameters first, despite the document.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub relearn: Option<bool>,
+    }
 }
-
-json_object!(LearnRequest);
 
 impl LearnRequest {
     /// Learning from `episodes`' unprocessed events.
@@ -143,16 +140,15 @@ impl LearnRequest {
     }
 }
 
-/// Schema `LearnResponse`: the parameters learning produced.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct LearnResponse {
-    /// Parameter names and values. Required.
-    pub learned_parameters: JsonObject,
+json_object! {
+    /// Schema `LearnResponse`: the parameters learning produced.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[non_exhaustive]
+    pub struct LearnResponse {
+        /// Parameter names and values. Required.
+        pub learned_parameters: JsonObject,
+    }
 }
-
-json_object!(LearnResponse);
 
 impl LearnResponse {
     /// An answer of `learned_parameters`.

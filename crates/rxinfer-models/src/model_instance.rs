@@ -1,40 +1,39 @@
 //! Creating, listing and describing model instances.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::{JsonObject, Timestamp, strict::json_object};
 
-/// Schema `CreateModelInstanceRequest`: which model to instantiate, with
-/// which arguments.
-///
-/// ```
-/// use rxinfer_models::{CreateModelInstanceRequest, object};
-///
-/// let request = CreateModelInstanceRequest::new("BetaBernoulli-v1")
-///     .with_description("coin")
-///     .with_arguments(object([("prior_a", 2)]));
-/// assert_eq!(
-///     serde_json::to_string(&request)?,
-///     r#"{"model_name":"BetaBernoulli-v1","arguments":{"prior_a":2},"description":"coin"}"#,
-/// );
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct CreateModelInstanceRequest {
-    /// The model's name with its version, such as `BetaBernoulli-v1`.
-    /// Required.
-    pub model_name: String,
-    /// Model-specific arguments, overlaid on the model's defaults.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub arguments: Option<JsonObject>,
-    /// A description, at most 128 characters (the server fails longer ones).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+json_object! {
+    /// Schema `CreateModelInstanceRequest`: which model to instantiate, with
+    /// which arguments.
+    ///
+    /// ```
+    /// use rxinfer_models::{CreateModelInstanceRequest, object};
+    ///
+    /// let request = CreateModelInstanceRequest::new("BetaBernoulli-v1")
+    ///     .with_description("coin")
+    ///     .with_arguments(object([("prior_a", 2)]));
+    /// assert_eq!(
+    ///     serde_json::to_string(&request)?,
+    ///     r#"{"model_name":"BetaBernoulli-v1","arguments":{"prior_a":2},"description":"coin"}"#,
+    /// );
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[non_exhaustive]
+    pub struct CreateModelInstanceRequest {
+        /// The model's name with its version, such as `BetaBernoulli-v1`.
+        /// Required.
+        pub model_name: String,
+        /// Model-specific arguments, overlaid on the model's defaults.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub arguments: Option<JsonObject>,
+        /// A description, at most 128 characters (the server fails longer ones).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub description: Option<String>,
+    }
 }
-
-json_object!(CreateModelInstanceRequest);
 
 impl CreateModelInstanceRequest {
     /// The longest description the server accepts.
@@ -62,16 +61,15 @@ impl CreateModelInstanceRequest {
     }
 }
 
-/// Schema `CreateModelInstanceResponse`: the new instance's id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct CreateModelInstanceResponse {
-    /// The id (a UUID) to address the instance with. Required.
-    pub instance_id: String,
+json_object! {
+    /// Schema `CreateModelInstanceResponse`: the new instance's id.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[non_exhaustive]
+    pub struct CreateModelInstanceResponse {
+        /// The id (a UUID) to address the instance with. Required.
+        pub instance_id: String,
+    }
 }
-
-json_object!(CreateModelInstanceResponse);
 
 impl CreateModelInstanceResponse {
     /// An answer naming `instance_id`.
@@ -82,39 +80,38 @@ impl CreateModelInstanceResponse {
     }
 }
 
-/// Schema `ModelInstance`: one instance, as listed and described.
-///
-/// ```
-/// use rxinfer_models::{ModelInstance, Timestamp, object};
-///
-/// let instance = ModelInstance::new(
-///     "6f1c2d4e-0000-4000-8000-000000000000",
-///     "BetaBernoulli-v1",
-///     Timestamp::new("2025-10-31T10:15:02.123+00:00"),
-/// )
-/// .with_arguments(object([("prior_a", 1), ("prior_b", 1)]));
-/// assert_eq!(instance.current_episode, "default");
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct ModelInstance {
-    /// The instance's id. Required.
-    pub instance_id: String,
-    /// The model it instantiates. Required.
-    pub model_name: String,
-    /// When it was created, with an offset. Required.
-    pub created_at: Timestamp,
-    /// Its description (empty when none was given). Required.
-    pub description: String,
-    /// The arguments in force: the model's defaults with the request's
-    /// overlaid. Required.
-    pub arguments: JsonObject,
-    /// The episode new events go to unless named otherwise. Required.
-    pub current_episode: String,
+json_object! {
+    /// Schema `ModelInstance`: one instance, as listed and described.
+    ///
+    /// ```
+    /// use rxinfer_models::{ModelInstance, Timestamp, object};
+    ///
+    /// let instance = ModelInstance::new(
+    ///     "6f1c2d4e-0000-4000-8000-000000000000",
+    ///     "BetaBernoulli-v1",
+    ///     Timestamp::new("2025-10-31T10:15:02.123+00:00"),
+    /// )
+    /// .with_arguments(object([("prior_a", 1), ("prior_b", 1)]));
+    /// assert_eq!(instance.current_episode, "default");
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[non_exhaustive]
+    pub struct ModelInstance {
+        /// The instance's id. Required.
+        pub instance_id: String,
+        /// The model it instantiates. Required.
+        pub model_name: String,
+        /// When it was created, with an offset. Required.
+        pub created_at: Timestamp,
+        /// Its description (empty when none was given). Required.
+        pub description: String,
+        /// The arguments in force: the model's defaults with the request's
+        /// overlaid. Required.
+        pub arguments: JsonObject,
+        /// The episode new events go to unless named otherwise. Required.
+        pub current_episode: String,
+    }
 }
-
-json_object!(ModelInstance);
 
 impl ModelInstance {
     /// An instance with no description or arguments, on episode `default`.
@@ -152,18 +149,17 @@ impl ModelInstance {
     }
 }
 
-/// Schema `DeleteModelInstanceRequest`: which instance to delete. No
-/// operation takes it as a body today (the id is in the path); it is here
-/// because the document defines it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct DeleteModelInstanceRequest {
-    /// The instance's id. Required.
-    pub instance_id: String,
+json_object! {
+    /// Schema `DeleteModelInstanceRequest`: which instance to delete. No
+    /// operation takes it as a body today (the id is in the path); it is here
+    /// because the document defines it.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[non_exhaustive]
+    pub struct DeleteModelInstanceRequest {
+        /// The instance's id. Required.
+        pub instance_id: String,
+    }
 }
-
-json_object!(DeleteModelInstanceRequest);
 
 impl DeleteModelInstanceRequest {
     /// A request naming `instance_id`.
@@ -174,16 +170,15 @@ impl DeleteModelInstanceRequest {
     }
 }
 
-/// Schema `ModelInstanceState`: the model's whole state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct ModelInstanceState {
-    /// Model-specific keys and values. Required.
-    pub state: JsonObject,
+json_object! {
+    /// Schema `ModelInstanceState`: the model's whole state.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[non_exhaustive]
+    pub struct ModelInstanceState {
+        /// Model-specific keys and values. Required.
+        pub state: JsonObject,
+    }
 }
-
-json_object!(ModelInstanceState);
 
 impl ModelInstanceState {
     /// A state of `state`.
@@ -198,16 +193,15 @@ impl crate::FreeForm for ModelInstanceState {
     }
 }
 
-/// Schema `ModelInstanceParameters`: the parameters of the current episode.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct ModelInstanceParameters {
-    /// Parameter names and values. Required.
-    pub parameters: JsonObject,
+json_object! {
+    /// Schema `ModelInstanceParameters`: the parameters of the current episode.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[non_exhaustive]
+    pub struct ModelInstanceParameters {
+        /// Parameter names and values. Required.
+        pub parameters: JsonObject,
+    }
 }
-
-json_object!(ModelInstanceParameters);
 
 impl ModelInstanceParameters {
     /// Parameters of `parameters`.

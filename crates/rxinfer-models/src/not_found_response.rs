@@ -4,20 +4,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::strict::json_object;
 
-/// Schema `NotFoundResponse`: the model, instance or episode does not exist
-/// (or belongs to another token, which the server does not tell apart).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct NotFoundResponse {
-    /// Always [`NotFoundError::NotFound`]. Required.
-    pub error: NotFoundError,
-    /// What could not be found, such as `The requested model instance could
-    /// not be found`. Required.
-    pub message: String,
+json_object! {
+    /// Schema `NotFoundResponse`: the model, instance or episode does not exist
+    /// (or belongs to another token, which the server does not tell apart).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[non_exhaustive]
+    pub struct NotFoundResponse {
+        /// Always [`NotFoundError::NotFound`]. Required.
+        pub error: NotFoundError,
+        /// What could not be found, such as `The requested model instance could
+        /// not be found`. Required.
+        pub message: String,
+    }
 }
-
-json_object!(NotFoundResponse);
 
 /// The only value the schema allows for [`NotFoundResponse::error`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]

@@ -1,28 +1,27 @@
 //! The answer of `GET /ping`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::strict::json_object;
 
-/// Schema `PingResponse`: the server is up.
-///
-/// ```
-/// use rxinfer_models::PingResponse;
-///
-/// let ping: PingResponse = serde_json::from_str(r#"{"status":"ok"}"#)?;
-/// assert_eq!(ping, PingResponse::ok());
-/// assert!(ping.is_ok());
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct PingResponse {
-    /// The server's status, `"ok"` when it is alive. Required.
-    pub status: String,
+json_object! {
+    /// Schema `PingResponse`: the server is up.
+    ///
+    /// ```
+    /// use rxinfer_models::PingResponse;
+    ///
+    /// let ping: PingResponse = serde_json::from_str(r#"{"status":"ok"}"#)?;
+    /// assert_eq!(ping, PingResponse::ok());
+    /// assert!(ping.is_ok());
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[non_exhaustive]
+    pub struct PingResponse {
+        /// The server's status, `"ok"` when it is alive. Required.
+        pub status: String,
+    }
 }
-
-json_object!(PingResponse);
 
 impl PingResponse {
     /// A ping answer with `status`.

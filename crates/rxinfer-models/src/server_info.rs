@@ -1,35 +1,34 @@
 //! The answer of `GET /info`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::strict::json_object;
 
-/// Schema `ServerInfo`: the versions the server runs.
-///
-/// ```
-/// use rxinfer_models::ServerInfo;
-///
-/// let info = ServerInfo::new("4.4.2", "0.1.4", "CommunityEdition", "1.11.5");
-/// assert_eq!(info.api_version, "v1");
-/// # let _ = info;
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct ServerInfo {
-    /// The RxInfer version, or `unknown`. Required.
-    pub rxinfer_version: String,
-    /// The RxInferServer version, or `unknown`. Required.
-    pub server_version: String,
-    /// The edition, such as `CommunityEdition`. Required.
-    pub server_edition: String,
-    /// The Julia version. Required.
-    pub julia_version: String,
-    /// The API version, `v1`. Required.
-    pub api_version: String,
+json_object! {
+    /// Schema `ServerInfo`: the versions the server runs.
+    ///
+    /// ```
+    /// use rxinfer_models::ServerInfo;
+    ///
+    /// let info = ServerInfo::new("4.4.2", "0.1.4", "CommunityEdition", "1.11.5");
+    /// assert_eq!(info.api_version, "v1");
+    /// # let _ = info;
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[non_exhaustive]
+    pub struct ServerInfo {
+        /// The RxInfer version, or `unknown`. Required.
+        pub rxinfer_version: String,
+        /// The RxInferServer version, or `unknown`. Required.
+        pub server_version: String,
+        /// The edition, such as `CommunityEdition`. Required.
+        pub server_edition: String,
+        /// The Julia version. Required.
+        pub julia_version: String,
+        /// The API version, `v1`. Required.
+        pub api_version: String,
+    }
 }
-
-json_object!(ServerInfo);
 
 impl ServerInfo {
     /// Server information for API version `v1`.

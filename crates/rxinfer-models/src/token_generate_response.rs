@@ -1,29 +1,28 @@
 //! The answer of `POST /token/generate`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::strict::json_object;
 
 use crate::Token;
 
-/// Schema `TokenGenerateResponse`: a newly generated token.
-///
-/// ```
-/// use rxinfer_models::TokenGenerateResponse;
-///
-/// let response: TokenGenerateResponse = serde_json::from_str(r#"{"token":"abc"}"#)?;
-/// assert_eq!(response.token.expose(), "abc");
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct TokenGenerateResponse {
-    /// The token to send as `Authorization: Bearer {token}`. Required.
-    pub token: Token,
+json_object! {
+    /// Schema `TokenGenerateResponse`: a newly generated token.
+    ///
+    /// ```
+    /// use rxinfer_models::TokenGenerateResponse;
+    ///
+    /// let response: TokenGenerateResponse = serde_json::from_str(r#"{"token":"abc"}"#)?;
+    /// assert_eq!(response.token.expose(), "abc");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[non_exhaustive]
+    pub struct TokenGenerateResponse {
+        /// The token to send as `Authorization: Bearer {token}`. Required.
+        pub token: Token,
+    }
 }
-
-json_object!(TokenGenerateResponse);
 
 impl TokenGenerateResponse {
     /// A response carrying `token`.

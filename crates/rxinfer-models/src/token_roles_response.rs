@@ -1,19 +1,18 @@
 //! The answer of `GET /token/roles`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::strict::json_object;
 
-/// Schema `TokenRolesResponse`: the roles granted to the presented token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct TokenRolesResponse {
-    /// Role identifiers, such as `"user"`. Required.
-    pub roles: Vec<String>,
+json_object! {
+    /// Schema `TokenRolesResponse`: the roles granted to the presented token.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[non_exhaustive]
+    pub struct TokenRolesResponse {
+        /// Role identifiers, such as `"user"`. Required.
+        pub roles: Vec<String>,
+    }
 }
-
-json_object!(TokenRolesResponse);
 
 impl TokenRolesResponse {
     /// A response listing `roles`.

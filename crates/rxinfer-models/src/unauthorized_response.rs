@@ -4,18 +4,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::strict::json_object;
 
-/// Schema `UnauthorizedResponse`: the request lacked a valid token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct UnauthorizedResponse {
-    /// Always [`UnauthorizedError::Unauthorized`]. Required.
-    pub error: UnauthorizedError,
-    /// Why authentication failed. Required.
-    pub message: String,
+json_object! {
+    /// Schema `UnauthorizedResponse`: the request lacked a valid token.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[non_exhaustive]
+    pub struct UnauthorizedResponse {
+        /// Always [`UnauthorizedError::Unauthorized`]. Required.
+        pub error: UnauthorizedError,
+        /// Why authentication failed. Required.
+        pub message: String,
+    }
 }
-
-json_object!(UnauthorizedResponse);
 
 /// The only value the schema allows for [`UnauthorizedResponse::error`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
