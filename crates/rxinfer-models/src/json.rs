@@ -118,6 +118,100 @@ impl FreeForm for JsonObject {
     }
 }
 
+/// A JSON value given where a free-form object is taken (model data,
+/// arguments, metadata), which is not an object. The value is kept:
+/// [`into_value`](Self::into_value) gives it back.
+///
+/// ```
+/// use rxinfer_models::{InferRequest, NotAnObject};
+/// use serde_json::json;
+///
+/// let request = InferRequest::try_from(json!({"observation": 1}))?;
+/// assert_eq!(request.data["observation"], 1);
+///
+/// let error = InferRequest::try_from(json!([1, 2])).unwrap_err();
+/// assert_eq!(error.to_string(), "a JSON object was expected, not an array");
+/// assert_eq!(error.into_value(), json!([1, 2]));
+/// # Ok::<(), NotAnObject>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("a JSON object was expected, not {}", kind(.value))]
+pub struct NotAnObject {
+    value: Value,
+}
+
+impl NotAnObject {
+    /// What was given instead: "an array", "a string", "a number",
+    /// "a boolean" or "null".
+    pub fn found(&self) -> &'static str {
+        kind(&self.value)
+    }
+
+    /// The value that was given.
+    pub fn into_value(self) -> Value {
+        self.value
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The object inside `value`, such as one written with `serde_json::json!`.
+///
+/// ```
+/// use rxinfer_models::{CreateModelInstanceRequest, try_object};
+/// use serde_json::json;
+///
+/// let request = CreateModelInstanceRequest::new("BetaBernoulli-v1")
+///     .with_arguments(try_object(json!({"prior_a": 1, "prior_b": 1}))?);
+/// assert!(try_object(json!("text")).is_err());
+/// # Ok::<(), rxinfer_models::NotAnObject>(())
+/// ```
+///
+/// # Errors
+///
+/// [`NotAnObject`], holding `value`, when it is not an object.
+pub fn try_object(value: Value) -> Result<JsonObject, NotAnObject> {
+    match value {
+        Value::Object(object) => Ok(object),
+        value => Err(NotAnObject { value }),
+    }
+}
+
+/// `TryFrom<serde_json::Value>` for the types built from one free-form
+/// object by their `new`.
+macro_rules! from_json_value {
+    ($($type:ty),* $(,)?) => {
+        $(
+            impl TryFrom<Value> for $type {
+                type Error = NotAnObject;
+
+                /// The value built by `new` from the object in `value`.
+                fn try_from(value: Value) -> Result<Self, NotAnObject> {
+                    try_object(value).map(Self::new)
+                }
+            }
+        )*
+    };
+}
+
+from_json_value!(
+    crate::InferRequest,
+    crate::LearnResponse,
+    crate::NewEvent,
+    crate::AttachMetadataToEventRequest,
+    crate::ModelInstanceState,
+    crate::ModelInstanceParameters,
+);
+
 /// Builds a [`JsonObject`] from key-value pairs, for request bodies.
 ///
 /// ```
@@ -137,4 +231,35 @@ where
         .into_iter()
         .map(|(key, value)| (key.into(), value.into()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::{InferRequest, NewEvent};
+
+    #[test]
+    fn a_non_object_says_what_it_is_and_is_kept() {
+        for (value, found) in [
+            (json!(null), "null"),
+            (json!(true), "a boolean"),
+            (json!(1.5), "a number"),
+            (json!("x"), "a string"),
+            (json!([1]), "an array"),
+        ] {
+            let error = NewEvent::try_from(value.clone()).expect_err("not an object");
+            assert_eq!(error.found(), found);
+            assert_eq!(error.to_string(), format!("a JSON object was expected, not {found}"));
+            assert_eq!(error.into_value(), value);
+        }
+    }
+
+    #[test]
+    fn an_object_builds_what_new_builds() {
+        let data = object([("x", 1)]);
+        let built = InferRequest::try_from(Value::Object(data.clone())).expect("an object");
+        assert_eq!(built, InferRequest::new(data));
+    }
 }

@@ -88,7 +88,7 @@ pub use episode::{
 };
 pub use error_response::ErrorResponse;
 pub use inference::{InferRequest, InferResponse, LearnRequest, LearnResponse};
-pub use json::{FreeForm, JsonObject, object};
+pub use json::{FreeForm, JsonObject, NotAnObject, object, try_object};
 pub use mdarray::{EncodedArray, MdArray, ShapeError};
 pub use model_instance::{
     CreateModelInstanceRequest, CreateModelInstanceResponse, DeleteModelInstanceRequest,
