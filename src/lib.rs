@@ -39,8 +39,9 @@
 //! [`ClientBuilder::preferences`] or [`RequestOptions::preferences`], and
 //! read matrices and distributions off the answer under what the server
 //! applied (`answer.matrix("A")`, `answer.distribution("w")`, see
-//! [`models::Distribution`] and [`models::MdArray`]). Features: `rustls`
-//! (default), `native-roots`, `blocking`, `ndarray`, `nalgebra`.
+//! [`models::Distribution`] and [`models::MdArray`]). Features: `ring`
+//! (default: rustls on ring) or `aws-lc-rs`, `native-roots`,
+//! `platform-verifier`, `blocking`, `ndarray`, `nalgebra`.
 //!
 //! [`http`], [`bytes`], [`http_body_util`], [`serde_json`] and [`tower`]
 //! are re-exported, so a mock or a layer needs no other dependency.

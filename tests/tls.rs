@@ -22,7 +22,10 @@ use rustls::{
     pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer},
     server::WebPkiClientVerifier,
 };
-use rxinfer_client::{ApiError, Client, ClientBuilder, TransportError, transport::Proxy};
+use rxinfer_client::{
+    ApiError, Client, ClientBuilder, TransportError,
+    transport::{Proxy, TlsConfig},
+};
 use support::transport_error;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
@@ -142,6 +145,82 @@ async fn a_private_ca_is_trusted_once_added() {
         .add_root_certificates_pem(ca.pem().as_bytes())
         .expect("CA PEM");
     assert_eq!(roles(builder).await.expect("roles over TLS"), ["tls"]);
+}
+
+/// A rustls configuration of one's own is used as it is: its roots decide,
+/// and its ALPN list (as configurations made for other clients carry) is
+/// replaced rather than refused.
+#[tokio::test]
+async fn your_own_rustls_config_is_used_as_it_is() {
+    let ca = ca();
+    let url = tls_server(
+        issue(&ca, "127.0.0.1", ExtendedKeyUsagePurpose::ServerAuth),
+        None,
+    )
+    .await;
+    let config = |trust_the_ca: bool| {
+        let mut roots = RootCertStore::empty();
+        if trust_the_ca {
+            roots.add(ca.der().clone()).expect("CA root");
+        }
+        let mut config =
+            rustls::ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .expect("protocol versions")
+                .with_root_certificates(roots)
+                .with_no_client_auth();
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        TlsConfig::from_rustls(config)
+    };
+    let trusted = builder(&url).tls(config(true));
+    assert_eq!(roles(trusted).await.expect("roles over TLS"), ["tls"]);
+    let error = roles(builder(&url).tls(config(false)))
+        .await
+        .expect_err("untrusted by the config");
+    assert!(
+        matches!(transport_error(&error), Some(TransportError::Tls(_))),
+        "{error:?}"
+    );
+    // Roots beside the config's would be ignored: adding them is refused.
+    let refused = builder(&url)
+        .tls(config(false))
+        .add_root_certificates_pem(ca.pem().as_bytes());
+    assert!(
+        matches!(refused, Err(TransportError::InvalidTlsConfig(_))),
+        "{:?}",
+        refused.err()
+    );
+}
+
+/// The platform's verifier distrusts a private CA until it is added.
+#[cfg(feature = "platform-verifier")]
+#[tokio::test]
+async fn the_platform_verifier_trusts_extra_roots_beside_the_system() {
+    use rxinfer_client::transport::Roots;
+
+    let ca = ca();
+    let url = tls_server(
+        issue(&ca, "127.0.0.1", ExtendedKeyUsagePurpose::ServerAuth),
+        None,
+    )
+    .await;
+    let platform = || TlsConfig::new().roots(Roots::PlatformVerifier);
+    let error = roles(builder(&url).tls(platform()))
+        .await
+        .expect_err("a private CA is not the system's");
+    assert!(
+        matches!(transport_error(&error), Some(TransportError::Tls(_))),
+        "{error:?}"
+    );
+    let added = platform()
+        .add_root_certificates_pem(ca.pem().as_bytes())
+        .expect("CA PEM");
+    assert_eq!(
+        roles(builder(&url).tls(added))
+            .await
+            .expect("roles over TLS"),
+        ["tls"]
+    );
 }
 
 /// TLS settings hold with a layer of one's own in the stack.

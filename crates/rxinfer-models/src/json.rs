@@ -251,7 +251,10 @@ mod tests {
         ] {
             let error = NewEvent::try_from(value.clone()).expect_err("not an object");
             assert_eq!(error.found(), found);
-            assert_eq!(error.to_string(), format!("a JSON object was expected, not {found}"));
+            assert_eq!(
+                error.to_string(),
+                format!("a JSON object was expected, not {found}")
+            );
             assert_eq!(error.into_value(), value);
         }
     }

@@ -77,6 +77,11 @@ pub use middleware::{
     DEFAULT_BODY_LIMIT, ResponseBodyLimit, ResponseBodyLimitFuture, ResponseBodyLimitLayer,
     RetryPolicy, SetBaseUrl, SetBaseUrlFuture, SetBaseUrlLayer, read_whole,
 };
+/// The rustls this crate links, for [`TlsConfig::from_rustls`]: a
+/// configuration built with another version would not be accepted.
+#[cfg(feature = "rustls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
+pub use rustls;
 pub use transport::{BoxTransport, ResponseBody, ResponseFuture, Transport};
 
 /// The body type of requests sent through the stack: the whole body in

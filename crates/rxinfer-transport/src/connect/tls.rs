@@ -1,12 +1,16 @@
 //! TLS for `https` base URLs and `https://` proxies: rustls, trusting the
-//! bundled Mozilla roots or the platform's store, or the bundle in
-//! `SSL_CERT_FILE`, plus extra roots (a private CA) and a client
-//! certificate.
+//! bundled Mozilla roots, the platform's store or its verifier, or the
+//! bundle in `SSL_CERT_FILE`, plus extra roots (a private CA) and a client
+//! certificate; or a `rustls::ClientConfig` of your own.
+//!
+//! The crypto provider is chosen by feature, never by whatever else in the
+//! program installed one: `aws-lc-rs` when that feature is on, else `ring`,
+//! else the process-wide default.
 
 use std::{fmt, sync::Arc};
 
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
-use rustls::{ClientConfig, RootCertStore, crypto::ring};
+use rustls::{ClientConfig, RootCertStore, crypto::CryptoProvider};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
 
 use crate::Error;
@@ -28,6 +32,14 @@ pub enum Roots {
     #[cfg(feature = "native-roots")]
     #[cfg_attr(docsrs, doc(cfg(feature = "native-roots")))]
     Platform,
+    /// The platform's own verifier (`rustls-platform-verifier`): the system
+    /// decides, with its revocation checks and enterprise policies, on
+    /// macOS, Windows, iOS and Android; on Linux, the system's store read
+    /// through webpki. Extra roots are trusted beside it (not on Android).
+    /// Needs the `platform-verifier` feature.
+    #[cfg(feature = "platform-verifier")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "platform-verifier")))]
+    PlatformVerifier,
 }
 
 /// TLS settings. The default trusts the bundled Mozilla roots, or the
@@ -46,6 +58,7 @@ pub struct TlsConfig {
     honour_ssl_cert_file: bool,
     extra_roots: Vec<CertificateDer<'static>>,
     client_identity: Option<(Vec<CertificateDer<'static>>, Arc<PrivateKeyDer<'static>>)>,
+    own: Option<Arc<ClientConfig>>,
 }
 
 impl Default for TlsConfig {
@@ -55,6 +68,7 @@ impl Default for TlsConfig {
             honour_ssl_cert_file: true,
             extra_roots: Vec::new(),
             client_identity: None,
+            own: None,
         }
     }
 }
@@ -64,6 +78,36 @@ impl TlsConfig {
     /// certificate.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Your own rustls configuration, used as it is for the server and for
+    /// `https://` proxies: its roots, verifier, crypto provider, client
+    /// certificate, protocol versions and session cache. `SSL_CERT_FILE`
+    /// and [`roots`](Self::roots) are then ignored, and adding roots or a
+    /// client certificate is an error. Its ALPN list is
+    /// replaced by HTTP/1.1's, the one protocol the transport speaks.
+    ///
+    /// The configuration must come from the rustls this crate links
+    /// (re-exported as [`rustls`](crate::rustls)).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use rxinfer_transport::{TlsConfig, rustls};
+    ///
+    /// let roots = rustls::RootCertStore::empty(); // add your CA here
+    /// let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// let config = rustls::ClientConfig::builder_with_provider(provider)
+    ///     .with_safe_default_protocol_versions()?
+    ///     .with_root_certificates(roots)
+    ///     .with_no_client_auth();
+    /// let tls = TlsConfig::from_rustls(config);
+    /// # Ok::<(), rustls::Error>(())
+    /// ```
+    pub fn from_rustls(config: impl Into<Arc<ClientConfig>>) -> Self {
+        Self {
+            own: Some(config.into()),
+            ..Self::default()
+        }
     }
 
     /// Trusts `roots` instead of the bundled Mozilla roots.
@@ -84,8 +128,11 @@ impl TlsConfig {
     /// # Errors
     ///
     /// [`Error::InvalidTlsConfig`] when `pem` holds no certificate or one
-    /// that cannot be read.
+    /// that cannot be read, or when this holds a rustls configuration of
+    /// your own ([`from_rustls`](Self::from_rustls)), whose roots are its
+    /// own to set.
     pub fn add_root_certificates_pem(mut self, pem: &[u8]) -> Result<Self, Error> {
+        self.refuse_beside_own("roots")?;
         let certificates = certificates(pem)?;
         self.extra_roots.extend(certificates);
         Ok(self)
@@ -97,12 +144,15 @@ impl TlsConfig {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidTlsConfig`] when either cannot be read.
+    /// [`Error::InvalidTlsConfig`] when either cannot be read, or when this
+    /// holds a rustls configuration of your own
+    /// ([`from_rustls`](Self::from_rustls)).
     pub fn client_certificate_pem(
         mut self,
         chain_pem: &[u8],
         key_pem: &[u8],
     ) -> Result<Self, Error> {
+        self.refuse_beside_own("a client certificate")?;
         let chain = certificates(chain_pem)?;
         let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| {
             Error::InvalidTlsConfig(format!("no private key could be read: {e}").into())
@@ -111,22 +161,46 @@ impl TlsConfig {
         Ok(self)
     }
 
+    fn refuse_beside_own(&self, what: &str) -> Result<(), Error> {
+        match self.own {
+            Some(_) => Err(Error::InvalidTlsConfig(
+                format!(
+                    "{what} cannot be added to a rustls ClientConfig of your own: set them in it"
+                )
+                .into(),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// The rustls client configuration, reading `SSL_CERT_FILE` through
-    /// `lookup`, on rustls's `ring` provider chosen explicitly, so another
-    /// provider elsewhere in the program does not make the choice ambiguous.
+    /// `lookup`, on the provider the features choose.
     pub(crate) fn client_config(
         &self,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<ClientConfig, Error> {
-        let invalid = |e: rustls::Error| Error::InvalidTlsConfig(e.into());
-        let mut roots = self.default_roots(lookup)?;
-        for root in &self.extra_roots {
-            roots.add(root.clone()).map_err(invalid)?;
+        if let Some(own) = &self.own {
+            let mut config = ClientConfig::clone(own);
+            // hyper-rustls refuses (by panicking) a config that names
+            // protocols; it sets HTTP/1.1's itself.
+            config.alpn_protocols.clear();
+            return Ok(config);
         }
-        let builder = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+        let invalid = |e: rustls::Error| Error::InvalidTlsConfig(e.into());
+        let provider = crypto_provider()?;
+        let versions = ClientConfig::builder_with_provider(Arc::clone(&provider))
             .with_safe_default_protocol_versions()
-            .map_err(invalid)?
-            .with_root_certificates(roots);
+            .map_err(invalid)?;
+        #[cfg(feature = "platform-verifier")]
+        let builder = if self.roots == Roots::PlatformVerifier && !self.ssl_cert_file_set(&lookup) {
+            versions
+                .dangerous()
+                .with_custom_certificate_verifier(self.platform_verifier(provider)?)
+        } else {
+            versions.with_root_certificates(self.root_store(lookup)?)
+        };
+        #[cfg(not(feature = "platform-verifier"))]
+        let builder = versions.with_root_certificates(self.root_store(lookup)?);
         match &self.client_identity {
             None => Ok(builder.with_no_client_auth()),
             Some((chain, key)) => builder
@@ -135,12 +209,55 @@ impl TlsConfig {
         }
     }
 
+    fn root_store(&self, lookup: impl Fn(&str) -> Option<String>) -> Result<RootCertStore, Error> {
+        let mut roots = self.default_roots(lookup)?;
+        for root in &self.extra_roots {
+            roots
+                .add(root.clone())
+                .map_err(|e| Error::InvalidTlsConfig(e.into()))?;
+        }
+        Ok(roots)
+    }
+
+    fn ssl_cert_file(&self, lookup: impl Fn(&str) -> Option<String>) -> Option<String> {
+        lookup(SSL_CERT_FILE)
+            .filter(|path| !path.trim().is_empty())
+            .filter(|_| self.honour_ssl_cert_file)
+    }
+
+    #[cfg(feature = "platform-verifier")]
+    fn ssl_cert_file_set(&self, lookup: impl Fn(&str) -> Option<String>) -> bool {
+        self.ssl_cert_file(lookup).is_some()
+    }
+
+    /// The platform's verifier, trusting the extra roots beside the system's.
+    #[cfg(feature = "platform-verifier")]
+    fn platform_verifier(
+        &self,
+        provider: Arc<CryptoProvider>,
+    ) -> Result<Arc<rustls_platform_verifier::Verifier>, Error> {
+        let invalid = |e: rustls::Error| Error::InvalidTlsConfig(e.into());
+        #[cfg(not(target_os = "android"))]
+        let verifier = rustls_platform_verifier::Verifier::new_with_extra_roots(
+            self.extra_roots.clone(),
+            provider,
+        );
+        #[cfg(target_os = "android")]
+        let verifier = if self.extra_roots.is_empty() {
+            rustls_platform_verifier::Verifier::new(provider)
+        } else {
+            return Err(Error::InvalidTlsConfig(
+                "extra roots beside the platform verifier are not supported on Android".into(),
+            ));
+        };
+        verifier.map(Arc::new).map_err(invalid)
+    }
+
     fn default_roots(
         &self,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<RootCertStore, Error> {
-        let bundle = lookup(SSL_CERT_FILE).filter(|path| !path.trim().is_empty());
-        if let Some(path) = bundle.filter(|_| self.honour_ssl_cert_file) {
+        if let Some(path) = self.ssl_cert_file(lookup) {
             let pem = std::fs::read(path.trim()).map_err(|e| {
                 Error::InvalidTlsConfig(format!("{SSL_CERT_FILE} cannot be read: {e}").into())
             })?;
@@ -172,8 +289,28 @@ impl TlsConfig {
                 }
                 Ok(roots)
             }
+            // Only reached when `SSL_CERT_FILE` names a bundle, which wins.
+            #[cfg(feature = "platform-verifier")]
+            Roots::PlatformVerifier => Ok(RootCertStore::empty()),
         }
     }
+}
+
+/// The provider the features choose: `aws-lc-rs` over `ring`, and with
+/// neither, the one the program installed as the process default.
+fn crypto_provider() -> Result<Arc<CryptoProvider>, Error> {
+    #[cfg(feature = "aws-lc-rs")]
+    return Ok(Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
+    #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+    return Ok(Arc::new(rustls::crypto::ring::default_provider()));
+    #[cfg(not(any(feature = "ring", feature = "aws-lc-rs")))]
+    CryptoProvider::get_default().cloned().ok_or_else(|| {
+        Error::InvalidTlsConfig(
+            "no TLS crypto provider: turn on the `ring` or `aws-lc-rs` feature, \
+             or install one with rustls's CryptoProvider::install_default"
+                .into(),
+        )
+    })
 }
 
 /// The connector under the pooled client: `C` (or a proxy), then TLS for
@@ -205,6 +342,7 @@ impl fmt::Debug for TlsConfig {
             .field("honour_ssl_cert_file", &self.honour_ssl_cert_file)
             .field("extra_roots", &self.extra_roots.len())
             .field("client_certificate", &self.client_identity.is_some())
+            .field("own_rustls_config", &self.own.is_some())
             .finish()
     }
 }
@@ -234,9 +372,32 @@ mod tests {
     use super::*;
     use crate::test_env::lookup;
 
+    #[cfg(any(feature = "ring", feature = "aws-lc-rs"))]
     #[test]
     fn the_default_configuration_builds() {
         assert!(TlsConfig::new().client_config(lookup(&[])).is_ok());
+    }
+
+    #[test]
+    fn the_features_choose_the_provider() {
+        let provider = crypto_provider();
+        #[cfg(any(feature = "ring", feature = "aws-lc-rs"))]
+        {
+            let keys = format!("{:?}", provider.expect("a provider").key_provider);
+            let chosen = if cfg!(feature = "aws-lc-rs") {
+                "AwsLcRs"
+            } else {
+                "Ring"
+            };
+            assert_eq!(keys, chosen);
+        }
+        // No test of this binary installs a process default.
+        #[cfg(not(any(feature = "ring", feature = "aws-lc-rs")))]
+        {
+            let error = provider.expect_err("no provider");
+            assert!(error.to_string().contains("TLS"), "{error}");
+            assert!(TlsConfig::new().client_config(lookup(&[])).is_err());
+        }
     }
 
     #[test]
@@ -253,6 +414,7 @@ mod tests {
         assert!(matches!(result, Err(Error::InvalidTlsConfig(_))));
     }
 
+    #[cfg(any(feature = "ring", feature = "aws-lc-rs"))]
     #[test]
     fn a_missing_ssl_cert_file_is_an_error_naming_the_variable() {
         let result =
@@ -273,6 +435,35 @@ mod tests {
                 .client_config(lookup(&[(SSL_CERT_FILE, " ")]))
                 .is_ok()
         );
+    }
+
+    #[cfg(feature = "ring")]
+    #[test]
+    fn your_own_config_keeps_its_settings_but_not_its_protocol_list() {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut own = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("protocol versions")
+            .with_root_certificates(RootCertStore::empty())
+            .with_no_client_auth();
+        own.alpn_protocols = vec![b"h2".to_vec()];
+        own.enable_sni = false;
+        let tls = TlsConfig::from_rustls(own);
+        // SSL_CERT_FILE is not read: a missing file is no error.
+        let config = tls
+            .client_config(lookup(&[(SSL_CERT_FILE, "/nonexistent/ca.pem")]))
+            .expect("the config given");
+        assert!(config.alpn_protocols.is_empty());
+        assert!(!config.enable_sni);
+        let pem = b"-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n";
+        assert!(matches!(
+            tls.clone().add_root_certificates_pem(pem),
+            Err(Error::InvalidTlsConfig(_))
+        ));
+        assert!(matches!(
+            tls.client_certificate_pem(pem, pem),
+            Err(Error::InvalidTlsConfig(_))
+        ));
     }
 
     #[test]
