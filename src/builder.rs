@@ -244,11 +244,8 @@ impl<L> ClientBuilder<L> {
     }
 
     /// Fails a call that takes longer than `timeout`, retries included
-    /// (default 30 s). It never fires early, and usually within 3 ms after:
-    /// calls that start within a millisecond of each other share one timer,
-    /// which fires up to 1 ms past a call's deadline, on top of tokio's
-    /// millisecond resolution. See [`Config::timeout`](crate::transport::Config::timeout)
-    /// for tokio's paused clock.
+    /// (default 30 s). It never fires early, and usually within 2 ms after
+    /// the deadline (tokio's timer counts whole milliseconds).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.config.timeout = timeout;
         self

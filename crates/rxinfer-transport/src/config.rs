@@ -57,14 +57,8 @@ pub struct Config {
     /// Where the bearer token comes from; `None` sends none.
     pub token: Option<Arc<dyn TokenSource>>,
     /// The deadline of a whole call; see [`RequestTimeout`](crate::RequestTimeout)
-    /// for one call. A call never times out early, and usually within 3 ms
-    /// after its deadline: calls that start within a millisecond of each
-    /// other share one timer, which fires up to 1 ms past a call's
-    /// deadline, on top of tokio's millisecond resolution (with a paused
-    /// tokio clock, advance 1 ms past the timeout). Each thread keeps its
-    /// last shared timer after its calls end, until it opens another or
-    /// ends: an idle runtime with a paused clock may auto-advance to it, as
-    /// it does to the pool's idle timer.
+    /// for one call. A call never times out early, and usually within 2 ms
+    /// after its deadline (tokio's timer counts whole milliseconds).
     pub timeout: Duration,
     /// The deadline for opening a TCP connection (to the server or a
     /// proxy), and for the whole exchange with a proxy (TLS, `CONNECT`,
