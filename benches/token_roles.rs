@@ -31,6 +31,10 @@
 //!   client CPU 1.041 ± 0.020 against 1.017 ± 0.024; at concurrency 1
 //!   (6 pairs) req/s 0.936 ± 0.014 against 0.944 ± 0.014. No gain above
 //!   the noise: tokio's timer stays.
+//! - 2026-12-07, our lock-free retry budget against tower's `TpsBudget`
+//!   (a mutex per call), at concurrency 32 (6 pairs): req/s 0.932 ± 0.008
+//!   against 0.965 ± 0.022, client CPU 1.094 ± 0.013 against 1.046 ±
+//!   0.018. No loss: tower's budget stays.
 
 use std::{
     hint::black_box,

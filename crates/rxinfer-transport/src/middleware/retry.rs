@@ -3,17 +3,17 @@
 
 use std::{
     fmt,
-    sync::{
-        Arc,
-        atomic::{AtomicI64, AtomicU64, Ordering},
-    },
-    time::{Duration, Instant, SystemTime},
+    sync::Arc,
+    time::{Duration, SystemTime},
 };
 
 use http::{Request, Response, StatusCode, header::RETRY_AFTER};
 use tokio::time::Sleep;
 use tower::{
-    retry::Policy,
+    retry::{
+        Policy,
+        budget::{Budget, TpsBudget},
+    },
     util::rng::{HasherRng, Rng},
 };
 
@@ -38,11 +38,9 @@ use crate::{Error, Operation};
 /// Waits grow exponentially from [`base_delay`](Self::base_delay) with full
 /// jitter; a `Retry-After` (seconds or an HTTP date) is honoured; either is
 /// capped at [`max_delay`](Self::max_delay). A budget shared by all clones
-/// stops retries from multiplying load on a struggling server: a token
-/// bucket that each call adds a fifth of a retry to and time refills at ten
-/// retries a second, holding at most a hundred and twenty. It costs a call
-/// one atomic read while the bucket is full, and an addition when it is
-/// not; the clock is read only when a retry is asked for.
+/// (tower's [`TpsBudget`]) stops retries from multiplying load on a
+/// struggling server: over the last ten seconds, each call earns a fifth of
+/// a retry, on top of ten retries a second.
 ///
 /// ```
 /// use std::time::Duration;
@@ -60,7 +58,7 @@ pub struct RetryPolicy {
     max_retries: u32,
     base_delay: Duration,
     max_delay: Duration,
-    budget: Arc<Budget>,
+    budget: Arc<TpsBudget>,
     // Per call, when used with tower's Retry, which clones the policy for
     // each request.
     retries: u32,
@@ -73,7 +71,7 @@ impl RetryPolicy {
             max_retries: 2,
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_secs(5),
-            budget: Arc::new(Budget::new(Duration::from_secs(10), 10, 0.2)),
+            budget: Arc::new(budget(Duration::from_secs(10), 10, 0.2)),
             retries: 0,
         }
     }
@@ -101,12 +99,12 @@ impl RetryPolicy {
         self
     }
 
-    /// A budget that refills at `min_per_sec` retries a second and gains
-    /// `retry_ratio` of a retry per call, holding at most `min_per_sec ×
-    /// ttl` retries plus a hundred calls' worth. `ttl` is clamped to 1-60 s
-    /// and the ratio to 0-1000.
+    /// A budget (tower's [`TpsBudget`]) that allows `min_per_sec` retries a
+    /// second and `retry_ratio` of a retry per call, counted over the last
+    /// `ttl`. `ttl` is clamped to 1-60 s and the ratio to 0-1000, the
+    /// ranges tower accepts.
     pub fn budget(mut self, ttl: Duration, min_per_sec: u32, retry_ratio: f32) -> Self {
-        self.budget = Arc::new(Budget::new(ttl, min_per_sec, retry_ratio));
+        self.budget = Arc::new(budget(ttl, min_per_sec, retry_ratio));
         self
     }
 
@@ -253,69 +251,18 @@ impl<B: Clone, RB> Policy<Request<B>, Response<RB>, Error> for RetryPolicy {
     }
 }
 
-/// How many retries the client may still spend, in thousandths of a
-/// retry: a token bucket without a lock.
-struct Budget {
-    balance: AtomicI64,
-    capacity: i64,
-    per_call: i64,
-    per_second: i64,
-    started: Instant,
-    refilled_ms: AtomicU64,
-}
-
-const ONE_RETRY: i64 = 1000;
-
-impl Budget {
-    fn new(ttl: Duration, min_per_sec: u32, retry_ratio: f32) -> Self {
-        let ttl = ttl.clamp(Duration::from_secs(1), Duration::from_secs(60));
-        let ratio = if retry_ratio.is_finite() {
-            retry_ratio.clamp(0.0, 1000.0)
-        } else {
-            0.0
-        };
-        let per_call = (f64::from(ratio) * ONE_RETRY as f64) as i64;
-        let per_second = i64::from(min_per_sec.min(1_000_000)) * ONE_RETRY;
-        let reserve = per_second.saturating_mul(ttl.as_secs() as i64);
-        Self {
-            balance: AtomicI64::new(reserve),
-            capacity: reserve.saturating_add(per_call.saturating_mul(100)),
-            per_call,
-            per_second,
-            started: Instant::now(),
-            refilled_ms: AtomicU64::new(0),
-        }
-    }
-
-    fn add(&self, amount: i64) {
-        let after = self.balance.fetch_add(amount, Ordering::Relaxed) + amount;
-        if after > self.capacity {
-            self.balance.fetch_min(self.capacity, Ordering::Relaxed);
-        }
-    }
-
-    fn deposit(&self) {
-        // A full bucket, the steady state, is only read: two writes a call
-        // to a line every thread shares would cost more than the call's
-        // own bookkeeping.
-        if self.per_call > 0 && self.balance.load(Ordering::Relaxed) < self.capacity {
-            self.add(self.per_call);
-        }
-    }
-
-    fn withdraw(&self) -> bool {
-        let now = self.started.elapsed().as_millis() as u64;
-        let last = self.refilled_ms.swap(now, Ordering::Relaxed);
-        let refill = (now.saturating_sub(last) as i64).saturating_mul(self.per_second) / 1000;
-        if refill > 0 {
-            self.add(refill);
-        }
-        self.balance
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |balance| {
-                (balance >= ONE_RETRY).then(|| balance - ONE_RETRY)
-            })
-            .is_ok()
-    }
+/// tower's budget, over arguments clamped to the ranges it asserts.
+fn budget(ttl: Duration, min_per_sec: u32, retry_ratio: f32) -> TpsBudget {
+    let ratio = if retry_ratio.is_finite() {
+        retry_ratio.clamp(0.0, 1000.0)
+    } else {
+        0.0
+    };
+    TpsBudget::new(
+        ttl.clamp(Duration::from_secs(1), Duration::from_secs(60)),
+        min_per_sec.min(i32::MAX as u32 - 1),
+        ratio,
+    )
 }
 
 #[cfg(test)]
@@ -454,7 +401,7 @@ mod tests {
     }
 
     #[test]
-    fn calls_earn_retries_and_the_budget_is_capped() {
+    fn calls_earn_retries() {
         // No reserve, half a retry per call: two calls earn one retry.
         let policy = RetryPolicy::new()
             .max_retries(10)
@@ -464,8 +411,8 @@ mod tests {
         policy.deposit();
         assert!(decide(&policy, GET, Ok(response(503, None))).is_some());
         assert!(decide(&policy, GET, Ok(response(503, None))).is_none());
-        // A million calls earn no more than a hundred calls' worth.
-        for _ in 0..1_000_000 {
+        // A hundred calls earn fifty retries, and no more.
+        for _ in 0..100 {
             policy.deposit();
         }
         let granted = (0..1000)
