@@ -22,10 +22,7 @@ use hyper_util::{
 use pin_project_lite::pin_project;
 use tower::Service;
 
-use super::{
-    proxy::{ProxyConnector, ProxyRules, ProxyScheme},
-    shared_connector::SharedConnector,
-};
+use super::proxy::{ProxyConnector, ProxyRules, ProxyScheme};
 use crate::{BoxError, Config, Error, Operation, RequestBody};
 
 /// The full connector over a base connector `C`: proxies, then TLS for
@@ -63,8 +60,8 @@ pub struct HttpClient<C = HttpConnector> {
 }
 
 struct Pools<C> {
-    reusing: legacy::Client<SharedConnector<Connector<C>>, RequestBody>,
-    fresh: legacy::Client<SharedConnector<Connector<C>>, RequestBody>,
+    reusing: legacy::Client<Connector<C>, RequestBody>,
+    fresh: legacy::Client<Connector<C>, RequestBody>,
     // For plain-http requests through a proxy that wants credentials, which
     // go with each request rather than with the connection.
     proxies: Option<Arc<ProxyRules>>,
@@ -138,7 +135,6 @@ where
         };
         #[cfg(not(feature = "rustls"))]
         let connector = proxied;
-        let connector = SharedConnector::new(connector);
         let pool = |idle_timeout, max_idle| {
             legacy::Client::builder(TokioExecutor::new())
                 .pool_timer(TokioTimer::new())

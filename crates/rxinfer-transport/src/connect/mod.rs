@@ -4,7 +4,6 @@
 
 mod http_client;
 pub(crate) mod proxy;
-mod shared_connector;
 #[cfg(feature = "rustls")]
 pub(crate) mod tls;
 
