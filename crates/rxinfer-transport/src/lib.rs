@@ -25,10 +25,11 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | `auth` | [`BearerToken`], [`TokenSource`] and [`StaticToken`], [`BearerAuthLayer`] |
-//! | `middleware` | layers for stacks built by hand: [`SetBaseUrlLayer`], [`ResponseBodyLimitLayer`], [`RetryPolicy`] for tower's `Retry` |
+//! | `auth` | [`BearerToken`], [`TokenSource`] and [`StaticToken`] |
+//! | `rules` | each rule in one file: base-URL resolution, credentials ([`carries_credentials`]), retries ([`RetryPolicy`]), the body limit ([`read_whole`]) |
+//! | `layers` | the same rules as layers for stacks built by hand: [`SetBaseUrlLayer`], [`BearerAuthLayer`], [`ResponseBodyLimitLayer`], [`RetryPolicy`] as tower's retry `Policy` |
 //! | `connect` | [`HttpClient`] (two pools over a [`Connector`]), [`Proxy`] and [`ProxyConnector`], `TlsConfig` |
-//! | `transport` | [`Transport`], [`BoxTransport`] |
+//! | `transport` | the default stack, which holds the order of the rules: [`Transport`], [`BoxTransport`] |
 //!
 //! Your own tower layers go into the default stack with
 //! [`Transport::with_layer`], where they see every attempt, or around a
@@ -51,14 +52,15 @@ mod call;
 mod config;
 mod connect;
 mod error;
-mod middleware;
+mod layers;
+mod rules;
 #[cfg(test)]
 mod test_env;
 mod transport;
 
 pub use auth::{
-    BearerAuth, BearerAuthFuture, BearerAuthLayer, BearerToken, Fingerprint, OnUnauthorized,
-    StaticToken, TOKEN_VARIABLES, TokenFuture, TokenSource, carries_credentials,
+    BearerToken, Fingerprint, OnUnauthorized, StaticToken, TOKEN_VARIABLES, TokenFuture,
+    TokenSource,
 };
 pub use base_url::{BaseUrl, IntoBaseUrl};
 pub use call::{Operation, RequestBodyLimit, RequestTimeout, ResentAfterLostAnswer, TokenRejected};
@@ -73,9 +75,14 @@ pub use connect::{Connector, HttpClient, HttpResponseFuture};
 pub use error::{
     BoxError, Error, InvalidBaseUrl, InvalidProxy, InvalidProxyReason, InvalidToken, SharedError,
 };
-pub use middleware::{
-    DEFAULT_BODY_LIMIT, ResponseBodyLimit, ResponseBodyLimitFuture, ResponseBodyLimitLayer,
-    RetryPolicy, SetBaseUrl, SetBaseUrlFuture, SetBaseUrlLayer, read_whole,
+pub use layers::{
+    BearerAuth, BearerAuthFuture, BearerAuthLayer, ResponseBodyLimit, ResponseBodyLimitFuture,
+    ResponseBodyLimitLayer, SetBaseUrl, SetBaseUrlFuture, SetBaseUrlLayer,
+};
+pub use rules::{
+    body_limit::{DEFAULT_BODY_LIMIT, read_whole},
+    credentials::carries_credentials,
+    retry::RetryPolicy,
 };
 /// The rustls this crate links, for [`TlsConfig::from_rustls`]: a
 /// configuration built with another version would not be accepted.

@@ -5,10 +5,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use http::{
-    Extensions, HeaderMap, Method, Request, Response, StatusCode, Uri, header::AUTHORIZATION,
-    request,
-};
+use http::{Extensions, HeaderMap, Method, Request, Response, StatusCode, Uri, request};
 use http_body::Body;
 use tokio::time::Instant;
 use tower::{Service, ServiceExt};
@@ -17,7 +14,11 @@ use tracing::{Span, field::Empty};
 use super::{ResponseBody, Shared};
 use crate::{
     BearerToken, BoxError, Error, Operation, RequestBody, RequestBodyLimit, RequestTimeout,
-    ResentAfterLostAnswer, TokenRejected, auth::Authorizer, middleware::read_limited,
+    ResentAfterLostAnswer, TokenRejected,
+    rules::{
+        body_limit::read_limited,
+        credentials::{Authorizer, set_authorization},
+    },
 };
 
 /// One call: everything needed to build its request, for each attempt.
@@ -118,7 +119,7 @@ impl<S> Exchange<S> {
         };
         let mut request = Request::new(self.body.clone());
         *request.method_mut() = self.method.clone();
-        *request.headers_mut() = self.shared.headers(&uri, self.token.as_ref());
+        *request.headers_mut() = self.shared.headers(&uri, self.token.is_some());
         *request.uri_mut() = uri;
         let headers = request.headers_mut();
         if !self.headers.is_empty() {
@@ -129,11 +130,9 @@ impl<S> Exchange<S> {
                 headers.append(name.clone(), value.clone());
             }
         }
-        // A call with a token has no `Authorization` of its own (see
-        // `wants_token`), so the overlay above kept the token's.
-        if !self.operation.needs_token {
-            headers.remove(AUTHORIZATION);
-        }
+        // Last, over the call's own headers: a call with a token has no
+        // `Authorization` of its own (see `wants_token`).
+        set_authorization(headers, &self.operation, self.token.as_ref());
         *request.extensions_mut() = extensions.unwrap_or_else(|| {
             let mut extensions = Extensions::new();
             extensions.insert(self.operation);

@@ -32,7 +32,7 @@ use super::{
 };
 use crate::{
     BoxError, Error, RequestBody,
-    middleware::{Gather, collected, start_reading},
+    rules::body_limit::{Gather, collected, start_reading},
 };
 
 type Outcome = Result<Response<ResponseBody>, Error>;

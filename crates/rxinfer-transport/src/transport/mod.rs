@@ -18,7 +18,7 @@ use std::{
 use bytes::Bytes;
 use http::{
     HeaderMap, HeaderValue, Request, Response, Uri,
-    header::{ACCEPT, AUTHORIZATION, HOST, USER_AGENT},
+    header::{ACCEPT, HOST, USER_AGENT},
     uri::Scheme,
 };
 use http_body::Body;
@@ -26,7 +26,8 @@ use tower::{Layer, Service, util::BoxCloneSyncService};
 
 use crate::{
     BaseUrl, BearerToken, BoxError, Config, Error, HttpClient, RequestBody, StaticToken,
-    TokenSource, auth::Authorizer, middleware::Resolver,
+    TokenSource,
+    rules::{credentials::Authorizer, resolution::Resolver},
 };
 
 /// The body of the default stack's responses: the whole body, already
@@ -110,7 +111,7 @@ pub(crate) struct Shared {
 impl Shared {
     fn new(config: Config) -> Self {
         let mut defaults = config.default_headers.clone();
-        crate::auth::mark_credentials(&mut defaults);
+        crate::rules::credentials::mark_credentials(&mut defaults);
         defaults
             .entry(USER_AGENT)
             .or_insert_with(|| config.user_agent.clone());
@@ -136,19 +137,14 @@ impl Shared {
     }
 
     /// The headers an attempt at `uri` starts from: the defaults, with
-    /// `Host` for the base URL's origin, and the token when one goes (which
-    /// is only ever to that origin).
-    fn headers(&self, uri: &Uri, token: Option<&BearerToken>) -> HeaderMap {
-        let Some(token) = token else {
-            return if self.config.base_url.is_same_origin(uri) {
-                with_headroom(&self.origin_defaults)
-            } else {
-                with_headroom(&self.defaults)
-            };
-        };
-        let mut headers = with_headroom(&self.origin_defaults);
-        headers.insert(AUTHORIZATION, token.header_value().clone());
-        headers
+    /// `Host` for the base URL's origin (where any token goes: `to_origin`
+    /// says the call already knows it goes there).
+    fn headers(&self, uri: &Uri, to_origin: bool) -> HeaderMap {
+        if to_origin || self.config.base_url.is_same_origin(uri) {
+            with_headroom(&self.origin_defaults)
+        } else {
+            with_headroom(&self.defaults)
+        }
     }
 }
 
@@ -415,21 +411,11 @@ mod tests {
             base_url: "http://127.0.0.1:8000/v1".parse()?,
             ..Config::default()
         });
-        let token = BearerToken::new("t0k3n").map_err(|_| crate::InvalidBaseUrl::MissingScheme)?;
         let own = Uri::from_static("http://127.0.0.1:8000/v1/token/roles");
         let other = Uri::from_static("http://other.example/v1/token/roles");
-        assert_eq!(shared.headers(&own, None)[HOST], "127.0.0.1:8000");
-        assert!(!shared.headers(&other, None).contains_key(HOST));
-        let authorized = shared.headers(&own, Some(&token));
-        assert_eq!(authorized[HOST], "127.0.0.1:8000");
-        assert_eq!(authorized[AUTHORIZATION], "Bearer t0k3n");
-        assert!(authorized[AUTHORIZATION].is_sensitive());
-        // A renewed token replaces the remembered one.
-        let renewed = BearerToken::new("n3w").map_err(|_| crate::InvalidBaseUrl::MissingScheme)?;
-        assert_eq!(
-            shared.headers(&own, Some(&renewed))[AUTHORIZATION],
-            "Bearer n3w"
-        );
+        assert_eq!(shared.headers(&own, false)[HOST], "127.0.0.1:8000");
+        assert!(!shared.headers(&other, false).contains_key(HOST));
+        assert_eq!(shared.headers(&own, true)[HOST], "127.0.0.1:8000");
         Ok(())
     }
 

@@ -1,96 +1,18 @@
-//! Add `Authorization: Bearer <token>` to requests that need it, only for
-//! the base URL's origin, and renew a rejected token once.
-//!
-//! [`Authorizer`] holds the rules; the default [`Transport`](crate::Transport)
-//! applies them inline, and [`BearerAuthLayer`] applies them as a layer of
-//! its own for stacks built by hand. tower-http's `AddAuthorization` does not
-//! fit: it sends the token to every host, on every request, and cannot renew
-//! it.
+//! [`BearerAuthLayer`]: the credential rules
+//! ([`rules::credentials`](crate::rules::credentials)) as a layer of its
+//! own, for stacks built by hand. tower-http's `AddAuthorization` does not
+//! fit: it sends the token to every host, on every request, and cannot
+//! renew it.
 
 use std::{future::Future, pin::Pin, sync::Arc, task::Context, task::Poll};
 
-use http::{HeaderMap, Request, Response, StatusCode, Uri, header::AUTHORIZATION};
+use http::{Request, Response, StatusCode};
 use tower::{Layer, Service, ServiceExt};
 
 use crate::{
-    BaseUrl, BearerToken, BoxError, Error, OnUnauthorized, Operation, StaticToken, TokenSource,
+    BaseUrl, BearerToken, BoxError, Error, Operation, StaticToken, TokenSource,
+    rules::credentials::{Authorizer, set_authorization},
 };
-
-/// Where a token comes from, and where it may go.
-#[derive(Debug, Clone)]
-pub(crate) struct Authorizer {
-    source: Arc<dyn TokenSource>,
-    origin: Option<BaseUrl>,
-}
-
-impl Authorizer {
-    pub(crate) fn new(source: Arc<dyn TokenSource>, origin: Option<BaseUrl>) -> Self {
-        Self { source, origin }
-    }
-
-    /// Whether `request` gets the token: its operation needs one, it has no
-    /// `Authorization` of its own, and it goes to the token's origin.
-    pub(crate) fn wants_token(
-        &self,
-        uri: &Uri,
-        headers: &HeaderMap,
-        operation: &Operation,
-    ) -> bool {
-        operation.needs_token
-            && !headers.contains_key(AUTHORIZATION)
-            && self
-                .origin
-                .as_ref()
-                .is_none_or(|base| base.is_same_origin(uri))
-    }
-
-    /// The token at hand, if any, without waiting.
-    pub(crate) fn current(&self) -> Option<BearerToken> {
-        self.source.current()
-    }
-
-    /// The token at hand, or one fetched now. Any failure is a
-    /// [`Error::TokenAcquisition`], which no retry policy re-sends: a retry
-    /// of the call would fetch (and perhaps generate) a token again.
-    pub(crate) async fn token(&self) -> Result<BearerToken, Error> {
-        match self.source.current() {
-            Some(token) => Ok(token),
-            None => {
-                tracing::debug!("fetching a token");
-                self.source.fetch().await.map_err(acquisition)
-            }
-        }
-    }
-
-    /// After a `401` to `rejected`: a new token to send the request again
-    /// with, or `None` to hand the `401` to the caller.
-    pub(crate) async fn renewed(
-        &self,
-        rejected: &BearerToken,
-    ) -> Result<Option<BearerToken>, Error> {
-        match self.source.on_unauthorized(rejected) {
-            OnUnauthorized::Return => Ok(None),
-            OnUnauthorized::RenewAndResend => {
-                tracing::debug!("the server rejected the token; renewing it and sending once more");
-                self.source.fetch().await.map(Some).map_err(acquisition)
-            }
-        }
-    }
-}
-
-fn acquisition(error: Error) -> Error {
-    match error {
-        Error::TokenAcquisition(_) => error,
-        other => Error::TokenAcquisition(other.into()),
-    }
-}
-
-/// Sets the token's header, marked sensitive.
-fn insert_token<B>(request: &mut Request<B>, token: &BearerToken) {
-    request
-        .headers_mut()
-        .insert(AUTHORIZATION, token.header_value().clone());
-}
 
 /// Layer that adds a bearer token to requests; see [`BearerAuth`].
 #[derive(Debug, Clone)]
@@ -116,7 +38,7 @@ impl BearerAuthLayer {
     /// request to any other host never sees it. The default stack always
     /// binds the token this way.
     pub fn bound_to(mut self, base: BaseUrl) -> Self {
-        self.authorizer.origin = Some(base);
+        self.authorizer = self.authorizer.bound_to(base);
         self
     }
 }
@@ -188,15 +110,13 @@ where
         let authorizer = Arc::clone(&self.authorizer);
         Box::pin(async move {
             let operation = Operation::of(&request);
-            if !operation.needs_token {
-                request.headers_mut().remove(AUTHORIZATION);
-            }
             if !authorizer.wants_token(request.uri(), request.headers(), &operation) {
+                set_authorization(request.headers_mut(), &operation, None);
                 return send(inner, request).await;
             }
             let token = authorizer.token().await?;
-            let again = copy(&request);
-            insert_token(&mut request, &token);
+            let again = super::copy(&request);
+            set_authorization(request.headers_mut(), &operation, Some(&token));
             let response = send(inner.clone(), request).await?;
             if response.status() != StatusCode::UNAUTHORIZED {
                 return Ok(response);
@@ -205,7 +125,7 @@ where
                 None => Ok(response),
                 Some(renewed) => {
                     let mut again = again;
-                    insert_token(&mut again, &renewed);
+                    set_authorization(again.headers_mut(), &operation, Some(&renewed));
                     send(inner, again).await
                 }
             }
@@ -224,22 +144,11 @@ where
         .map_err(|e| Error::from(e.into()))
 }
 
-/// The same request, to send again.
-fn copy<B: Clone>(request: &Request<B>) -> Request<B> {
-    let mut copy = Request::new(request.body().clone());
-    *copy.method_mut() = request.method().clone();
-    *copy.uri_mut() = request.uri().clone();
-    *copy.version_mut() = request.version();
-    *copy.headers_mut() = request.headers().clone();
-    *copy.extensions_mut() = request.extensions().clone();
-    copy
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::TokenFuture;
-    use http::HeaderValue;
+    use crate::{OnUnauthorized, TokenFuture};
+    use http::{HeaderValue, header::AUTHORIZATION};
     use std::sync::{
         Mutex,
         atomic::{AtomicUsize, Ordering},

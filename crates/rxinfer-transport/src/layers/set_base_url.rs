@@ -1,24 +1,19 @@
-//! Resolve request paths under a base URL. tower-http has no such layer
-//! (kube-client writes its own too): its `MapRequest` would re-parse the
-//! base on every call, where this one parses it once and remembers the
-//! answers for fixed paths.
+//! [`SetBaseUrlLayer`]: base-URL resolution
+//! ([`rules::resolution`](crate::rules::resolution)) as a layer of its own,
+//! for stacks built by hand.
 
 use std::{
     future::Future,
     pin::Pin,
-    sync::{Arc, OnceLock},
+    sync::Arc,
     task::{Context, Poll, ready},
 };
 
-use http::{Request, Uri, uri::PathAndQuery};
+use http::Request;
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
-use crate::{BaseUrl, BoxError, Error, Operation};
-
-/// How many distinct request targets one layer remembers. An API has a
-/// handful of fixed paths; targets past this many are resolved every time.
-const MAX_REMEMBERED: usize = 64;
+use crate::{BaseUrl, BoxError, Error, Operation, rules::resolution::Resolver};
 
 /// Layer that resolves request paths under a [`BaseUrl`]; see [`SetBaseUrl`].
 #[derive(Debug, Clone)]
@@ -41,74 +36,6 @@ impl<S> Layer<S> for SetBaseUrlLayer {
             inner,
             resolver: Arc::new(Resolver::new(self.base.clone())),
         }
-    }
-}
-
-/// Resolves targets under the base, remembering the answers for fixed
-/// paths: a request for a path seen before costs a lookup and a clone
-/// instead of building and parsing a URI (measured: about 800 instructions
-/// a call). Paths with parameters (instance ids, episode names) are
-/// resolved every time, so they never crowd the fixed ones out.
-///
-/// The answers sit in slots that are each set once and filled in order, so
-/// that a lookup takes no lock: a lock's reader count is a write to a line
-/// every thread shares, on every call.
-#[derive(Debug)]
-pub(crate) struct Resolver {
-    base: BaseUrl,
-    remembered: Box<[OnceLock<Answer>]>,
-}
-
-/// A target and its resolution; boxed, so that the empty slots are small.
-type Answer = Box<(PathAndQuery, Uri)>;
-
-impl Resolver {
-    pub(crate) fn new(base: BaseUrl) -> Self {
-        Self {
-            base,
-            remembered: (0..MAX_REMEMBERED).map(|_| OnceLock::new()).collect(),
-        }
-    }
-
-    /// The absolute URI of `uri`: itself when it already is absolute.
-    pub(crate) fn absolute(&self, uri: &Uri, fixed_path: bool) -> Result<Uri, BoxError> {
-        if uri.scheme().is_some() {
-            return Ok(uri.clone());
-        }
-        if !fixed_path {
-            let target = uri.path_and_query().map_or("/", PathAndQuery::as_str);
-            return self.base.resolve(target);
-        }
-        self.resolve(uri.path_and_query())
-    }
-
-    fn resolve(&self, target: Option<&PathAndQuery>) -> Result<Uri, BoxError> {
-        let Some(target) = target else {
-            return self.base.resolve("/");
-        };
-        let mut filled = self.remembered.iter().map_while(OnceLock::get);
-        if let Some(answer) = filled.find(|answer| answer.0 == *target) {
-            return Ok(answer.1.clone());
-        }
-        let uri = self.base.resolve(target.as_str())?;
-        if self
-            .remembered
-            .last()
-            .is_some_and(|slot| slot.get().is_some())
-        {
-            return Ok(uri);
-        }
-        // The first free slot; one taken meanwhile by another thread is
-        // passed over. Threads resolving the same target at once may each
-        // remember it, which costs slots and nothing else.
-        let mut answer = Box::new((target.clone(), uri.clone()));
-        for slot in &self.remembered {
-            match slot.set(answer) {
-                Ok(()) => break,
-                Err(taken) => answer = taken,
-            }
-        }
-        Ok(uri)
     }
 }
 
@@ -217,6 +144,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::resolution::MAX_REMEMBERED;
+    use http::Uri;
     use std::convert::Infallible;
     use tower::{ServiceExt, service_fn};
 
@@ -233,8 +162,7 @@ mod tests {
 
     /// How many targets the layer remembers.
     fn remembered(service: &EchoUri) -> usize {
-        let slots = service.resolver.remembered.iter();
-        slots.map_while(OnceLock::get).count()
+        service.resolver.remembered_count()
     }
 
     async fn resolve(base: &str, uri: &str) -> Result<String, Error> {
@@ -346,7 +274,7 @@ mod tests {
             let answers = workers.into_iter().map(|worker| worker.join());
             assert!(answers.into_iter().all(|right| right.is_ok_and(|r| r)));
         });
-        let filled = resolver.remembered.iter().map_while(OnceLock::get).count();
+        let filled = resolver.remembered_count();
         assert_eq!(filled, MAX_REMEMBERED);
         Ok(())
     }

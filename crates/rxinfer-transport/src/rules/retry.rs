@@ -7,13 +7,9 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use http::{Request, Response, StatusCode, header::RETRY_AFTER};
-use tokio::time::Sleep;
+use http::{Response, StatusCode, header::RETRY_AFTER};
 use tower::{
-    retry::{
-        Policy,
-        budget::{Budget, TpsBudget},
-    },
+    retry::budget::{Budget, TpsBudget},
     util::rng::{HasherRng, Rng},
 };
 
@@ -61,7 +57,7 @@ pub struct RetryPolicy {
     budget: Arc<TpsBudget>,
     // Per call, when used with tower's Retry, which clones the policy for
     // each request.
-    retries: u32,
+    pub(crate) retries: u32,
 }
 
 impl RetryPolicy {
@@ -219,35 +215,6 @@ impl fmt::Debug for RetryPolicy {
             .field("base_delay", &self.base_delay)
             .field("max_delay", &self.max_delay)
             .finish_non_exhaustive()
-    }
-}
-
-impl<B: Clone, RB> Policy<Request<B>, Response<RB>, Error> for RetryPolicy {
-    type Future = Sleep;
-
-    fn retry(
-        &mut self,
-        request: &mut Request<B>,
-        result: &mut Result<Response<RB>, Error>,
-    ) -> Option<Self::Future> {
-        if self.retries == 0 {
-            self.deposit();
-        }
-        let delay = self.wait(&Operation::of(request), result.as_ref(), self.retries)?;
-        self.retries += 1;
-        Some(tokio::time::sleep(delay))
-    }
-
-    fn clone_request(&mut self, request: &Request<B>) -> Option<Request<B>> {
-        self.is_enabled().then(|| {
-            let mut copy = Request::new(request.body().clone());
-            *copy.method_mut() = request.method().clone();
-            *copy.uri_mut() = request.uri().clone();
-            *copy.version_mut() = request.version();
-            *copy.headers_mut() = request.headers().clone();
-            *copy.extensions_mut() = request.extensions().clone();
-            copy
-        })
     }
 }
 
@@ -419,18 +386,6 @@ mod tests {
             .filter(|_| decide(&policy, GET, Ok(response(503, None))).is_some())
             .count();
         assert_eq!(granted, 50);
-    }
-
-    #[test]
-    fn a_disabled_policy_keeps_no_copy() {
-        let mut policy = RetryPolicy::disabled();
-        assert!(
-            Policy::<Request<()>, Response<()>, Error>::clone_request(
-                &mut policy,
-                &Request::new(())
-            )
-            .is_none()
-        );
     }
 
     #[test]

@@ -1,0 +1,324 @@
+//! The public layers and the default stack apply the same rules: a stack
+//! built by hand from `SetBaseUrlLayer`, `BearerAuthLayer`, tower's `Retry`
+//! with `RetryPolicy` and `ResponseBodyLimitLayer` over the pooled
+//! `HttpClient` puts the same requests on the wire as `Transport`, retries
+//! the same ones and renews the token the same way. Each case runs both
+//! against its own server on 127.0.0.1, which records what arrives.
+
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use http::{HeaderValue, Request, Response, header::AUTHORIZATION};
+use rxinfer_transport::{
+    BaseUrl, BearerAuthLayer, BearerToken, Config, Error, HttpClient, OnUnauthorized, Operation,
+    RequestBody, ResponseBody, ResponseBodyLimitLayer, RetryPolicy, SetBaseUrlLayer, TokenFuture,
+    TokenSource, Transport,
+};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpListener,
+};
+use tower::{ServiceBuilder, ServiceExt, retry::RetryLayer, util::BoxCloneService};
+
+/// What the server saw of one request.
+#[derive(Debug, Clone, PartialEq)]
+struct Seen {
+    request_line: String,
+    host: Option<String>,
+    authorization: Option<String>,
+}
+
+const OK: &str = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 18\r\nconnection: close\r\n\r\n{\"roles\":[\"user\"]}";
+const UNAVAILABLE: &str = "HTTP/1.1 503 Service Unavailable\r\nretry-after: 0\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+const UNAUTHORIZED: &str =
+    "HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+
+/// A server that answers with `script`, then `OK`, one request per
+/// connection; returns its base URL and what it saw.
+async fn server(script: &[&'static str]) -> (String, Arc<Mutex<Vec<Seen>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let answers = Arc::new(Mutex::new(script.iter().copied().collect::<VecDeque<_>>()));
+    let record = Arc::clone(&seen);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                match socket.read(&mut byte).await {
+                    Ok(1) => head.push(byte[0]),
+                    _ => break,
+                }
+            }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            let header = |name: &str| {
+                head.lines()
+                    .filter_map(|line| line.split_once(':'))
+                    .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                    .map(|(_, value)| value.trim().to_owned())
+            };
+            let length: usize = header("content-length")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            let mut body = vec![0u8; length];
+            let _ = socket.read_exact(&mut body).await;
+            record.lock().expect("record").push(Seen {
+                request_line: head.lines().next().unwrap_or_default().to_owned(),
+                host: header("host"),
+                authorization: header("authorization"),
+            });
+            let answer = answers.lock().expect("answers").pop_front().unwrap_or(OK);
+            let _ = socket.write_all(answer.as_bytes()).await;
+            let _ = socket.shutdown().await;
+        }
+    });
+    (format!("http://127.0.0.1:{port}/v1"), seen)
+}
+
+/// A token source that renews on every `401`: `first`, then `second`, ...
+#[derive(Debug)]
+struct Renewing {
+    tokens: Mutex<VecDeque<&'static str>>,
+    current: Mutex<BearerToken>,
+}
+
+impl Renewing {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            tokens: Mutex::new(VecDeque::from(["second", "third"])),
+            current: Mutex::new(BearerToken::new("first").expect("a token")),
+        })
+    }
+}
+
+impl TokenSource for Renewing {
+    fn current(&self) -> Option<BearerToken> {
+        Some(self.current.lock().expect("current").clone())
+    }
+
+    fn fetch(&self) -> TokenFuture {
+        let next = self.tokens.lock().expect("tokens").pop_front();
+        let token = BearerToken::new(next.unwrap_or("last")).expect("a token");
+        *self.current.lock().expect("current") = token.clone();
+        Box::pin(async move { Ok(token) })
+    }
+
+    fn on_unauthorized(&self, _: &BearerToken) -> OnUnauthorized {
+        OnUnauthorized::RenewAndResend
+    }
+}
+
+type Stack = BoxCloneService<Request<RequestBody>, Response<ResponseBody>, Error>;
+
+fn config(url: &str) -> Config {
+    let mut config = Config::default();
+    config.base_url = url.parse().expect("base URL");
+    config.token = Some(Renewing::new());
+    config.retry = RetryPolicy::new()
+        .max_retries(2)
+        .base_delay(Duration::from_millis(1));
+    config
+}
+
+fn default_stack(url: &str) -> Stack {
+    Transport::new(config(url))
+        .expect("the stack builds")
+        .boxed_clone()
+}
+
+fn layered_stack(url: &str) -> Stack {
+    let config = config(url);
+    let base: BaseUrl = config.base_url.clone();
+    let token = config.token.clone().expect("a token source");
+    let pool = HttpClient::new(&config).expect("the pool builds");
+    ServiceBuilder::new()
+        .layer(SetBaseUrlLayer::new(base.clone()))
+        .layer(BearerAuthLayer::from_source(token).bound_to(base))
+        .layer(RetryLayer::new(config.retry.clone()))
+        .layer(ResponseBodyLimitLayer::default())
+        .service(pool)
+        .map_err(|e: Error| e)
+        .boxed_clone()
+}
+
+/// The requests of a case, as the server saw them, for one stack.
+async fn run(
+    stack: fn(&str) -> Stack,
+    script: &[&'static str],
+    requests: fn(&str) -> Vec<Request<RequestBody>>,
+) -> (Vec<Seen>, Vec<u16>) {
+    let (url, seen) = server(script).await;
+    let service = stack(&url);
+    let mut statuses = Vec::new();
+    for request in requests(&url) {
+        let answer = service.clone().oneshot(request).await;
+        statuses.push(answer.map_or(0, |response| response.status().as_u16()));
+    }
+    let seen = seen.lock().expect("seen").clone();
+    (seen, statuses)
+}
+
+/// Runs a case on both stacks and asserts they agree; returns what the
+/// server saw.
+async fn both(
+    script: &[&'static str],
+    requests: fn(&str) -> Vec<Request<RequestBody>>,
+) -> (Vec<Seen>, Vec<u16>) {
+    let default = run(default_stack, script, requests).await;
+    let layered = run(layered_stack, script, requests).await;
+    // The two servers listen on different ports.
+    let strip = |(seen, statuses): (Vec<Seen>, Vec<u16>)| {
+        let seen = seen
+            .into_iter()
+            .map(|s| Seen {
+                host: s
+                    .host
+                    .map(|h| h.split(':').next().unwrap_or_default().to_owned()),
+                ..s
+            })
+            .collect::<Vec<_>>();
+        (seen, statuses)
+    };
+    let (default, layered) = (strip(default), strip(layered));
+    assert_eq!(default, layered, "default stack, then layers");
+    default
+}
+
+fn get(path: &str, operation: Operation) -> Request<RequestBody> {
+    Request::get(path)
+        .extension(operation)
+        .body(RequestBody::default())
+        .expect("a request")
+}
+
+fn roles(_: &str) -> Vec<Request<RequestBody>> {
+    vec![get("/token/roles", Operation::new("token_roles"))]
+}
+
+#[tokio::test]
+async fn the_token_goes_with_the_resolved_path() {
+    let (seen, statuses) = both(&[], roles).await;
+    assert_eq!(statuses, [200]);
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].request_line, "GET /v1/token/roles HTTP/1.1");
+    assert_eq!(seen[0].host.as_deref(), Some("127.0.0.1"));
+    assert_eq!(seen[0].authorization.as_deref(), Some("Bearer first"));
+}
+
+#[tokio::test]
+async fn an_operation_that_needs_no_token_sends_no_authorization() {
+    let (seen, _) = both(&[], |_| {
+        let mut request = get("/ping", Operation::new("ping").without_token());
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, HeaderValue::from_static("Bearer mine"));
+        vec![request]
+    })
+    .await;
+    assert_eq!(seen[0].request_line, "GET /v1/ping HTTP/1.1");
+    assert_eq!(seen[0].authorization, None);
+}
+
+#[tokio::test]
+async fn a_callers_own_authorization_is_kept() {
+    let (seen, _) = both(&[], |_| {
+        let mut request = get("/token/roles", Operation::new("token_roles"));
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, HeaderValue::from_static("Bearer mine"));
+        vec![request]
+    })
+    .await;
+    assert_eq!(seen[0].authorization.as_deref(), Some("Bearer mine"));
+}
+
+#[tokio::test]
+async fn the_token_never_goes_to_another_origin() {
+    let (seen, statuses) = both(&[], |url| {
+        // The same server under another name: another origin.
+        let other = url.replace("127.0.0.1", "localhost");
+        vec![get(
+            &format!("{other}/token/roles"),
+            Operation::new("token_roles"),
+        )]
+    })
+    .await;
+    assert_eq!(statuses, [200]);
+    assert_eq!(seen[0].authorization, None);
+}
+
+#[tokio::test]
+async fn an_idempotent_call_is_sent_again_after_a_503() {
+    let (seen, statuses) = both(&[UNAVAILABLE, UNAVAILABLE], roles).await;
+    assert_eq!(statuses, [200]);
+    assert_eq!(seen.len(), 3);
+    assert!(
+        seen.iter()
+            .all(|s| s.authorization.as_deref() == Some("Bearer first"))
+    );
+}
+
+#[tokio::test]
+async fn retries_stop_at_the_limit() {
+    let (seen, statuses) = both(&[UNAVAILABLE; 5], roles).await;
+    assert_eq!(statuses, [503]);
+    assert_eq!(seen.len(), 3);
+}
+
+#[tokio::test]
+async fn a_state_changing_call_is_never_sent_again() {
+    let (seen, statuses) = both(&[UNAVAILABLE], |_| {
+        vec![
+            Request::post("/models/instances/x/infer")
+                .extension(Operation::new("run_inference").never_resent())
+                .body(RequestBody::from("{}"))
+                .expect("a request"),
+        ]
+    })
+    .await;
+    assert_eq!(statuses, [503]);
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].request_line,
+        "POST /v1/models/instances/x/infer HTTP/1.1"
+    );
+}
+
+#[tokio::test]
+async fn a_401_renews_the_token_once_and_sends_again() {
+    let (seen, statuses) = both(&[UNAUTHORIZED, UNAUTHORIZED], roles).await;
+    let tokens: Vec<_> = seen.iter().map(|s| s.authorization.clone()).collect();
+    assert_eq!(
+        tokens,
+        [
+            Some("Bearer first".to_owned()),
+            Some("Bearer second".to_owned())
+        ]
+    );
+    assert_eq!(statuses, [401]);
+}
+
+#[tokio::test]
+async fn the_renewed_token_serves_the_next_call() {
+    let (seen, statuses) = both(&[UNAUTHORIZED], |_| {
+        vec![
+            get("/token/roles", Operation::new("token_roles")),
+            get("/token/roles", Operation::new("token_roles")),
+        ]
+    })
+    .await;
+    assert_eq!(statuses, [200, 200]);
+    let tokens: Vec<_> = seen.iter().map(|s| s.authorization.clone()).collect();
+    assert_eq!(
+        tokens,
+        [
+            Some("Bearer first".to_owned()),
+            Some("Bearer second".to_owned()),
+            Some("Bearer second".to_owned())
+        ]
+    );
+}
