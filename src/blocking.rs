@@ -50,13 +50,6 @@ use http::{Request, Response};
 use http_body_util::Empty;
 
 use rxinfer_api_core::{ApiError, ApiErrorKind, ApiResponse};
-use rxinfer_models::{
-    AttachEventsToEpisodeRequest, AttachMetadataToEventRequest, AvailableModel,
-    CreateEpisodeRequest, CreateModelInstanceRequest, CreateModelInstanceResponse, EpisodeInfo,
-    InferRequest, InferResponse, LearnRequest, LearnResponse, ModelInstance,
-    ModelInstanceParameters, ModelInstanceState, PingResponse, ServerInfo, SuccessResponse,
-    TokenGenerateResponse, TokenRolesResponse,
-};
 use rxinfer_transport::{BoxError, Error, RequestBody};
 use tokio::sync::mpsc;
 
@@ -187,12 +180,18 @@ impl tower::Service<Request<RequestBody>> for Refuse {
     }
 }
 
-/// Declares a blocking API group: each method runs the async client's
-/// method of the same name and waits for it.
+/// Declares a blocking API group from an API crate's table of operations:
+/// each method runs the async client's method of the same name and waits
+/// for it.
 macro_rules! blocking_group {
-    ($group:ident, $accessor:ident, $async_group:literal, [
-        $( fn $name:ident($($arg:ident: $ty:ty),*) -> $answer:ty; )*
-    ]) => {
+    (
+        $group:ident, $accessor:ident, $async_group:literal;
+        $(
+            $(#[$doc:meta])*
+            fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $answer:ty
+                = $method:ident $path:tt $(json($body:ident))? $(, $flag:ident)*;
+        )*
+    ) => {
         #[doc = concat!("The ", $async_group, ", blocking; see [`crate::", $async_group, "`].")]
         #[derive(Debug, Clone, Copy)]
         pub struct $group<'a> {
@@ -221,32 +220,9 @@ macro_rules! blocking_group {
     };
 }
 
-blocking_group!(AuthenticationApi, authentication, "AuthenticationApi", [
-    fn token_generate() -> TokenGenerateResponse;
-    fn token_roles() -> TokenRolesResponse;
-]);
-
-blocking_group!(ServerApi, server, "ServerApi", [
-    fn ping_server() -> PingResponse;
-    fn get_server_info() -> ServerInfo;
-]);
-
-blocking_group!(ModelsApi, models, "ModelsApi", [
-    fn get_available_models() -> Vec<AvailableModel>;
-    fn get_available_model(model_name: &str) -> AvailableModel;
-    fn create_model_instance(request: &CreateModelInstanceRequest) -> CreateModelInstanceResponse;
-    fn get_model_instances() -> Vec<ModelInstance>;
-    fn get_model_instance(instance_id: &str) -> ModelInstance;
-    fn delete_model_instance(instance_id: &str) -> SuccessResponse;
-    fn get_model_instance_state(instance_id: &str) -> ModelInstanceState;
-    fn get_model_instance_parameters(instance_id: &str) -> ModelInstanceParameters;
-    fn run_inference(instance_id: &str, request: &InferRequest) -> InferResponse;
-    fn run_learning(instance_id: &str, request: &LearnRequest) -> LearnResponse;
-    fn create_episode(instance_id: &str, request: &CreateEpisodeRequest) -> EpisodeInfo;
-    fn get_episodes(instance_id: &str) -> Vec<EpisodeInfo>;
-    fn get_episode_info(instance_id: &str, episode_name: &str) -> EpisodeInfo;
-    fn delete_episode(instance_id: &str, episode_name: &str) -> SuccessResponse;
-    fn attach_events_to_episode(instance_id: &str, episode_name: &str, request: &AttachEventsToEpisodeRequest) -> SuccessResponse;
-    fn wipe_episode(instance_id: &str, episode_name: &str) -> SuccessResponse;
-    fn attach_metadata_to_event(instance_id: &str, episode_name: &str, event_id: i64, request: &AttachMetadataToEventRequest) -> SuccessResponse;
-]);
+// One method per entry of each API crate's table: none can be missed.
+rxinfer_auth_api::authentication_operations!(blocking_group {
+    AuthenticationApi, authentication, "AuthenticationApi";
+});
+rxinfer_server_api::server_operations!(blocking_group { ServerApi, server, "ServerApi"; });
+rxinfer_models_api::models_operations!(blocking_group { ModelsApi, models, "ModelsApi"; });

@@ -230,6 +230,16 @@ impl Call {
         }
     }
 
+    /// The path the call goes to, under the base URL.
+    pub fn path(&self) -> &Uri {
+        &self.path
+    }
+
+    /// The endpoint it calls.
+    pub fn endpoint(&self) -> &'static Endpoint {
+        self.endpoint
+    }
+
     /// The same call, with `body` as its JSON body.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
         if self.body.is_ok() {

@@ -32,6 +32,7 @@ mod call;
 mod decode;
 mod endpoint;
 mod error;
+mod operations;
 mod options;
 mod response;
 mod sent_event;
@@ -41,11 +42,19 @@ pub use call::{ApiClient, Call};
 pub use decode::DELETED_BEFORE;
 pub use endpoint::{Endpoint, segment};
 pub use error::{ApiError, ApiErrorKind, DecodeError, ErrorBody, RawResponse, StatusError};
+pub use operations::PathPiece;
 pub use options::RequestOptions;
 pub use response::ApiResponse;
 pub use rxinfer_transport::{BoxError, RequestBody};
 pub use sent_event::SentEvent;
 pub use service::ApiService;
+
+/// What the macros of [`declare_operations!`] name in the calling crate.
+#[doc(hidden)]
+pub mod __private {
+    pub use http::Method;
+    pub use rxinfer_transport::Operation;
+}
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -1,12 +1,10 @@
 //! The operations as methods on a clonable service.
 
-use std::future::Future;
-
-use rxinfer_api_core::ApiService;
-use rxinfer_api_core::{ApiClient, ApiError, ApiResponse, RequestOptions};
+use rxinfer_api_core::{ApiClient, RequestOptions};
+#[allow(unused_imports)] // the documentation's links
+use rxinfer_api_core::{ApiError, ApiErrorKind};
+#[allow(unused_imports)] // the documentation's links
 use rxinfer_models::{TokenGenerateResponse, TokenRolesResponse};
-
-use crate::{token_generate, token_roles};
 
 /// The Authentication API over a clonable service, such as the default
 /// [`Transport`](rxinfer_transport::Transport), as the official Python
@@ -64,37 +62,91 @@ impl<S> AuthenticationApi<S> {
     }
 }
 
-impl<S> AuthenticationApi<S>
-where
-    S: ApiService,
-{
-    /// Generates a new token; see [`token_generate`](crate::token_generate).
-    ///
-    /// # Errors
-    ///
-    /// As [`token_generate`](crate::token_generate).
-    pub fn token_generate(
-        &self,
-    ) -> impl Future<Output = Result<ApiResponse<TokenGenerateResponse>, ApiError>> + use<S> {
-        self.client.send(token_generate::call())
-    }
+/// The Authentication API's table of operations, one entry each, handed
+/// to the macro named first with the tokens in braces before them: to
+/// [`rxinfer_api_core::declare_operations!`] here, and to the blocking
+/// client's. [`rxinfer_api_core::declare_operations!`] says the form of an
+/// entry.
+#[macro_export]
+macro_rules! authentication_operations {
+    ($($then:ident)::+ { $($prefix:tt)* }) => {
+        $($then)::+! {
+            $($prefix)*
+            /// Generates a new authentication token (`POST /token/generate`).
+            ///
+            /// The request never carries an `Authorization` header, whatever the
+            /// transport or the options hold: a server that sees one echoes that token
+            /// back instead of minting one. It is never sent twice once it may have
+            /// reached the server.
+            ///
+            /// | status | result |
+            /// |---|---|
+            /// | 200 | [`TokenGenerateResponse`] |
+            /// | 400 `Unable to generate token due to internal error` | [`ApiErrorKind::BadRequest`](rxinfer_api_core::ApiErrorKind::BadRequest) |
+            ///
+            /// # Errors
+            ///
+            /// An [`ApiError`] whose kind the status decides (see the table), or a
+            /// transport failure.
+            ///
+            /// ```
+            /// use rxinfer_auth_api::{RequestOptions, token_generate};
+            /// use rxinfer_transport::{RequestBody, ResponseBody};
+            /// use tower::service_fn;
+            ///
+            /// # tokio_test::block_on(async {
+            /// let service = service_fn(|request: http::Request<RequestBody>| async move {
+            ///     assert!(request.headers().get("authorization").is_none());
+            ///     Ok::<_, std::convert::Infallible>(http::Response::new(ResponseBody::from(r#"{"token":"t"}"#)))
+            /// });
+            /// let response = token_generate(service, &RequestOptions::new()).await?;
+            /// assert_eq!(response.status(), 200);
+            /// assert_eq!(response.token.expose(), "t");
+            /// # Ok::<(), rxinfer_auth_api::ApiError>(())
+            /// # });
+            /// ```
+            fn token_generate() -> $crate::__models::TokenGenerateResponse
+                = POST "/token/generate", without_token, never_resent;
 
-    /// Reads the roles of the transport's token; see
-    /// [`token_roles`](crate::token_roles). It is the cheap start-up check
-    /// of who you are: it needs the token, changes nothing, and answers
-    /// `401` when the server does not know the token (RxInferServer never
-    /// expires one, so a kept token that fails here belongs to a wiped or
-    /// another database).
-    ///
-    /// # Errors
-    ///
-    /// As [`token_roles`](crate::token_roles).
-    pub fn token_roles(
-        &self,
-    ) -> impl Future<Output = Result<ApiResponse<TokenRolesResponse>, ApiError>> + use<S> {
-        self.client.send(token_roles::call())
-    }
+            /// Reads the roles of the token the transport sends (`GET /token/roles`).
+            /// It is the cheap start-up check of who you are: it needs the token,
+            /// changes nothing, and answers `401` when the server does not know the
+            /// token (RxInferServer never expires one, so a kept token that fails here
+            /// belongs to a wiped or another database).
+            ///
+            /// | status | result |
+            /// |---|---|
+            /// | 200 | [`TokenRolesResponse`] |
+            /// | 401: the token is missing, malformed or unknown | [`ApiErrorKind::Unauthorized`](rxinfer_api_core::ApiErrorKind::Unauthorized) |
+            ///
+            /// # Errors
+            ///
+            /// An [`ApiError`] whose kind the status decides (see the table), or a
+            /// transport failure.
+            ///
+            /// ```
+            /// use rxinfer_auth_api::{ApiErrorKind, RequestOptions, token_roles};
+            /// use rxinfer_transport::{RequestBody, ResponseBody};
+            /// use tower::service_fn;
+            ///
+            /// # tokio_test::block_on(async {
+            /// let service = service_fn(|_: http::Request<RequestBody>| async {
+            ///     let body = ResponseBody::from(r#"{"error":"Unauthorized","message":"no token"}"#);
+            ///     let mut response = http::Response::new(body);
+            ///     *response.status_mut() = http::StatusCode::UNAUTHORIZED;
+            ///     Ok::<_, std::convert::Infallible>(response)
+            /// });
+            /// let error = token_roles(service, &RequestOptions::new()).await.unwrap_err();
+            /// assert!(error.is_unauthorized());
+            /// assert_eq!(error.message(), Some("no token"));
+            /// # });
+            /// ```
+            fn token_roles() -> $crate::__models::TokenRolesResponse = GET "/token/roles";
+        }
+    };
 }
+
+authentication_operations!(rxinfer_api_core::declare_operations { AuthenticationApi; });
 
 #[cfg(test)]
 mod tests {

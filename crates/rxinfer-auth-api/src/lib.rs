@@ -44,16 +44,16 @@
 
 mod authentication_api;
 mod generated_token;
-mod token_generate;
-mod token_roles;
 mod token_store;
 
-pub use authentication_api::AuthenticationApi;
+pub use authentication_api::{AuthenticationApi, token_generate, token_roles};
 pub use generated_token::{GeneratedToken, TokenReplaced};
 pub use rxinfer_api_core::{ApiError, ApiErrorKind, ApiResponse, RequestOptions};
-pub use token_generate::token_generate;
-pub use token_roles::token_roles;
 pub use token_store::{FileTokenStore, StoreFuture, TokenStore, TokenStoreError, origin_of};
+
+/// The models the table of operations names, for the crates that expand it.
+#[doc(hidden)]
+pub use rxinfer_models as __models;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

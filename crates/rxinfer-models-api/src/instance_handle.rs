@@ -28,8 +28,9 @@ use tokio::{
 };
 
 use crate::{
-    ModelsApi, endpoints,
+    ModelsApi,
     instance_line::{Line, stamp},
+    models_api::calls,
 };
 
 /// The episode the server records an inference's event in when the
@@ -336,7 +337,7 @@ where
         let timestamp = stamped.timestamp.get_or_insert_with(stamp).clone();
         let episode = stamped.episode_name.as_deref().unwrap_or(DEFAULT_EPISODE);
         let sent = SentEvent::new(timestamp, episode);
-        let call = self.in_turn(endpoints::run_inference(&self.instance_id, &stamped));
+        let call = self.in_turn(calls::run_inference(&self.instance_id, &stamped));
         async move {
             call.await.map_err(|error| {
                 if error.answer_lost() {
@@ -401,7 +402,7 @@ where
         &self,
         sent: &SentEvent,
     ) -> impl Future<Output = Result<Reconciliation, ApiError>> + use<S> {
-        let call = endpoints::get_episode_info(&self.instance_id, &sent.episode_name);
+        let call = calls::get_episode_info(&self.instance_id, &sent.episode_name);
         let prepared = match sent.timestamp.as_event_time() {
             Some(sent_at) => {
                 // It waits behind the lost call (up to the abandoned
@@ -450,7 +451,7 @@ where
         &self,
         request: &LearnRequest,
     ) -> impl Future<Output = Result<ApiResponse<LearnResponse>, ApiError>> + use<S> {
-        self.in_turn(endpoints::run_learning(&self.instance_id, request))
+        self.in_turn(calls::run_learning(&self.instance_id, request))
     }
 
     /// [`ModelsApi::attach_events_to_episode`] on this instance, in turn.
@@ -463,7 +464,7 @@ where
         episode_name: &str,
         request: &AttachEventsToEpisodeRequest,
     ) -> impl Future<Output = Result<ApiResponse<SuccessResponse>, ApiError>> + use<S> {
-        self.in_turn(endpoints::attach_events_to_episode(
+        self.in_turn(calls::attach_events_to_episode(
             &self.instance_id,
             episode_name,
             request,
@@ -480,7 +481,7 @@ where
         request: &CreateEpisodeRequest,
     ) -> impl Future<Output = Result<ApiResponse<rxinfer_models::EpisodeInfo>, ApiError>> + use<S>
     {
-        self.in_turn(endpoints::create_episode(&self.instance_id, request))
+        self.in_turn(calls::create_episode(&self.instance_id, request))
     }
 
     /// [`ModelsApi::wipe_episode`] on this instance, in turn.
@@ -492,7 +493,7 @@ where
         &self,
         episode_name: &str,
     ) -> impl Future<Output = Result<ApiResponse<SuccessResponse>, ApiError>> + use<S> {
-        self.in_turn(endpoints::wipe_episode(&self.instance_id, episode_name))
+        self.in_turn(calls::wipe_episode(&self.instance_id, episode_name))
     }
 
     /// [`ModelsApi::get_model_instance_state`] on this instance, in turn.
@@ -503,7 +504,7 @@ where
     pub fn get_model_instance_state(
         &self,
     ) -> impl Future<Output = Result<ApiResponse<ModelInstanceState>, ApiError>> + use<S> {
-        self.in_turn(endpoints::get_model_instance_state(&self.instance_id))
+        self.in_turn(calls::get_model_instance_state(&self.instance_id))
     }
 
     /// [`ModelsApi::get_model_instance_parameters`] on this instance, in
@@ -515,6 +516,6 @@ where
     pub fn get_model_instance_parameters(
         &self,
     ) -> impl Future<Output = Result<ApiResponse<ModelInstanceParameters>, ApiError>> + use<S> {
-        self.in_turn(endpoints::get_model_instance_parameters(&self.instance_id))
+        self.in_turn(calls::get_model_instance_parameters(&self.instance_id))
     }
 }

@@ -40,7 +40,6 @@
 
 #[doc(hidden)]
 pub mod doc;
-mod endpoints;
 mod instance_handle;
 mod instance_line;
 mod models_api;
@@ -48,6 +47,10 @@ mod models_api;
 pub use instance_handle::{DEFAULT_ABANDONED_BOUND, InstanceHandle, Reconciliation};
 pub use models_api::*;
 pub use rxinfer_api_core::{ApiError, ApiErrorKind, ApiResponse, RequestOptions, SentEvent};
+
+/// The models the table of operations names, for the crates that expand it.
+#[doc(hidden)]
+pub use rxinfer_models as __models;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

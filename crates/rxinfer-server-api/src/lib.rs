@@ -31,95 +31,80 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-use std::future::Future;
-
-use http::Method;
-use rxinfer_api_core::ApiService;
-use rxinfer_api_core::{ApiClient, Call, Endpoint};
+use rxinfer_api_core::ApiClient;
 pub use rxinfer_api_core::{ApiError, ApiErrorKind, ApiResponse, RequestOptions};
+#[allow(unused_imports)] // the documentation's links
 use rxinfer_models::{PingResponse, ServerInfo};
-use rxinfer_transport::Operation;
 
-static PING_SERVER: Endpoint = Endpoint::fixed(
-    Method::GET,
-    Operation::new("ping_server").without_token(),
-    "/ping",
-);
-static GET_SERVER_INFO: Endpoint =
-    Endpoint::fixed(Method::GET, Operation::new("get_server_info"), "/info");
+/// The Server API's table of operations, one entry each, handed to the
+/// macro named first with the tokens in braces before them: to
+/// [`rxinfer_api_core::declare_operations!`] here, and to the blocking
+/// client's. [`rxinfer_api_core::declare_operations!`] says the form of an
+/// entry.
+#[macro_export]
+macro_rules! server_operations {
+    ($($then:ident)::+ { $($prefix:tt)* }) => {
+        $($then)::+! {
+            $($prefix)*
+            /// Checks that the server is alive (`GET /ping`). It sends no token, so it
+            /// answers with a token or without.
+            ///
+            /// | status | result |
+            /// |---|---|
+            /// | 200 `{"status":"ok"}` | [`PingResponse`] |
+            ///
+            /// # Errors
+            ///
+            /// An [`ApiError`] whose kind the status decides, or a transport failure
+            /// (the server is down).
+            ///
+            /// ```
+            /// use rxinfer_server_api::{RequestOptions, ping_server};
+            /// use rxinfer_transport::{RequestBody, ResponseBody};
+            /// use tower::service_fn;
+            ///
+            /// # tokio_test::block_on(async {
+            /// let service = service_fn(|request: http::Request<RequestBody>| async move {
+            ///     assert_eq!(request.uri(), "/ping");
+            ///     Ok::<_, std::convert::Infallible>(http::Response::new(ResponseBody::from(r#"{"status":"ok"}"#)))
+            /// });
+            /// let ping = ping_server(service, &RequestOptions::new()).await?;
+            /// assert_eq!(ping.status(), 200); // the HTTP status
+            /// assert_eq!(ping.status, "ok"); // the body's field
+            /// # Ok::<(), rxinfer_server_api::ApiError>(())
+            /// # });
+            /// ```
+            fn ping_server() -> $crate::__models::PingResponse = GET "/ping", without_token;
 
-/// Checks that the server is alive (`GET /ping`). It sends no token, so it
-/// answers with a token or without.
-///
-/// | status | result |
-/// |---|---|
-/// | 200 `{"status":"ok"}` | [`PingResponse`] |
-///
-/// # Errors
-///
-/// An [`ApiError`] whose kind the status decides, or a transport failure
-/// (the server is down).
-///
-/// ```
-/// use rxinfer_server_api::{RequestOptions, ping_server};
-/// use rxinfer_transport::{RequestBody, ResponseBody};
-/// use tower::service_fn;
-///
-/// # tokio_test::block_on(async {
-/// let service = service_fn(|request: http::Request<RequestBody>| async move {
-///     assert_eq!(request.uri(), "/ping");
-///     Ok::<_, std::convert::Infallible>(http::Response::new(ResponseBody::from(r#"{"status":"ok"}"#)))
-/// });
-/// let ping = ping_server(service, &RequestOptions::new()).await?;
-/// assert_eq!(ping.status(), 200); // the HTTP status
-/// assert_eq!(ping.status, "ok"); // the body's field
-/// # Ok::<(), rxinfer_server_api::ApiError>(())
-/// # });
-/// ```
-pub fn ping_server<S>(
-    service: S,
-    options: &RequestOptions,
-) -> impl Future<Output = Result<ApiResponse<PingResponse>, ApiError>> + use<S>
-where
-    S: ApiService,
-{
-    ServerApi::from_client(ApiClient::new(service).with_options(options.clone())).ping_server()
-}
-
-/// Reads the server's versions and edition (`GET /info`).
-///
-/// | status | result |
-/// |---|---|
-/// | 200 | [`ServerInfo`] |
-/// | 401: no valid token | [`ApiErrorKind::Unauthorized`] |
-///
-/// # Errors
-///
-/// An [`ApiError`] whose kind the status decides, or a transport failure.
-///
-/// ```
-/// use rxinfer_server_api::{RequestOptions, get_server_info};
-/// use rxinfer_transport::{RequestBody, ResponseBody};
-/// use tower::service_fn;
-///
-/// # tokio_test::block_on(async {
-/// let service = service_fn(|_: http::Request<RequestBody>| async {
-///     let body = r#"{"rxinfer_version":"4.4.2","server_version":"0.1.4","server_edition":"CommunityEdition","julia_version":"1.11.5","api_version":"v1"}"#;
-///     Ok::<_, std::convert::Infallible>(http::Response::new(ResponseBody::from(body)))
-/// });
-/// let info = get_server_info(service, &RequestOptions::new()).await?;
-/// assert_eq!(info.api_version, "v1");
-/// # Ok::<(), rxinfer_server_api::ApiError>(())
-/// # });
-/// ```
-pub fn get_server_info<S>(
-    service: S,
-    options: &RequestOptions,
-) -> impl Future<Output = Result<ApiResponse<ServerInfo>, ApiError>> + use<S>
-where
-    S: ApiService,
-{
-    ServerApi::from_client(ApiClient::new(service).with_options(options.clone())).get_server_info()
+            /// Reads the server's versions and edition (`GET /info`).
+            ///
+            /// | status | result |
+            /// |---|---|
+            /// | 200 | [`ServerInfo`] |
+            /// | 401: no valid token | [`ApiErrorKind::Unauthorized`] |
+            ///
+            /// # Errors
+            ///
+            /// An [`ApiError`] whose kind the status decides, or a transport failure.
+            ///
+            /// ```
+            /// use rxinfer_server_api::{RequestOptions, get_server_info};
+            /// use rxinfer_transport::{RequestBody, ResponseBody};
+            /// use tower::service_fn;
+            ///
+            /// # tokio_test::block_on(async {
+            /// let service = service_fn(|_: http::Request<RequestBody>| async {
+            ///     let body = r#"{"rxinfer_version":"4.4.2","server_version":"0.1.4","server_edition":"CommunityEdition","julia_version":"1.11.5","api_version":"v1"}"#;
+            ///     Ok::<_, std::convert::Infallible>(http::Response::new(ResponseBody::from(body)))
+            /// });
+            /// let info = get_server_info(service, &RequestOptions::new()).await?;
+            /// assert_eq!(info.api_version, "v1");
+            /// # Ok::<(), rxinfer_server_api::ApiError>(())
+            /// # });
+            /// ```
+            fn get_server_info() -> $crate::__models::ServerInfo = GET "/info";
+        }
+    };
 }
 
 /// The Server API over a clonable service, as the official Python client's
@@ -155,32 +140,11 @@ impl<S> ServerApi<S> {
     }
 }
 
-impl<S> ServerApi<S>
-where
-    S: ApiService,
-{
-    /// Checks that the server is alive; see [`ping_server`].
-    ///
-    /// # Errors
-    ///
-    /// As [`ping_server`].
-    pub fn ping_server(
-        &self,
-    ) -> impl Future<Output = Result<ApiResponse<PingResponse>, ApiError>> + use<S> {
-        self.client.send(Call::fixed(&PING_SERVER))
-    }
+server_operations!(rxinfer_api_core::declare_operations { ServerApi; });
 
-    /// Reads the server's versions; see [`get_server_info`].
-    ///
-    /// # Errors
-    ///
-    /// As [`get_server_info`].
-    pub fn get_server_info(
-        &self,
-    ) -> impl Future<Output = Result<ApiResponse<ServerInfo>, ApiError>> + use<S> {
-        self.client.send(Call::fixed(&GET_SERVER_INFO))
-    }
-}
+/// The models the table of operations names, for the crates that expand it.
+#[doc(hidden)]
+pub use rxinfer_models as __models;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]
