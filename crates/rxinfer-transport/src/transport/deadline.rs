@@ -1,6 +1,12 @@
 //! A call's deadline on tokio's timer, set when the call is first polled so
 //! that building a call needs no runtime.
 //!
+//! The timer is polled outside tokio's cooperative budget, as tokio's own
+//! `time::Timeout` polls its: a service that spends the budget at every
+//! poll would otherwise keep the timer from ever registering. A call polled
+//! on another runtime than the one its timer belongs to (the first shut
+//! down) takes a timer of the new runtime, for the same instant.
+//!
 //! An earlier version let calls that started together share one timer. The
 //! `token_roles` bench showed no gain above its noise (the figures are in
 //! the benchmark's notes), so the plain timer stays.
@@ -11,7 +17,11 @@ use std::{
     time::Duration,
 };
 
-use tokio::time::{Instant, Sleep, sleep_until};
+use tokio::{
+    runtime::{Handle, Id},
+    task::coop::{Unconstrained, unconstrained},
+    time::{Instant, Sleep, sleep_until},
+};
 
 /// What tokio uses for a deadline too far to represent: thirty years.
 const FAR: Duration = Duration::from_secs(86_400 * 365 * 30);
@@ -20,7 +30,33 @@ const FAR: Duration = Duration::from_secs(86_400 * 365 * 30);
 #[derive(Debug)]
 pub(super) struct Deadline {
     timeout: Duration,
-    sleep: Option<Pin<Box<Sleep>>>,
+    timer: Option<Timer>,
+}
+
+/// The timer of a started call, and the runtime it belongs to.
+struct Timer {
+    at: Instant,
+    runtime: Option<Id>,
+    sleep: Pin<Box<Unconstrained<Sleep>>>,
+}
+
+impl std::fmt::Debug for Timer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Timer")
+            .field("at", &self.at)
+            .field("runtime", &self.runtime)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Timer {
+    fn new(at: Instant) -> Self {
+        Self {
+            at,
+            runtime: Handle::try_current().ok().map(|handle| handle.id()),
+            sleep: Box::pin(unconstrained(sleep_until(at))),
+        }
+    }
 }
 
 impl Deadline {
@@ -28,7 +64,7 @@ impl Deadline {
     pub(super) fn new(timeout: Duration) -> Self {
         Self {
             timeout,
-            sleep: None,
+            timer: None,
         }
     }
 
@@ -40,8 +76,8 @@ impl Deadline {
     /// When the call expires: its deadline once it has started waiting,
     /// else its timeout from now (`None`: too far to represent).
     pub(super) fn expiry(&self) -> Option<Instant> {
-        match &self.sleep {
-            Some(sleep) => Some(sleep.deadline()),
+        match &self.timer {
+            Some(timer) => Some(timer.at),
             None => Instant::now().checked_add(self.timeout),
         }
     }
@@ -50,19 +86,21 @@ impl Deadline {
     /// does.
     pub(super) fn poll_expired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let timeout = self.timeout;
-        self.sleep
-            .get_or_insert_with(|| {
-                let now = Instant::now();
-                Box::pin(sleep_until(now.checked_add(timeout).unwrap_or(now + FAR)))
-            })
-            .as_mut()
-            .poll(cx)
+        let timer = self.timer.get_or_insert_with(|| {
+            let now = Instant::now();
+            Timer::new(now.checked_add(timeout).unwrap_or(now + FAR))
+        });
+        let here = Handle::try_current().ok().map(|handle| handle.id());
+        if here.is_some() && here != timer.runtime {
+            *timer = Timer::new(timer.at);
+        }
+        timer.sleep.as_mut().poll(cx)
     }
 
     /// Stops waiting: the call has its answer, and its timer entry goes now
     /// rather than when the call is dropped.
     pub(super) fn leave(&mut self) {
-        self.sleep = None;
+        self.timer = None;
     }
 }
 

@@ -1,0 +1,71 @@
+//! The call's deadline holds where a plain `Sleep` would not: under a
+//! service that spends tokio's cooperative budget at every poll, and for a
+//! call that outlives the runtime it was first polled on.
+
+use std::{convert::Infallible, future::Future, task::Poll, time::Duration};
+
+use http::{Request, Response};
+use rxinfer_transport::{Config, Error, RequestBody, ResponseBody, Transport};
+use tower::Service;
+
+fn config(timeout: Duration) -> Config {
+    let mut config = Config::default();
+    config.timeout = timeout;
+    config
+}
+
+/// The call's deadline must fire even when the service under the stack
+/// spends tokio's cooperative budget at every poll (a busy channel, a body
+/// streamed through a tokio channel). tokio's own `time::Timeout` polls its
+/// timer unconstrained in that case, and the shared timer was registered
+/// unconstrained; a `Sleep` polled with no budget left returns `Pending`
+/// without registering, so the call never times out (and spins a core).
+#[tokio::test]
+async fn the_deadline_fires_under_a_service_that_exhausts_the_coop_budget() {
+    // Yields cooperatively forever: each poll spends the whole budget, then
+    // asks to be polled again (tokio's advice for busy futures).
+    let busy = tower::service_fn(|_: Request<RequestBody>| async {
+        loop {
+            tokio::task::coop::consume_budget().await;
+        }
+        #[allow(unreachable_code)]
+        Ok::<Response<ResponseBody>, Infallible>(Response::new(ResponseBody::from("{}")))
+    });
+    let mut transport = Transport::over(config(Duration::from_millis(100)), busy);
+    let call = transport.call(Request::new(RequestBody::default()));
+    let outcome = tokio::time::timeout(Duration::from_secs(3), call)
+        .await
+        .expect("the call's own 100 ms deadline fires well before 3 s");
+    assert!(
+        matches!(outcome, Err(Error::Timeout(after)) if after == Duration::from_millis(100)),
+        "{outcome:?}"
+    );
+}
+
+/// A call first polled on a runtime that then shuts down, and finished on
+/// another, takes a timer of the new runtime: a `Sleep` registered with the
+/// runtime that is gone panics when polled ("A Tokio 1.x context was
+/// found, but it is being shutdown").
+#[test]
+fn a_call_outliving_its_first_runtime_times_out_instead_of_panicking() -> std::io::Result<()> {
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+    };
+    let silent = tower::service_fn(|_: Request<RequestBody>| {
+        std::future::pending::<Result<Response<ResponseBody>, Infallible>>()
+    });
+    let mut transport = Transport::over(config(Duration::from_millis(50)), silent);
+    let mut call = Box::pin(transport.call(Request::new(RequestBody::default())));
+    let first = runtime()?;
+    let pending = first.block_on(std::future::poll_fn(|cx| {
+        Poll::Ready(call.as_mut().poll(cx).is_pending())
+    }));
+    assert!(pending);
+    drop(first);
+    let outcome =
+        runtime()?.block_on(async { tokio::time::timeout(Duration::from_secs(3), call).await });
+    assert!(matches!(outcome, Ok(Err(Error::Timeout(_)))), "{outcome:?}");
+    Ok(())
+}
