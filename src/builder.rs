@@ -279,7 +279,12 @@ impl<L> ClientBuilder<L> {
         self
     }
 
-    /// TLS settings: roots, extra roots, a client certificate.
+    /// TLS settings: roots, extra roots, a client certificate, or a rustls
+    /// configuration of your own ([`TlsConfig::from_rustls`](rxinfer_transport::TlsConfig::from_rustls)).
+    /// It replaces every TLS setting made before it, by this method or by
+    /// [`add_root_certificates_pem`](Self::add_root_certificates_pem) and
+    /// [`client_certificate_pem`](Self::client_certificate_pem): call it
+    /// first.
     #[cfg(feature = "rustls")]
     pub fn tls(mut self, tls: rxinfer_transport::TlsConfig) -> Self {
         self.config.tls = tls;

@@ -43,7 +43,7 @@ impl RequestOptions {
     }
 
     /// Fails the call after `timeout` instead of the transport's default:
-    /// never early, and usually within 3 ms after (see
+    /// never early, and usually within 2 ms after (see
     /// [`Config::timeout`](rxinfer_transport::Config::timeout)).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);

@@ -126,10 +126,10 @@ impl FreeForm for JsonObject {
 /// use rxinfer_models::{InferRequest, NotAnObject};
 /// use serde_json::json;
 ///
-/// let request = InferRequest::try_from(json!({"observation": 1}))?;
+/// let request = InferRequest::try_new(json!({"observation": 1}))?;
 /// assert_eq!(request.data["observation"], 1);
 ///
-/// let error = InferRequest::try_from(json!([1, 2])).unwrap_err();
+/// let error = InferRequest::try_new(json!([1, 2])).unwrap_err();
 /// assert_eq!(error.to_string(), "a JSON object was expected, not an array");
 /// assert_eq!(error.into_value(), json!([1, 2]));
 /// # Ok::<(), NotAnObject>(())
@@ -186,16 +186,20 @@ pub fn try_object(value: Value) -> Result<JsonObject, NotAnObject> {
     }
 }
 
-/// `TryFrom<serde_json::Value>` for the types built from one free-form
-/// object by their `new`.
-macro_rules! from_json_value {
-    ($($type:ty),* $(,)?) => {
+/// `try_new` for the types built from one free-form object by their `new`:
+/// the same, from a `serde_json::Value` such as `json!` writes. (Not
+/// `TryFrom<Value>`, which would read as decoding the whole type from its
+/// JSON, as `serde_json::from_value` does.)
+macro_rules! try_new_from_json {
+    ($($type:ident),* $(,)?) => {
         $(
-            impl TryFrom<Value> for $type {
-                type Error = NotAnObject;
-
-                /// The value built by `new` from the object in `value`.
-                fn try_from(value: Value) -> Result<Self, NotAnObject> {
+            impl crate::$type {
+                #[doc = concat!(
+                    "[`", stringify!($type), "::new`] from the object in `value`, ",
+                    "such as `serde_json::json!` writes.\n\n",
+                    "# Errors\n\n[`NotAnObject`], holding `value`, when it is not an object."
+                )]
+                pub fn try_new(value: Value) -> Result<Self, NotAnObject> {
                     try_object(value).map(Self::new)
                 }
             }
@@ -203,13 +207,13 @@ macro_rules! from_json_value {
     };
 }
 
-from_json_value!(
-    crate::InferRequest,
-    crate::LearnResponse,
-    crate::NewEvent,
-    crate::AttachMetadataToEventRequest,
-    crate::ModelInstanceState,
-    crate::ModelInstanceParameters,
+try_new_from_json!(
+    InferRequest,
+    LearnResponse,
+    NewEvent,
+    AttachMetadataToEventRequest,
+    ModelInstanceState,
+    ModelInstanceParameters,
 );
 
 /// Builds a [`JsonObject`] from key-value pairs, for request bodies.
@@ -249,7 +253,7 @@ mod tests {
             (json!("x"), "a string"),
             (json!([1]), "an array"),
         ] {
-            let error = NewEvent::try_from(value.clone()).expect_err("not an object");
+            let error = NewEvent::try_new(value.clone()).expect_err("not an object");
             assert_eq!(error.found(), found);
             assert_eq!(
                 error.to_string(),
@@ -262,7 +266,7 @@ mod tests {
     #[test]
     fn an_object_builds_what_new_builds() {
         let data = object([("x", 1)]);
-        let built = InferRequest::try_from(Value::Object(data.clone())).expect("an object");
+        let built = InferRequest::try_new(Value::Object(data.clone())).expect("an object");
         assert_eq!(built, InferRequest::new(data));
     }
 }

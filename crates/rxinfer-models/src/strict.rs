@@ -8,7 +8,10 @@
 //! `#[serde(remote = "Self")]` would have generated).
 
 /// Defines the struct given, with a `Deserialize` that takes only a JSON
-/// object (a map). Fields keep their `#[serde(..)]` attributes.
+/// object (a map). Fields keep their `#[serde(..)]` attributes; attributes
+/// of the struct itself reach only the public struct, so a container-level
+/// `#[serde(..)]` (none of the models has one) would apply to `Serialize`
+/// alone.
 macro_rules! json_object {
     (
         $(#[$attr:meta])*

@@ -119,7 +119,7 @@ impl Operation {
 
 /// A request extension that overrides the configured timeout for that one
 /// call. As with [`Config::timeout`](crate::Config::timeout), the call never
-/// expires early, and usually within 3 ms after it.
+/// expires early, and usually within 2 ms after it.
 ///
 /// ```
 /// use std::time::Duration;

@@ -28,7 +28,10 @@ pub enum Roots {
     #[default]
     Bundled,
     /// The platform's trust store (`rustls-native-certs`), which also honours
-    /// `SSL_CERT_DIR`. Needs the `native-roots` feature.
+    /// `SSL_CERT_DIR`. Needs the `native-roots` feature. Its reader takes
+    /// `SSL_CERT_FILE` whatever [`TlsConfig::honour_ssl_cert_file`] says, so
+    /// turning that off while the variable is set is refused when the
+    /// client is built.
     #[cfg(feature = "native-roots")]
     #[cfg_attr(docsrs, doc(cfg(feature = "native-roots")))]
     Platform,
@@ -37,6 +40,13 @@ pub enum Roots {
     /// macOS, Windows, iOS and Android; on Linux, the system's store read
     /// through webpki. Extra roots are trusted beside it (not on Android).
     /// Needs the `platform-verifier` feature.
+    ///
+    /// A bundle in `SSL_CERT_FILE`, when honoured, replaces the verifier
+    /// with webpki over that bundle, as for the other roots. On Linux and
+    /// the BSDs the verifier reads the store through `rustls-native-certs`,
+    /// which takes `SSL_CERT_FILE` whatever
+    /// [`TlsConfig::honour_ssl_cert_file`] says: turning that off while the
+    /// variable is set is refused there when the client is built.
     #[cfg(feature = "platform-verifier")]
     #[cfg_attr(docsrs, doc(cfg(feature = "platform-verifier")))]
     PlatformVerifier,
@@ -91,6 +101,7 @@ impl TlsConfig {
     /// (re-exported as [`rustls`](crate::rustls)).
     ///
     /// ```
+    /// # #[cfg(feature = "ring")] {
     /// use std::sync::Arc;
     /// use rxinfer_transport::{TlsConfig, rustls};
     ///
@@ -101,7 +112,8 @@ impl TlsConfig {
     ///     .with_root_certificates(roots)
     ///     .with_no_client_auth();
     /// let tls = TlsConfig::from_rustls(config);
-    /// # Ok::<(), rustls::Error>(())
+    /// # }
+    /// # Ok::<(), rxinfer_transport::rustls::Error>(())
     /// ```
     pub fn from_rustls(config: impl Into<Arc<ClientConfig>>) -> Self {
         Self {
@@ -182,10 +194,11 @@ impl TlsConfig {
         if let Some(own) = &self.own {
             let mut config = ClientConfig::clone(own);
             // hyper-rustls refuses (by panicking) a config that names
-            // protocols; it sets HTTP/1.1's itself.
+            // protocols; with HTTP/1 only, it names none.
             config.alpn_protocols.clear();
             return Ok(config);
         }
+        self.refuse_an_unheeded_ssl_cert_file(&lookup)?;
         let invalid = |e: rustls::Error| Error::InvalidTlsConfig(e.into());
         let provider = crypto_provider()?;
         let versions = ClientConfig::builder_with_provider(Arc::clone(&provider))
@@ -217,6 +230,42 @@ impl TlsConfig {
                 .map_err(|e| Error::InvalidTlsConfig(e.into()))?;
         }
         Ok(roots)
+    }
+
+    /// Whether the roots chosen read the system's store through
+    /// `rustls-native-certs`, which takes `SSL_CERT_FILE` on its own.
+    fn read_by_native_certs(&self) -> bool {
+        match self.roots {
+            Roots::Bundled => false,
+            #[cfg(feature = "native-roots")]
+            Roots::Platform => true,
+            #[cfg(feature = "platform-verifier")]
+            Roots::PlatformVerifier => cfg!(all(
+                unix,
+                not(target_vendor = "apple"),
+                not(target_os = "android")
+            )),
+        }
+    }
+
+    /// Fails closed when `SSL_CERT_FILE` is set, not to be honoured, and
+    /// read anyway by the store's reader.
+    fn refuse_an_unheeded_ssl_cert_file(
+        &self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), Error> {
+        let set = lookup(SSL_CERT_FILE).is_some_and(|path| !path.trim().is_empty());
+        if set && !self.honour_ssl_cert_file && self.read_by_native_certs() {
+            return Err(Error::InvalidTlsConfig(
+                format!(
+                    "{SSL_CERT_FILE} is set and not to be honoured, but the platform's \
+                     store is read through rustls-native-certs, which takes it anyway: \
+                     unset it, or trust the bundled roots"
+                )
+                .into(),
+            ));
+        }
+        Ok(())
     }
 
     fn ssl_cert_file(&self, lookup: impl Fn(&str) -> Option<String>) -> Option<String> {
@@ -464,6 +513,39 @@ mod tests {
             tls.client_certificate_pem(pem, pem),
             Err(Error::InvalidTlsConfig(_))
         ));
+    }
+
+    #[cfg(any(feature = "native-roots", feature = "platform-verifier"))]
+    #[test]
+    fn an_ssl_cert_file_the_store_reader_would_take_anyway_is_refused() {
+        let set = [(SSL_CERT_FILE, "/etc/some/ca.pem")];
+        let all = [
+            #[cfg(feature = "native-roots")]
+            Roots::Platform,
+            #[cfg(feature = "platform-verifier")]
+            Roots::PlatformVerifier,
+        ];
+        for roots in all {
+            let off = TlsConfig::new().roots(roots).honour_ssl_cert_file(false);
+            if !off.read_by_native_certs() {
+                continue;
+            }
+            let error = off
+                .client_config(lookup(&set))
+                .expect_err("the variable would be read all the same");
+            assert!(
+                matches!(&error, Error::InvalidTlsConfig(source) if source.to_string().contains(SSL_CERT_FILE)),
+                "{error:?}"
+            );
+            assert!(off.refuse_an_unheeded_ssl_cert_file(lookup(&[])).is_ok());
+        }
+        // The bundled roots never read it; unset, nothing is refused.
+        let bundled = TlsConfig::new().honour_ssl_cert_file(false);
+        assert!(
+            bundled
+                .refuse_an_unheeded_ssl_cert_file(lookup(&set))
+                .is_ok()
+        );
     }
 
     #[test]

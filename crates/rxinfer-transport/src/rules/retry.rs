@@ -98,7 +98,10 @@ impl RetryPolicy {
     /// A budget (tower's [`TpsBudget`]) that allows `min_per_sec` retries a
     /// second and `retry_ratio` of a retry per call, counted over the last
     /// `ttl`. `ttl` is clamped to 1-60 s and the ratio to 0-1000, the
-    /// ranges tower accepts.
+    /// ranges tower accepts. tower rounds the ratio: up to 1, a retry costs
+    /// ⌊1/ratio⌋ calls (so 0.6 earns a retry per call), and above 1, a call
+    /// earns 1000/⌊1000/ratio⌋ retries. A ratio below 0.001 counts as 0,
+    /// where tower's arithmetic would saturate and shrink the reserve.
     pub fn budget(mut self, ttl: Duration, min_per_sec: u32, retry_ratio: f32) -> Self {
         self.budget = Arc::new(budget(ttl, min_per_sec, retry_ratio));
         self
@@ -220,8 +223,8 @@ impl fmt::Debug for RetryPolicy {
 
 /// tower's budget, over arguments clamped to the ranges it asserts.
 fn budget(ttl: Duration, min_per_sec: u32, retry_ratio: f32) -> TpsBudget {
-    let ratio = if retry_ratio.is_finite() {
-        retry_ratio.clamp(0.0, 1000.0)
+    let ratio = if retry_ratio.is_finite() && retry_ratio >= 0.001 {
+        retry_ratio.min(1000.0)
     } else {
         0.0
     };
@@ -386,6 +389,17 @@ mod tests {
             .filter(|_| decide(&policy, GET, Ok(response(503, None))).is_some())
             .count();
         assert_eq!(granted, 50);
+    }
+
+    #[test]
+    fn a_tiny_ratio_keeps_the_reserve_of_min_per_sec() {
+        let policy = RetryPolicy::new()
+            .max_retries(10)
+            .budget(Duration::from_secs(10), 10, 1e-20);
+        let granted = (0..1000)
+            .filter(|_| decide(&policy, GET, Ok(response(503, None))).is_some())
+            .count();
+        assert_eq!(granted, 100, "ten retries a second over ten seconds");
     }
 
     #[test]
