@@ -195,7 +195,7 @@ macro_rules! try_new_from_json {
         $(
             impl crate::$type {
                 #[doc = concat!(
-                    "[`", stringify!($type), "::new`] from the object in `value`, ",
+                    "[`new`](crate::", stringify!($type), "::new) from the object in `value`, ",
                     "such as `serde_json::json!` writes.\n\n",
                     "# Errors\n\n[`NotAnObject`], holding `value`, when it is not an object."
                 )]
