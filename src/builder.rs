@@ -404,6 +404,9 @@ impl<L> ClientBuilder<L> {
     /// layer that gives up (tower's `Timeout`, tower-http's `TimeoutLayer`)
     /// fails the call as a timeout,
     /// [`TransportError::LayerTimeout`](crate::TransportError::LayerTimeout).
+    /// The responses it sees carry hyper's `Incoming` body; a layer that
+    /// needs a body with `Default` (tower-http's `TimeoutLayer`) goes above
+    /// tower-http's `MapResponseBodyLayer::new(BodyExt::boxed)`.
     ///
     /// ```no_run
     /// use rxinfer_client::{Client, http::{HeaderName, HeaderValue}};

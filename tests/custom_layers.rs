@@ -264,14 +264,15 @@ async fn a_tower_timeout_layer_is_a_timeout_that_does_not_make_up_a_duration() {
 async fn tower_https_timeout_layer_is_a_timeout_not_a_status() {
     use http_body_util::BodyExt;
     use rxinfer_client::http::StatusCode;
-    use tower_http::timeout::TimeoutLayer;
+    use tower_http::{map_response_body::MapResponseBodyLayer, timeout::TimeoutLayer};
 
     let server = RawServer::start(Behaviour::Silent).await;
     let around = support::client(&server.url, None).layer(TimeoutLayer::with_status_code(
         StatusCode::GATEWAY_TIMEOUT,
         Duration::from_millis(100),
     ));
-    // Inside, its response body must have a default: a boxed one.
+    // Inside, its response body must have a default: the README's adapter
+    // boxes hyper's.
     let inside = Client::builder()
         .base_url(&server.url)
         .expect("valid URL")
@@ -279,9 +280,7 @@ async fn tower_https_timeout_layer_is_a_timeout_not_a_status() {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_millis(100),
         ))
-        .layer(tower::util::MapResponseLayer::new(
-            |response: http::Response<hyper::body::Incoming>| response.map(BodyExt::boxed),
-        ))
+        .layer(MapResponseBodyLayer::new(BodyExt::boxed))
         .build()
         .expect("the client builds");
     let errors = [
