@@ -5,6 +5,8 @@
 //! the same ones and renews the token the same way. Each case runs both
 //! against its own server on 127.0.0.1, which records what arrives.
 
+mod support;
+
 use std::{
     collections::VecDeque,
     sync::{Arc, Mutex},
@@ -17,67 +19,8 @@ use rxinfer_transport::{
     RequestBody, ResponseBody, ResponseBodyLimitLayer, RetryPolicy, SetBaseUrlLayer, TokenFuture,
     TokenSource, Transport,
 };
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpListener,
-};
+use support::{Answer, Seen, UNAUTHORIZED, UNAVAILABLE};
 use tower::{ServiceBuilder, ServiceExt, retry::RetryLayer, util::BoxCloneService};
-
-/// What the server saw of one request.
-#[derive(Debug, Clone, PartialEq)]
-struct Seen {
-    request_line: String,
-    host: Option<String>,
-    authorization: Option<String>,
-}
-
-const OK: &str = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 18\r\nconnection: close\r\n\r\n{\"roles\":[\"user\"]}";
-const UNAVAILABLE: &str = "HTTP/1.1 503 Service Unavailable\r\nretry-after: 0\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
-const UNAUTHORIZED: &str =
-    "HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
-
-/// A server that answers with `script`, then `OK`, one request per
-/// connection; returns its base URL and what it saw.
-async fn server(script: &[&'static str]) -> (String, Arc<Mutex<Vec<Seen>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let answers = Arc::new(Mutex::new(script.iter().copied().collect::<VecDeque<_>>()));
-    let record = Arc::clone(&seen);
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") {
-                match socket.read(&mut byte).await {
-                    Ok(1) => head.push(byte[0]),
-                    _ => break,
-                }
-            }
-            let head = String::from_utf8_lossy(&head).into_owned();
-            let header = |name: &str| {
-                head.lines()
-                    .filter_map(|line| line.split_once(':'))
-                    .find(|(key, _)| key.eq_ignore_ascii_case(name))
-                    .map(|(_, value)| value.trim().to_owned())
-            };
-            let length: usize = header("content-length")
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
-            let mut body = vec![0u8; length];
-            let _ = socket.read_exact(&mut body).await;
-            record.lock().expect("record").push(Seen {
-                request_line: head.lines().next().unwrap_or_default().to_owned(),
-                host: header("host"),
-                authorization: header("authorization"),
-            });
-            let answer = answers.lock().expect("answers").pop_front().unwrap_or(OK);
-            let _ = socket.write_all(answer.as_bytes()).await;
-            let _ = socket.shutdown().await;
-        }
-    });
-    (format!("http://127.0.0.1:{port}/v1"), seen)
-}
 
 /// A token source that renews on every `401`: `first`, then `second`, ...
 #[derive(Debug)]
@@ -151,7 +94,9 @@ async fn run(
     script: &[&'static str],
     requests: fn(&str) -> Vec<Request<RequestBody>>,
 ) -> (Vec<Seen>, Vec<u16>) {
-    let (url, seen) = server(script).await;
+    let script: Vec<Answer> = script.iter().map(|bytes| Answer::Bytes(bytes)).collect();
+    let (url, seen) = support::server(&script).await;
+    let url = format!("{url}/v1");
     let service = stack(&url);
     let mut statuses = Vec::new();
     for request in requests(&url) {
