@@ -351,7 +351,9 @@ mod tests {
             })
             .collect();
         for thread in threads {
-            thread.join().map_err(|_| "a saving thread panicked")?;
+            thread
+                .join()
+                .expect("a saving thread ends without panicking");
         }
         let tokens = store.read()?;
         assert!(!tokens.is_empty());

@@ -84,7 +84,6 @@ fn layered_stack(url: &str) -> Stack {
         .layer(RetryLayer::new(config.retry.clone()))
         .layer(ResponseBodyLimitLayer::default())
         .service(pool)
-        .map_err(|e: Error| e)
         .boxed_clone()
 }
 

@@ -149,12 +149,12 @@ mod tests {
             StaticToken::from_lookup(lookup(&[("BEARER_TOKEN", "b"), ("RXINFER_TOKEN", "r")]))?;
         assert_eq!(
             both.current().map(|t| t.header_value().clone()),
-            Some("Bearer r".parse().map_err(|_| Error::MissingToken)?)
+            Some("Bearer r".parse().expect("a header value"))
         );
         let bearer = StaticToken::from_lookup(lookup(&[("BEARER_TOKEN", "b")]))?;
         assert_eq!(
             bearer.current().map(|t| t.header_value().clone()),
-            Some("Bearer b".parse().map_err(|_| Error::MissingToken)?)
+            Some("Bearer b".parse().expect("a header value"))
         );
         Ok(())
     }
