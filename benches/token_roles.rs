@@ -40,6 +40,13 @@
 //!   at concurrency 32 (8 pairs): req/s 0.993 ± 0.021 against 0.969 ±
 //!   0.032, client CPU 1.019 ± 0.026 against 1.051 ± 0.026. Within the
 //!   noise: the wrapper went.
+//! - 2026-12-07, remembering the resolved URIs of fixed paths against
+//!   resolving every call, at concurrency 32 (16 pairs): req/s 0.964 ±
+//!   0.022 against 0.937 ± 0.019, client CPU 1.042 ± 0.021 against 1.084
+//!   ± 0.022; timing alone is within the noise, but callgrind
+//!   (`--quick --only stack`, 2000 calls, server included) counts
+//!   157.06 M instructions against 159.26 M, about 1,100 a call saved,
+//!   every run: the cache stays.
 
 use std::{
     hint::black_box,
