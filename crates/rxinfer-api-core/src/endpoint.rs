@@ -1,6 +1,6 @@
 //! An endpoint as a static table entry, and the paths it is called at.
 
-use std::{fmt, sync::OnceLock};
+use std::fmt;
 
 use http::{Method, Uri};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -32,9 +32,6 @@ pub struct Endpoint {
     /// What the request tells the stack about itself.
     pub operation: Operation,
     path: Option<&'static str>,
-    // Parsed at the first call and cloned after: a clone of a static URI
-    // costs a quarter of parsing it.
-    uri: OnceLock<Uri>,
 }
 
 impl Endpoint {
@@ -45,7 +42,6 @@ impl Endpoint {
             method,
             operation,
             path: None,
-            uri: OnceLock::new(),
         }
     }
 
@@ -56,7 +52,6 @@ impl Endpoint {
             method,
             operation,
             path: Some(path),
-            uri: OnceLock::new(),
         }
     }
 
@@ -65,13 +60,9 @@ impl Endpoint {
         self.path
     }
 
-    /// The fixed path as a URI, parsed once.
+    /// The fixed path as a URI.
     pub(crate) fn uri(&self) -> Option<Result<Uri, http::uri::InvalidUri>> {
-        let path = self.path?;
-        if let Some(uri) = self.uri.get() {
-            return Some(Ok(uri.clone()));
-        }
-        Some(Uri::try_from(path).map(|uri| self.uri.get_or_init(|| uri).clone()))
+        self.path.map(Uri::try_from)
     }
 }
 
