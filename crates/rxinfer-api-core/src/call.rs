@@ -314,7 +314,7 @@ fn request(
             .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
     request.extensions_mut().insert(endpoint.operation);
-    options.apply(&mut request, endpoint.operation.needs_token);
+    options.apply(&mut request, &endpoint.operation);
     request
 }
 

@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
-use http::{HeaderMap, HeaderName, HeaderValue, Request, header::AUTHORIZATION};
+use http::{HeaderMap, HeaderName, HeaderValue, Request};
 use rxinfer_models::Preferences;
-use rxinfer_transport::{BearerToken, RequestBodyLimit, RequestTimeout};
+use rxinfer_transport::{
+    BearerToken, Operation, RequestBodyLimit, RequestTimeout, set_authorization,
+};
 
 const PREFER: HeaderName = HeaderName::from_static(Preferences::HEADER);
 
@@ -126,8 +128,8 @@ impl RequestOptions {
         self.token.as_ref()
     }
 
-    /// Puts the overrides on `request`, whose operation needs a token or not.
-    pub(crate) fn apply<B>(&self, request: &mut Request<B>, needs_token: bool) {
+    /// Puts the overrides on `request`, a call of `operation`.
+    pub(crate) fn apply<B>(&self, request: &mut Request<B>, operation: &Operation) {
         if let Some(timeout) = self.timeout {
             request.extensions_mut().insert(RequestTimeout(timeout));
         }
@@ -135,21 +137,16 @@ impl RequestOptions {
             request.extensions_mut().insert(RequestBodyLimit(limit));
         }
         for (name, value) in &self.headers {
-            if needs_token || name != AUTHORIZATION {
-                request.headers_mut().insert(name, value.clone());
-            }
+            request.headers_mut().insert(name, value.clone());
         }
-        if let Some(token) = self.token.as_ref().filter(|_| needs_token) {
-            request
-                .headers_mut()
-                .insert(AUTHORIZATION, token.header_value().clone());
-        }
+        set_authorization(request.headers_mut(), operation, self.token.as_ref());
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::header::AUTHORIZATION;
 
     #[test]
     fn an_authorization_header_is_sensitive_and_kept_off_calls_without_a_token() {
@@ -157,9 +154,9 @@ mod tests {
             RequestOptions::new().header(AUTHORIZATION, HeaderValue::from_static("Bearer x"));
         assert!(options.headers()[AUTHORIZATION].is_sensitive());
         let mut request = Request::new(());
-        options.apply(&mut request, false);
+        options.apply(&mut request, &Operation::new("ping_server").without_token());
         assert!(request.headers().get(AUTHORIZATION).is_none());
-        options.apply(&mut request, true);
+        options.apply(&mut request, &Operation::new("token_roles"));
         assert_eq!(request.headers()[AUTHORIZATION], "Bearer x");
     }
 
@@ -168,9 +165,9 @@ mod tests {
     -> Result<(), rxinfer_transport::InvalidToken> {
         let options = RequestOptions::new().token(BearerToken::new("per-call")?);
         let mut request = Request::new(());
-        options.apply(&mut request, false);
+        options.apply(&mut request, &Operation::new("ping_server").without_token());
         assert!(request.headers().get(AUTHORIZATION).is_none());
-        options.apply(&mut request, true);
+        options.apply(&mut request, &Operation::new("token_roles"));
         assert_eq!(request.headers()[AUTHORIZATION], "Bearer per-call");
         assert!(request.headers()[AUTHORIZATION].is_sensitive());
         Ok(())
@@ -182,7 +179,7 @@ mod tests {
             .timeout(Duration::from_millis(250))
             .body_limit(10);
         let mut request = Request::new(());
-        options.apply(&mut request, true);
+        options.apply(&mut request, &Operation::new("token_roles"));
         assert_eq!(
             request.extensions().get::<RequestTimeout>(),
             Some(&RequestTimeout(Duration::from_millis(250)))

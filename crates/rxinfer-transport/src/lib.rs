@@ -81,7 +81,7 @@ pub use layers::{
 };
 pub use rules::{
     body_limit::{DEFAULT_BODY_LIMIT, read_whole},
-    credentials::carries_credentials,
+    credentials::{carries_credentials, set_authorization},
     retry::RetryPolicy,
 };
 /// The rustls this crate links, for [`TlsConfig::from_rustls`]: a

@@ -9,10 +9,25 @@ use http::{HeaderMap, HeaderName, Uri, header, header::AUTHORIZATION};
 
 use crate::{BaseUrl, BearerToken, Error, OnUnauthorized, Operation, TokenSource};
 
-/// Writes or removes `Authorization` on the headers of an attempt of an
-/// operation: removed when the operation needs no token (whoever set it),
+/// Writes or removes `Authorization` on the headers of a request of
+/// `operation`: removed when the operation needs no token (whoever set it),
 /// set to `token` (marked sensitive) when one goes, left alone otherwise.
-pub(crate) fn set_authorization(
+/// The one place the rule lives: the default stack, [`BearerAuthLayer`](crate::BearerAuthLayer)
+/// and the API crates' per-call options all call it.
+///
+/// ```
+/// use http::{HeaderMap, header::AUTHORIZATION};
+/// use rxinfer_transport::{BearerToken, Operation, set_authorization};
+///
+/// let token = BearerToken::new("t0k3n")?;
+/// let mut headers = HeaderMap::new();
+/// set_authorization(&mut headers, &Operation::new("token_roles"), Some(&token));
+/// assert_eq!(headers[AUTHORIZATION], "Bearer t0k3n");
+/// set_authorization(&mut headers, &Operation::new("ping_server").without_token(), None);
+/// assert!(headers.get(AUTHORIZATION).is_none());
+/// # Ok::<(), rxinfer_transport::InvalidToken>(())
+/// ```
+pub fn set_authorization(
     headers: &mut HeaderMap,
     operation: &Operation,
     token: Option<&BearerToken>,
