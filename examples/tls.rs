@@ -16,7 +16,6 @@ use hyper_util::rt::TokioIo;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use rustls::{
     ServerConfig,
-    crypto::ring,
     pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer},
 };
 use rxinfer_client::{ApiErrorKind, Client, TransportError};
@@ -34,13 +33,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         CertificateParams::new(vec!["127.0.0.1".to_owned()])?.signed_by(&server_key, &ca)?;
 
     // A TLS server answering every request with roles.
-    let config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
-        .with_safe_default_protocol_versions()?
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![server_cert.der().clone()],
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der())),
-        )?;
+    let config = ServerConfig::builder_with_provider(
+        rxinfer_client::transport::crypto_provider().expect("a crypto provider"),
+    )
+    .with_safe_default_protocol_versions()?
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![server_cert.der().clone()],
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der())),
+    )?;
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("https://127.0.0.1:{}/v1", listener.local_addr()?.port());

@@ -18,7 +18,6 @@ use rcgen::{
 };
 use rustls::{
     RootCertStore, ServerConfig,
-    crypto::ring,
     pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer},
     server::WebPkiClientVerifier,
 };
@@ -68,7 +67,7 @@ async fn tls_server(
     server: Identity,
     client_ca: Option<&CertifiedIssuer<'static, KeyPair>>,
 ) -> String {
-    let provider = Arc::new(ring::default_provider());
+    let provider = rxinfer_client::transport::crypto_provider().expect("a crypto provider");
     let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
         .expect("protocol versions");
@@ -163,12 +162,13 @@ async fn your_own_rustls_config_is_used_as_it_is() {
         if trust_the_ca {
             roots.add(ca.der().clone()).expect("CA root");
         }
-        let mut config =
-            rustls::ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
-                .with_safe_default_protocol_versions()
-                .expect("protocol versions")
-                .with_root_certificates(roots)
-                .with_no_client_auth();
+        let mut config = rustls::ClientConfig::builder_with_provider(
+            rxinfer_client::transport::crypto_provider().expect("a crypto provider"),
+        )
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         TlsConfig::from_rustls(config)
     };
@@ -356,12 +356,14 @@ async fn tls_proxy(
     ca: &CertifiedIssuer<'static, KeyPair>,
 ) -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
     let identity = issue(ca, "127.0.0.1", ExtendedKeyUsagePurpose::ServerAuth);
-    let config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("protocol versions")
-        .with_no_client_auth()
-        .with_single_cert(vec![identity.cert], identity.key)
-        .expect("proxy certificate");
+    let config = ServerConfig::builder_with_provider(
+        rxinfer_client::transport::crypto_provider().expect("a crypto provider"),
+    )
+    .with_safe_default_protocol_versions()
+    .expect("protocol versions")
+    .with_no_client_auth()
+    .with_single_cert(vec![identity.cert], identity.key)
+    .expect("proxy certificate");
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!(

@@ -70,7 +70,7 @@ pub use config::{
 };
 pub use connect::proxy::{ProxiedStream, Proxy, ProxyConnector};
 #[cfg(feature = "rustls")]
-pub use connect::tls::{Roots, SSL_CERT_FILE, TlsConfig};
+pub use connect::tls::{Roots, SSL_CERT_FILE, TlsConfig, crypto_provider};
 pub use connect::{Connector, HttpClient, HttpResponseFuture};
 pub use error::{
     BoxError, Error, InvalidBaseUrl, InvalidProxy, InvalidProxyReason, InvalidToken, SharedError,

@@ -101,19 +101,15 @@ impl TlsConfig {
     /// (re-exported as [`rustls`](crate::rustls)).
     ///
     /// ```
-    /// # #[cfg(feature = "ring")] {
-    /// use std::sync::Arc;
-    /// use rxinfer_transport::{TlsConfig, rustls};
+    /// use rxinfer_transport::{TlsConfig, crypto_provider, rustls};
     ///
     /// let roots = rustls::RootCertStore::empty(); // add your CA here
-    /// let provider = Arc::new(rustls::crypto::ring::default_provider());
-    /// let config = rustls::ClientConfig::builder_with_provider(provider)
+    /// let config = rustls::ClientConfig::builder_with_provider(crypto_provider()?)
     ///     .with_safe_default_protocol_versions()?
     ///     .with_root_certificates(roots)
     ///     .with_no_client_auth();
     /// let tls = TlsConfig::from_rustls(config);
-    /// # }
-    /// # Ok::<(), rxinfer_transport::rustls::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_rustls(config: impl Into<Arc<ClientConfig>>) -> Self {
         Self {
@@ -345,12 +341,25 @@ impl TlsConfig {
     }
 }
 
-/// The provider the features choose: `aws-lc-rs` over `ring`, and with
-/// neither, the one the program installed as the process default.
-fn crypto_provider() -> Result<Arc<CryptoProvider>, Error> {
+/// The crypto provider the transport's TLS runs on, as the features choose
+/// it: `aws-lc-rs` over `ring`, and with neither, the one the program
+/// installed as the process default. Build your own
+/// [`rustls::ClientConfig`] on it to keep the same choice.
+///
+/// `ring` offers no post-quantum key exchange, and rustls 0.23.48
+/// deprecates its provider for that; `aws-lc-rs` has one (X25519MLKEM768).
+///
+/// # Errors
+///
+/// [`Error::InvalidTlsConfig`] when no feature chooses a provider and the
+/// program installed none.
+pub fn crypto_provider() -> Result<Arc<CryptoProvider>, Error> {
     #[cfg(feature = "aws-lc-rs")]
     return Ok(Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
+    // Still the default feature, as chosen for this release; the feature
+    // `aws-lc-rs` is the way to post-quantum key exchange.
     #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+    #[allow(deprecated)]
     return Ok(Arc::new(rustls::crypto::ring::default_provider()));
     #[cfg(not(any(feature = "ring", feature = "aws-lc-rs")))]
     CryptoProvider::get_default().cloned().ok_or_else(|| {
@@ -486,11 +495,10 @@ mod tests {
         );
     }
 
-    #[cfg(feature = "ring")]
+    #[cfg(any(feature = "ring", feature = "aws-lc-rs"))]
     #[test]
     fn your_own_config_keeps_its_settings_but_not_its_protocol_list() {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut own = ClientConfig::builder_with_provider(provider)
+        let mut own = ClientConfig::builder_with_provider(crypto_provider().expect("a provider"))
             .with_safe_default_protocol_versions()
             .expect("protocol versions")
             .with_root_certificates(RootCertStore::empty())
