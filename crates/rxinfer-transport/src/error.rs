@@ -213,7 +213,9 @@ pub enum InvalidBaseUrl {
     #[error("the URL has a query string or a fragment")]
     Query,
     /// `https` was asked for, but this build has no TLS support.
-    #[error("https needs the `rustls` feature, which this build turned off")]
+    #[error(
+        "https needs TLS, which this build left out: turn on the `ring` (default) or `aws-lc-rs` feature"
+    )]
     TlsUnsupported,
 }
 

@@ -21,12 +21,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The crate's parts:
+//! The crate's parts, by source folder (all exported at the root):
 //!
-//! | module | holds |
+//! | folder | holds |
 //! |---|---|
 //! | `auth` | [`BearerToken`], [`TokenSource`] and [`StaticToken`] |
-//! | `rules` | each rule in one file: base-URL resolution, credentials ([`carries_credentials`]), retries ([`RetryPolicy`]), the body limit ([`read_whole`]) |
+//! | `rules` | each rule in one file: base-URL resolution, credentials ([`set_authorization`], [`carries_credentials`]), retries ([`RetryPolicy`]), the body limit ([`read_whole`]) |
 //! | `layers` | the same rules as layers for stacks built by hand: [`SetBaseUrlLayer`], [`BearerAuthLayer`], [`ResponseBodyLimitLayer`], [`RetryPolicy`] as tower's retry `Policy` |
 //! | `connect` | [`HttpClient`] (two pools over a [`Connector`]), [`Proxy`] and [`ProxyConnector`], `TlsConfig` |
 //! | `transport` | the default stack, which holds the order of the rules: [`Transport`], [`BoxTransport`] |
@@ -34,6 +34,33 @@
 //! Your own tower layers go into the default stack with
 //! [`Transport::with_layer`], where they see every attempt, or around a
 //! built transport, where they see every call once.
+//!
+//! # A stack by hand
+//!
+//! The layers take the default stack's order: the path resolved first (the
+//! token's origin binding needs the absolute URL, so [`SetBaseUrlLayer`]
+//! goes above [`BearerAuthLayer`]), the token fetched once outside the
+//! retries, each attempt's body read under the retries. Such a stack has no
+//! deadline unless you add one (tower's `TimeoutLayer`, outermost), and no
+//! default headers (`User-Agent`, `Accept`).
+//!
+//! ```no_run
+//! use rxinfer_transport::{
+//!     BearerAuthLayer, BearerToken, Config, HttpClient, ResponseBodyLimitLayer, RetryPolicy,
+//!     SetBaseUrlLayer,
+//! };
+//! use tower::{ServiceBuilder, retry::RetryLayer};
+//!
+//! let base: rxinfer_transport::BaseUrl = "http://localhost:8000/v1".parse()?;
+//! let stack = ServiceBuilder::new()
+//!     .layer(SetBaseUrlLayer::new(base.clone()))
+//!     .layer(BearerAuthLayer::new(BearerToken::new("my-token")?).bound_to(base))
+//!     .layer(RetryLayer::new(RetryPolicy::new()))
+//!     .layer(ResponseBodyLimitLayer::default())
+//!     .service(HttpClient::new(&Config::default())?);
+//! # let _ = stack;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! [tower]: https://docs.rs/tower
 //! [hyper-util]: https://docs.rs/hyper-util
