@@ -272,7 +272,9 @@ pub enum InvalidProxyReason {
     #[error("the proxy scheme `{0}` is not supported; use http, https, socks5 or socks5h")]
     UnsupportedScheme(String),
     /// An `https` proxy in a build without TLS support.
-    #[error("an https proxy needs the `rustls` feature, which this build turned off")]
+    #[error(
+        "an https proxy needs TLS, which this build left out: turn on the `ring` (default) or `aws-lc-rs` feature"
+    )]
     TlsUnsupported,
 }
 
