@@ -69,3 +69,89 @@ fn a_call_outliving_its_first_runtime_times_out_instead_of_panicking() -> std::i
     assert!(matches!(outcome, Ok(Err(Error::Timeout(_)))), "{outcome:?}");
     Ok(())
 }
+
+/// Review: the same move between runtimes while the call waits to retry.
+/// The wait before a retry is a `tokio::time::sleep` made inside the
+/// call's rare path on the first runtime; polled on the second after the
+/// first shut down, it panics ("A Tokio 1.x context was found, but it is
+/// being shutdown"): only the deadline's own timer is remade.
+#[test]
+fn a_call_outliving_its_first_runtime_while_waiting_to_retry_does_not_panic() -> std::io::Result<()>
+{
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+    };
+    let unavailable = tower::service_fn(|_: Request<RequestBody>| async {
+        let mut response = Response::new(ResponseBody::from(""));
+        *response.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
+        response.headers_mut().insert(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from_static("1"),
+        );
+        Ok::<_, Infallible>(response)
+    });
+    let mut config = config(Duration::from_secs(5));
+    config.retry = rxinfer_transport::RetryPolicy::new()
+        .max_retries(1)
+        .max_delay(Duration::from_secs(10));
+    let mut transport = Transport::over(config, unavailable);
+    let mut call = Box::pin(
+        transport.call(
+            Request::get("/token/roles")
+                .body(RequestBody::default())
+                .expect("a request"),
+        ),
+    );
+    let first = runtime()?;
+    let pending = first.block_on(std::future::poll_fn(|cx| {
+        Poll::Ready(call.as_mut().poll(cx).is_pending())
+    }));
+    assert!(pending, "waiting to retry");
+    drop(first);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime().map(|second| {
+            second.block_on(async { tokio::time::timeout(Duration::from_secs(3), call).await })
+        })
+    }));
+    let outcome = outcome.map_err(|panic| {
+        panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+    });
+    assert!(
+        matches!(outcome, Ok(Ok(Ok(Ok(ref response)))) if response.status() == 503),
+        "{outcome:?}"
+    );
+    Ok(())
+}
+
+/// Review: a call first polled on a runtime whose paused clock had been
+/// advanced, then finished on a runtime with a real clock, keeps the
+/// instant of the first clock: its 50 ms deadline lands an hour away.
+#[test]
+fn a_deadline_moved_off_a_paused_clock_keeps_its_timeout() -> std::io::Result<()> {
+    let silent = tower::service_fn(|_: Request<RequestBody>| {
+        std::future::pending::<Result<Response<ResponseBody>, Infallible>>()
+    });
+    let mut transport = Transport::over(config(Duration::from_millis(50)), silent);
+    let mut call = Box::pin(transport.call(Request::new(RequestBody::default())));
+    let paused = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()?;
+    let pending = paused.block_on(async {
+        tokio::time::advance(Duration::from_secs(3600)).await;
+        std::future::poll_fn(|cx| Poll::Ready(call.as_mut().poll(cx).is_pending())).await
+    });
+    assert!(pending);
+    drop(paused);
+    let real = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
+    let outcome = real.block_on(async { tokio::time::timeout(Duration::from_secs(3), call).await });
+    assert!(matches!(outcome, Ok(Err(Error::Timeout(_)))), "{outcome:?}");
+    Ok(())
+}

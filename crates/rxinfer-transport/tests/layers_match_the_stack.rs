@@ -266,3 +266,86 @@ async fn the_renewed_token_serves_the_next_call() {
         ]
     );
 }
+
+/// Review: what each stack tells the API crates on the response, for a
+/// script, one stack at a time (default, then layered).
+async fn marks(script: &[Answer], request: fn() -> Request<RequestBody>) -> [(u16, bool, bool); 2] {
+    let mut out = [(0, false, false); 2];
+    for (slot, stack) in out
+        .iter_mut()
+        .zip([default_stack as fn(&str) -> Stack, layered_stack])
+    {
+        let (url, _) = support::server(script).await;
+        let response = stack(&format!("{url}/v1"))
+            .oneshot(request())
+            .await
+            .expect("an answer");
+        *slot = (
+            response.status().as_u16(),
+            response
+                .extensions()
+                .get::<rxinfer_transport::ResentAfterLostAnswer>()
+                .is_some(),
+            response
+                .extensions()
+                .get::<rxinfer_transport::TokenRejected>()
+                .is_some(),
+        );
+    }
+    out
+}
+
+const NOT_FOUND: &str = "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+
+/// A `DELETE` whose answer is lost and whose resend finds nothing: the
+/// default stack marks the answer [`ResentAfterLostAnswer`], which
+/// api-core turns into success (`DELETED_BEFORE`). A stack of the public
+/// layers leaves it unmarked, so the same call fails as `NotFound`.
+#[tokio::test]
+async fn a_resend_after_a_lost_answer_is_marked_by_both_stacks() {
+    let [default, layered] = marks(&[Answer::Drop, Answer::Bytes(NOT_FOUND)], || {
+        Request::delete("/models/i/x")
+            .extension(Operation::new("delete_model_instance").with_path_parameters())
+            .body(RequestBody::default())
+            .expect("a request")
+    })
+    .await;
+    assert_eq!(default, (404, true, false), "the default stack");
+    assert_eq!(layered, default, "the layered stack, then the default");
+}
+
+/// A `401` that stays after the renewal: the default stack names the
+/// rejected token ([`TokenRejected`], which becomes
+/// `StatusError::rejected_token`); the layered stack does not.
+#[tokio::test]
+async fn a_final_401_names_the_rejected_token_on_both_stacks() {
+    let [default, layered] = marks(
+        &[Answer::Bytes(UNAUTHORIZED), Answer::Bytes(UNAUTHORIZED)],
+        || get("/token/roles", Operation::new("token_roles")),
+    )
+    .await;
+    assert_eq!(default, (401, false, true), "the default stack");
+    assert_eq!(layered, default, "the layered stack, then the default");
+}
+
+/// Retries before and after a renewal: the default stack counts them
+/// against one `max_retries` for the call; the layered stack's `Retry` sits
+/// under `BearerAuth`, so the resend with the renewed token starts a fresh
+/// count and the server sees more attempts.
+#[tokio::test]
+async fn retries_around_a_renewal_are_counted_once_per_call() {
+    let (seen, statuses) = both(
+        &[
+            UNAVAILABLE,
+            UNAVAILABLE,
+            UNAUTHORIZED,
+            UNAVAILABLE,
+            UNAVAILABLE,
+            UNAVAILABLE,
+        ],
+        roles,
+    )
+    .await;
+    assert_eq!(statuses, [503]);
+    assert_eq!(seen.len(), 4);
+}
