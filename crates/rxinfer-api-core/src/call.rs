@@ -173,17 +173,13 @@ pub struct Call {
 }
 
 impl Call {
-    /// A call of an `endpoint` made with [`Endpoint::fixed`], at its path.
-    /// For one made with [`Endpoint::new`], the call fails as an invalid
-    /// request without being sent.
+    /// A call of an `endpoint` made with [`Endpoint::fixed`], at its path,
+    /// checked as [`Call::at`] checks a built one (a path that does not
+    /// start with `/` is refused). For one made with [`Endpoint::new`], the
+    /// call fails as an invalid request without being sent.
     pub fn fixed(endpoint: &'static Endpoint) -> Self {
-        match endpoint.uri() {
-            Some(Ok(path)) => Self {
-                endpoint,
-                path,
-                body: Ok(None),
-            },
-            Some(Err(error)) => Self::invalid(endpoint, error.into()),
+        match endpoint.path() {
+            Some(path) => Self::at(endpoint, path.to_owned()),
             None => Self::invalid(endpoint, "the endpoint has path parameters".into()),
         }
     }

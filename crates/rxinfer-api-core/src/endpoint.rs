@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use http::{Method, Uri};
+use http::Method;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use rxinfer_transport::Operation;
 
@@ -58,11 +58,6 @@ impl Endpoint {
     /// The fixed path, for an endpoint without path parameters.
     pub fn path(&self) -> Option<&'static str> {
         self.path
-    }
-
-    /// The fixed path as a URI.
-    pub(crate) fn uri(&self) -> Option<Result<Uri, http::uri::InvalidUri>> {
-        self.path.map(Uri::try_from)
     }
 }
 

@@ -26,11 +26,20 @@ impl PathPiece for String {
     }
 }
 
-impl PathPiece for i64 {
-    fn push_to(&self, path: &mut String) {
-        let _ = write!(path, "/{self}");
-    }
+/// Integers, written in decimal (no character needs encoding).
+macro_rules! integer_pieces {
+    ($($integer:ty),*) => {
+        $(
+            impl PathPiece for $integer {
+                fn push_to(&self, path: &mut String) {
+                    let _ = write!(path, "/{self}");
+                }
+            }
+        )*
+    };
 }
+
+integer_pieces!(i32, i64, u32, u64, usize);
 
 impl<T: PathPiece + ?Sized> PathPiece for &T {
     fn push_to(&self, path: &mut String) {
@@ -39,7 +48,8 @@ impl<T: PathPiece + ?Sized> PathPiece for &T {
 }
 
 /// Expands a table of operations into, for each entry, in the calling
-/// crate:
+/// module (one table per module: it defines the modules `endpoint` and
+/// `calls` there):
 ///
 /// - a static [`Endpoint`](crate::Endpoint) in the module `endpoint`, named
 ///   as the operation;
@@ -51,7 +61,9 @@ impl<T: PathPiece + ?Sized> PathPiece for &T {
 ///
 /// Each API crate keeps its table in one exported macro
 /// (`rxinfer_models_api::models_operations!`, ...) that hands the entries
-/// to a macro named by its caller: to this one in the crate itself, and to the blocking client's, which so has one method per entry
+/// to a macro named by its caller (a macro of yours that keeps the entries'
+/// docs inherits their doctests: match `$(#[$doc:meta])*` and drop them):
+/// to this one in the crate itself, and to the blocking client's, which so has one method per entry
 /// and cannot miss one. An entry reads:
 ///
 /// ```text
@@ -65,7 +77,8 @@ impl<T: PathPiece + ?Sized> PathPiece for &T {
 /// - the HTTP method, then the path: a string for a fixed one, or a list of
 ///   literal segments and arguments, each argument percent-encoded as one
 ///   segment ([`segment`](crate::segment));
-/// - `json(<argument>)`: the request body, when there is one;
+/// - `json(<argument>)`: the request body, when there is one (a path
+///   argument is a string, `String` or integer);
 /// - `without_token` and `never_resent`, as the `Operation` methods of
 ///   those names.
 ///
@@ -132,9 +145,9 @@ macro_rules! declare_operations {
             )*
         }
 
-        impl<S> $api<S>
+        impl<__S> $api<__S>
         where
-            S: $crate::ApiService,
+            __S: $crate::ApiService,
         {
             $(
                 $(#[$doc])*
@@ -143,7 +156,7 @@ macro_rules! declare_operations {
                     $($arg: $ty),*
                 ) -> impl ::std::future::Future<
                     Output = ::std::result::Result<$crate::ApiResponse<$answer>, $crate::ApiError>,
-                > + use<S> {
+                > + use<__S> {
                     self.client.send(calls::$name($($arg),*))
                 }
             )*
@@ -155,15 +168,15 @@ macro_rules! declare_operations {
                 "`] over any service, with `options`.\n\n",
                 "# Errors\n\nAs [`", stringify!($api), "::", stringify!($name), "`]."
             )]
-            pub fn $name<S>(
-                service: S,
+            pub fn $name<__S>(
+                service: __S,
                 options: &$crate::RequestOptions,
                 $($arg: $ty),*
             ) -> impl ::std::future::Future<
                 Output = ::std::result::Result<$crate::ApiResponse<$answer>, $crate::ApiError>,
-            > + use<S>
+            > + use<__S>
             where
-                S: $crate::ApiService,
+                __S: $crate::ApiService,
             {
                 $crate::ApiClient::new(service)
                     .with_options(options.clone())
@@ -177,13 +190,17 @@ macro_rules! declare_operations {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __endpoint {
-    ($name:ident, $method:ident, $path:literal $(, $flag:ident)*) => {
+    ($name:ident, $method:ident, $path:literal $(, $flag:ident)*) => {{
+        const _: () = assert!(
+            !$path.is_empty() && $path.as_bytes()[0] == b'/',
+            concat!("the fixed path of `", stringify!($name), "` must start with `/`"),
+        );
         $crate::Endpoint::fixed(
             $crate::__private::Method::$method,
             $crate::__private::Operation::new(stringify!($name)) $(.$flag())*,
             $path,
         )
-    };
+    }};
     ($name:ident, $method:ident, [$($piece:tt),*] $(, $flag:ident)*) => {
         $crate::Endpoint::new(
             $crate::__private::Method::$method,

@@ -1,9 +1,8 @@
-//! Review: a fixed path is not checked as `Call::at` checks a built one.
-//! `Call::at` refuses a path that does not start with `/` ("every call goes
-//! under the base URL"); `Call::fixed` (and so a table entry
-//! `GET "<literal>"`) takes any URI, so an absolute one leaves the base
-//! URL's origin carrying the per-call token, and an authority-form one
-//! (`"ping"`) is sent to the base URL's root.
+//! A fixed path is checked as `Call::at` checks a built one: a path that
+//! does not start with `/` is refused ("every call goes under the base
+//! URL"). Unchecked, an absolute one would leave the base URL's origin
+//! carrying the per-call token, and an authority-form one (`"ping"`) would
+//! go to the base URL's root.
 
 use std::sync::{Arc, Mutex};
 

@@ -37,12 +37,17 @@
 //!
 //! # A stack by hand
 //!
-//! The layers take the default stack's order: the path resolved first (the
-//! token's origin binding needs the absolute URL, so [`SetBaseUrlLayer`]
-//! goes above [`BearerAuthLayer`]), the token fetched once outside the
-//! retries, each attempt's body read under the retries. Such a stack has no
-//! deadline unless you add one (tower's `TimeoutLayer`, outermost), and no
-//! default headers (`User-Agent`, `Accept`).
+//! The layers behave as the default stack in this order: tower's `Retry`
+//! outermost (so a call's retries, before and after a token renewal,
+//! count against one limit, and its answer is marked
+//! [`ResentAfterLostAnswer`] as the default stack marks it), then
+//! [`SetBaseUrlLayer`] above [`BearerAuthLayer`] (the token's origin
+//! binding needs the absolute URL: under it, no token goes), then
+//! [`ResponseBodyLimitLayer`], so that each attempt's body is read under
+//! the retries. `tests/layers_match_the_stack.rs` holds this stack to the
+//! default one. Such a stack has no deadline unless you add one (tower's
+//! `TimeoutLayer`, outermost), and no default headers (`User-Agent`,
+//! `Accept`).
 //!
 //! ```no_run
 //! use rxinfer_transport::{
@@ -53,9 +58,9 @@
 //!
 //! let base: rxinfer_transport::BaseUrl = "http://localhost:8000/v1".parse()?;
 //! let stack = ServiceBuilder::new()
+//!     .layer(RetryLayer::new(RetryPolicy::new()))
 //!     .layer(SetBaseUrlLayer::new(base.clone()))
 //!     .layer(BearerAuthLayer::new(BearerToken::new("my-token")?).bound_to(base))
-//!     .layer(RetryLayer::new(RetryPolicy::new()))
 //!     .layer(ResponseBodyLimitLayer::default())
 //!     .service(HttpClient::new(&Config::default())?);
 //! # let _ = stack;

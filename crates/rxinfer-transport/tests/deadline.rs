@@ -70,11 +70,10 @@ fn a_call_outliving_its_first_runtime_times_out_instead_of_panicking() -> std::i
     Ok(())
 }
 
-/// Review: the same move between runtimes while the call waits to retry.
-/// The wait before a retry is a `tokio::time::sleep` made inside the
-/// call's rare path on the first runtime; polled on the second after the
-/// first shut down, it panics ("A Tokio 1.x context was found, but it is
-/// being shutdown"): only the deadline's own timer is remade.
+/// The same move between runtimes while the call waits to retry: the wait
+/// is remade on the second runtime too (a tokio `sleep` of the first would
+/// panic there, "A Tokio 1.x context was found, but it is being
+/// shutdown").
 #[test]
 fn a_call_outliving_its_first_runtime_while_waiting_to_retry_does_not_panic() -> std::io::Result<()>
 {
@@ -128,9 +127,9 @@ fn a_call_outliving_its_first_runtime_while_waiting_to_retry_does_not_panic() ->
     Ok(())
 }
 
-/// Review: a call first polled on a runtime whose paused clock had been
-/// advanced, then finished on a runtime with a real clock, keeps the
-/// instant of the first clock: its 50 ms deadline lands an hour away.
+/// A call first polled on a runtime whose paused clock had been advanced,
+/// then finished on a runtime with a real clock, keeps the time that was
+/// left, not the first clock's instant (which lands an hour away).
 #[test]
 fn a_deadline_moved_off_a_paused_clock_keeps_its_timeout() -> std::io::Result<()> {
     let silent = tower::service_fn(|_: Request<RequestBody>| {

@@ -1,9 +1,11 @@
 //! The public layers and the default stack apply the same rules: a stack
-//! built by hand from `SetBaseUrlLayer`, `BearerAuthLayer`, tower's `Retry`
-//! with `RetryPolicy` and `ResponseBodyLimitLayer` over the pooled
-//! `HttpClient` puts the same requests on the wire as `Transport`, retries
-//! the same ones and renews the token the same way. Each case runs both
-//! against its own server on 127.0.0.1, which records what arrives.
+//! built by hand from tower's `Retry` with `RetryPolicy`, `SetBaseUrlLayer`,
+//! `BearerAuthLayer` and `ResponseBodyLimitLayer` over the pooled
+//! `HttpClient` (the order the transport's docs give) puts the same
+//! requests on the wire as `Transport`, retries the same ones, renews the
+//! token the same way, and marks its answers the same way (a lost answer,
+//! a rejected token). Each case runs both against its own server on
+//! 127.0.0.1, which records what arrives.
 
 mod support;
 
@@ -64,6 +66,7 @@ fn config(url: &str) -> Config {
     config.retry = RetryPolicy::new()
         .max_retries(2)
         .base_delay(Duration::from_millis(1));
+    config.body_limit = 64;
     config
 }
 
@@ -79,10 +82,10 @@ fn layered_stack(url: &str) -> Stack {
     let token = config.token.clone().expect("a token source");
     let pool = HttpClient::new(&config).expect("the pool builds");
     ServiceBuilder::new()
+        .layer(RetryLayer::new(config.retry.clone()))
         .layer(SetBaseUrlLayer::new(base.clone()))
         .layer(BearerAuthLayer::from_source(token).bound_to(base))
-        .layer(RetryLayer::new(config.retry.clone()))
-        .layer(ResponseBodyLimitLayer::default())
+        .layer(ResponseBodyLimitLayer::new(config.body_limit))
         .service(pool)
         .boxed_clone()
 }
@@ -92,7 +95,7 @@ async fn run(
     stack: fn(&str) -> Stack,
     script: &[&'static str],
     requests: fn(&str) -> Vec<Request<RequestBody>>,
-) -> (Vec<Seen>, Vec<u16>) {
+) -> (Vec<Seen>, Vec<String>) {
     let script: Vec<Answer> = script.iter().map(|bytes| Answer::Bytes(bytes)).collect();
     let (url, seen) = support::server(&script).await;
     let url = format!("{url}/v1");
@@ -100,7 +103,12 @@ async fn run(
     let mut statuses = Vec::new();
     for request in requests(&url) {
         let answer = service.clone().oneshot(request).await;
-        statuses.push(answer.map_or(0, |response| response.status().as_u16()));
+        // A failure counts as its kind's name, so that both stacks must fail
+        // the same way.
+        statuses.push(answer.map_or_else(
+            |e| e.kind_name().to_owned(),
+            |r| r.status().as_str().to_owned(),
+        ));
     }
     let seen = seen.lock().expect("seen").clone();
     (seen, statuses)
@@ -111,11 +119,11 @@ async fn run(
 async fn both(
     script: &[&'static str],
     requests: fn(&str) -> Vec<Request<RequestBody>>,
-) -> (Vec<Seen>, Vec<u16>) {
+) -> (Vec<Seen>, Vec<String>) {
     let default = run(default_stack, script, requests).await;
     let layered = run(layered_stack, script, requests).await;
     // The two servers listen on different ports.
-    let strip = |(seen, statuses): (Vec<Seen>, Vec<u16>)| {
+    let strip = |(seen, statuses): (Vec<Seen>, Vec<String>)| {
         let seen = seen
             .into_iter()
             .map(|s| Seen {
@@ -146,7 +154,7 @@ fn roles(_: &str) -> Vec<Request<RequestBody>> {
 #[tokio::test]
 async fn the_token_goes_with_the_resolved_path() {
     let (seen, statuses) = both(&[], roles).await;
-    assert_eq!(statuses, [200]);
+    assert_eq!(statuses, ["200"]);
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].request_line, "GET /v1/token/roles HTTP/1.1");
     assert_eq!(seen[0].host.as_deref(), Some("127.0.0.1"));
@@ -191,14 +199,14 @@ async fn the_token_never_goes_to_another_origin() {
         )]
     })
     .await;
-    assert_eq!(statuses, [200]);
+    assert_eq!(statuses, ["200"]);
     assert_eq!(seen[0].authorization, None);
 }
 
 #[tokio::test]
 async fn an_idempotent_call_is_sent_again_after_a_503() {
     let (seen, statuses) = both(&[UNAVAILABLE, UNAVAILABLE], roles).await;
-    assert_eq!(statuses, [200]);
+    assert_eq!(statuses, ["200"]);
     assert_eq!(seen.len(), 3);
     assert!(
         seen.iter()
@@ -209,7 +217,7 @@ async fn an_idempotent_call_is_sent_again_after_a_503() {
 #[tokio::test]
 async fn retries_stop_at_the_limit() {
     let (seen, statuses) = both(&[UNAVAILABLE; 5], roles).await;
-    assert_eq!(statuses, [503]);
+    assert_eq!(statuses, ["503"]);
     assert_eq!(seen.len(), 3);
 }
 
@@ -224,7 +232,7 @@ async fn a_state_changing_call_is_never_sent_again() {
         ]
     })
     .await;
-    assert_eq!(statuses, [503]);
+    assert_eq!(statuses, ["503"]);
     assert_eq!(seen.len(), 1);
     assert_eq!(
         seen[0].request_line,
@@ -243,7 +251,7 @@ async fn a_401_renews_the_token_once_and_sends_again() {
             Some("Bearer second".to_owned())
         ]
     );
-    assert_eq!(statuses, [401]);
+    assert_eq!(statuses, ["401"]);
 }
 
 #[tokio::test]
@@ -255,7 +263,7 @@ async fn the_renewed_token_serves_the_next_call() {
         ]
     })
     .await;
-    assert_eq!(statuses, [200, 200]);
+    assert_eq!(statuses, ["200", "200"]);
     let tokens: Vec<_> = seen.iter().map(|s| s.authorization.clone()).collect();
     assert_eq!(
         tokens,
@@ -267,8 +275,8 @@ async fn the_renewed_token_serves_the_next_call() {
     );
 }
 
-/// Review: what each stack tells the API crates on the response, for a
-/// script, one stack at a time (default, then layered).
+/// What each stack tells the API crates on the response, for a script, one
+/// stack at a time (default, then layered).
 async fn marks(script: &[Answer], request: fn() -> Request<RequestBody>) -> [(u16, bool, bool); 2] {
     let mut out = [(0, false, false); 2];
     for (slot, stack) in out
@@ -299,8 +307,8 @@ const NOT_FOUND: &str = "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnecti
 
 /// A `DELETE` whose answer is lost and whose resend finds nothing: the
 /// default stack marks the answer [`ResentAfterLostAnswer`], which
-/// api-core turns into success (`DELETED_BEFORE`). A stack of the public
-/// layers leaves it unmarked, so the same call fails as `NotFound`.
+/// api-core turns into success (`DELETED_BEFORE`); so does `Retry` with
+/// `RetryPolicy` in a stack of the public layers.
 #[tokio::test]
 async fn a_resend_after_a_lost_answer_is_marked_by_both_stacks() {
     let [default, layered] = marks(&[Answer::Drop, Answer::Bytes(NOT_FOUND)], || {
@@ -316,7 +324,7 @@ async fn a_resend_after_a_lost_answer_is_marked_by_both_stacks() {
 
 /// A `401` that stays after the renewal: the default stack names the
 /// rejected token ([`TokenRejected`], which becomes
-/// `StatusError::rejected_token`); the layered stack does not.
+/// `StatusError::rejected_token`), and so does `BearerAuthLayer`.
 #[tokio::test]
 async fn a_final_401_names_the_rejected_token_on_both_stacks() {
     let [default, layered] = marks(
@@ -329,9 +337,9 @@ async fn a_final_401_names_the_rejected_token_on_both_stacks() {
 }
 
 /// Retries before and after a renewal: the default stack counts them
-/// against one `max_retries` for the call; the layered stack's `Retry` sits
-/// under `BearerAuth`, so the resend with the renewed token starts a fresh
-/// count and the server sees more attempts.
+/// against one `max_retries` for the call, and so does a layered stack with
+/// `Retry` above `BearerAuth` (under it, the resend with the renewed token
+/// would start a fresh count).
 #[tokio::test]
 async fn retries_around_a_renewal_are_counted_once_per_call() {
     let (seen, statuses) = both(
@@ -346,6 +354,18 @@ async fn retries_around_a_renewal_are_counted_once_per_call() {
         roles,
     )
     .await;
-    assert_eq!(statuses, [503]);
+    assert_eq!(statuses, ["503"]);
     assert_eq!(seen.len(), 4);
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_fails_both_stacks_alike() {
+    const BIG: &str = "HTTP/1.1 200 OK\r\ncontent-length: 100\r\nconnection: close\r\n\r\n0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789";
+    let (seen, statuses) = both(&[BIG], roles).await;
+    assert_eq!(statuses, ["body_too_large"]);
+    assert_eq!(
+        seen.len(),
+        1,
+        "a body too large is not a reason to send again"
+    );
 }

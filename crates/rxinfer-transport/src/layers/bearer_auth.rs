@@ -10,7 +10,7 @@ use http::{Request, Response, StatusCode};
 use tower::{Layer, Service, ServiceExt};
 
 use crate::{
-    BaseUrl, BearerToken, BoxError, Error, Operation, StaticToken, TokenSource,
+    BaseUrl, BearerToken, BoxError, Error, Operation, StaticToken, TokenRejected, TokenSource,
     rules::credentials::{Authorizer, set_authorization},
 };
 
@@ -122,15 +122,27 @@ where
                 return Ok(response);
             }
             match authorizer.renewed(&token).await? {
-                None => Ok(response),
+                None => Ok(rejected(response, &token)),
                 Some(renewed) => {
                     let mut again = again;
                     set_authorization(again.headers_mut(), &operation, Some(&renewed));
-                    send(inner, again).await
+                    let response = send(inner, again).await?;
+                    Ok(rejected(response, &renewed))
                 }
             }
         })
     }
+}
+
+/// A `401` to `token`, marked with the token's fingerprint as the default
+/// stack marks it ([`TokenRejected`]); any other answer as it is.
+fn rejected<RB>(mut response: Response<RB>, token: &BearerToken) -> Response<RB> {
+    if response.status() == StatusCode::UNAUTHORIZED {
+        response
+            .extensions_mut()
+            .insert(TokenRejected(token.fingerprint()));
+    }
+    response
 }
 
 async fn send<S, B, RB>(service: S, request: Request<B>) -> Result<Response<RB>, Error>

@@ -6,7 +6,7 @@ use http::{Request, Response};
 use tokio::time::Sleep;
 use tower::retry::Policy;
 
-use crate::{Error, Operation, RetryPolicy};
+use crate::{Error, Operation, ResentAfterLostAnswer, RetryPolicy};
 
 impl<B: Clone, RB> Policy<Request<B>, Response<RB>, Error> for RetryPolicy {
     type Future = Sleep;
@@ -19,7 +19,17 @@ impl<B: Clone, RB> Policy<Request<B>, Response<RB>, Error> for RetryPolicy {
         if self.retries == 0 {
             self.deposit();
         }
-        let delay = self.wait(&Operation::of(request), result.as_ref(), self.retries)?;
+        let Some(delay) = self.wait(&Operation::of(request), result.as_ref(), self.retries) else {
+            // The call's answer: marked, as the default stack marks it,
+            // when an earlier attempt's answer was lost.
+            if let (Ok(response), true) = (result, self.lost_answer) {
+                response.extensions_mut().insert(ResentAfterLostAnswer);
+            }
+            return None;
+        };
+        // Before the answer's head: once a status arrived, the server had
+        // answered.
+        self.lost_answer |= matches!(result, Err(Error::Http(_)));
         self.retries += 1;
         Some(tokio::time::sleep(delay))
     }

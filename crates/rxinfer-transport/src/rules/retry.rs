@@ -56,8 +56,10 @@ pub struct RetryPolicy {
     max_delay: Duration,
     budget: Arc<TpsBudget>,
     // Per call, when used with tower's Retry, which clones the policy for
-    // each request.
+    // each request: the retries made, and whether one followed a lost
+    // answer.
     pub(crate) retries: u32,
+    pub(crate) lost_answer: bool,
 }
 
 impl RetryPolicy {
@@ -69,6 +71,7 @@ impl RetryPolicy {
             max_delay: Duration::from_secs(5),
             budget: Arc::new(budget(Duration::from_secs(10), 10, 0.2)),
             retries: 0,
+            lost_answer: false,
         }
     }
 

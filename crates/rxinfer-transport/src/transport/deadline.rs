@@ -1,11 +1,12 @@
 //! A call's deadline on tokio's timer, set when the call is first polled so
 //! that building a call needs no runtime.
 //!
-//! The timer is polled outside tokio's cooperative budget, as tokio's own
-//! `time::Timeout` polls its: a service that spends the budget at every
-//! poll would otherwise keep the timer from ever registering. A call polled
-//! on another runtime than the one its timer belongs to (the first shut
-//! down) takes a timer of the new runtime, for the same instant.
+//! The timer ([`Timer`], also the wait before a retry) is polled outside
+//! tokio's cooperative budget, as tokio's own `time::Timeout` polls its: a
+//! service that spends the budget at every poll would otherwise keep the
+//! timer from ever registering. A call polled on another runtime than the
+//! one its timer belongs to (the first shut down) takes a timer of the new
+//! runtime, for the time that was left.
 //!
 //! An earlier version let calls that started together share one timer. The
 //! `token_roles` bench showed no gain above its noise (the figures are in
@@ -33,9 +34,15 @@ pub(super) struct Deadline {
     timer: Option<Timer>,
 }
 
-/// The timer of a started call, and the runtime it belongs to.
-struct Timer {
+/// A timer that follows its call: polled outside tokio's cooperative
+/// budget, and remade on the runtime polling it when that is another one
+/// (the first shut down), for the time that was left, so that a paused
+/// clock's instants do not travel to another clock. (tokio may reuse a
+/// finished runtime's id; it does not today.)
+pub(super) struct Timer {
     at: Instant,
+    /// What was left at the last poll, on the timer's own runtime.
+    left: Duration,
     runtime: Option<Id>,
     sleep: Pin<Box<Unconstrained<Sleep>>>,
 }
@@ -50,12 +57,44 @@ impl std::fmt::Debug for Timer {
 }
 
 impl Timer {
-    fn new(at: Instant) -> Self {
+    /// A timer due at `at`, on the current runtime.
+    pub(super) fn new(at: Instant) -> Self {
         Self {
             at,
+            left: at.saturating_duration_since(Instant::now()),
             runtime: Handle::try_current().ok().map(|handle| handle.id()),
             sleep: Box::pin(unconstrained(sleep_until(at))),
         }
+    }
+
+    /// A timer due `delay` from now (`FAR` when too far to represent).
+    pub(super) fn after(delay: Duration) -> Self {
+        let now = Instant::now();
+        Self::new(now.checked_add(delay).unwrap_or(now + FAR))
+    }
+
+    /// When it is due, on the clock of the runtime it last ran on.
+    pub(super) fn at(&self) -> Instant {
+        self.at
+    }
+
+    /// Ready once it is due; otherwise `cx` is woken when it is.
+    pub(super) fn poll_due(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let here = Handle::try_current().ok().map(|handle| handle.id());
+        if here.is_some() && here != self.runtime {
+            *self = Self::after(self.left);
+        } else {
+            self.left = self.at.saturating_duration_since(Instant::now());
+        }
+        self.sleep.as_mut().poll(cx)
+    }
+}
+
+impl std::future::Future for Timer {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.get_mut().poll_due(cx)
     }
 }
 
@@ -77,7 +116,7 @@ impl Deadline {
     /// else its timeout from now (`None`: too far to represent).
     pub(super) fn expiry(&self) -> Option<Instant> {
         match &self.timer {
-            Some(timer) => Some(timer.at),
+            Some(timer) => Some(timer.at()),
             None => Instant::now().checked_add(self.timeout),
         }
     }
@@ -86,15 +125,9 @@ impl Deadline {
     /// does.
     pub(super) fn poll_expired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let timeout = self.timeout;
-        let timer = self.timer.get_or_insert_with(|| {
-            let now = Instant::now();
-            Timer::new(now.checked_add(timeout).unwrap_or(now + FAR))
-        });
-        let here = Handle::try_current().ok().map(|handle| handle.id());
-        if here.is_some() && here != timer.runtime {
-            *timer = Timer::new(timer.at);
-        }
-        timer.sleep.as_mut().poll(cx)
+        self.timer
+            .get_or_insert_with(|| Timer::after(timeout))
+            .poll_due(cx)
     }
 
     /// Stops waiting: the call has its answer, and its timer entry goes now

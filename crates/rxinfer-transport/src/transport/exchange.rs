@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use tower::{Service, ServiceExt};
 use tracing::{Span, field::Empty};
 
-use super::{ResponseBody, Shared};
+use super::{ResponseBody, Shared, deadline::Timer};
 use crate::{
     BearerToken, BoxError, Error, Operation, RequestBody, RequestBodyLimit, RequestTimeout,
     ResentAfterLostAnswer, TokenRejected,
@@ -222,7 +222,7 @@ where
                     retries += 1;
                     span.record("http.request.resend_count", retries);
                     if !delay.is_zero() {
-                        tokio::time::sleep(delay).await;
+                        Timer::after(delay).await;
                     }
                 }
                 None => return finish(result, lost_answer, self.token.as_ref()),
