@@ -179,7 +179,12 @@ impl Call {
     /// call fails as an invalid request without being sent.
     pub fn fixed(endpoint: &'static Endpoint) -> Self {
         match endpoint.path() {
-            Some(path) => Self::at(endpoint, path.to_owned()),
+            // A static path is parsed in place, without a copy.
+            Some(path) => Self::checked(
+                endpoint,
+                path.starts_with('/'),
+                Uri::from_maybe_shared(Bytes::from_static(path.as_bytes())),
+            ),
             None => Self::invalid(endpoint, "the endpoint has path parameters".into()),
         }
     }
@@ -200,10 +205,20 @@ impl Call {
     /// end), as an empty parameter makes, fails it as
     /// [`ApiErrorKind::EmptyPathSegment`] without sending it.
     pub fn at(endpoint: &'static Endpoint, path: String) -> Self {
-        if !path.starts_with('/') {
+        Self::checked(endpoint, path.starts_with('/'), Uri::try_from(path))
+    }
+
+    /// The call at a path parsed from one that did or did not start with
+    /// `/`.
+    fn checked(
+        endpoint: &'static Endpoint,
+        rooted: bool,
+        parsed: Result<Uri, http::uri::InvalidUri>,
+    ) -> Self {
+        if !rooted {
             return Self::invalid(endpoint, "the path does not start with `/`".into());
         }
-        match Uri::try_from(path) {
+        match parsed {
             Ok(path) => {
                 // The server's router splits the path dropping empty
                 // segments: the call would reach another operation.
