@@ -54,6 +54,10 @@
 //!   ranges clear of the head's; parsing a fixed path's URI once per
 //!   endpoint (157.86-158.49 M without) overlaps the head's range and
 //!   went.
+//! - 2026-12-07, later: with fixed paths parsed in place and checked as
+//!   built ones, caching the parsed URI again measured 157.53-157.84 M
+//!   against 158.52-159.13 M without, three runs each (about 450
+//!   instructions a call): the cache came back.
 
 use std::{
     hint::black_box,

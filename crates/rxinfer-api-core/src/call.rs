@@ -178,14 +178,9 @@ impl Call {
     /// start with `/` is refused). For one made with [`Endpoint::new`], the
     /// call fails as an invalid request without being sent.
     pub fn fixed(endpoint: &'static Endpoint) -> Self {
-        match endpoint.path() {
-            // A static path is parsed in place, without a copy.
-            Some(path) => Self::checked(
-                endpoint,
-                path.starts_with('/'),
-                Uri::from_maybe_shared(Bytes::from_static(path.as_bytes())),
-            ),
-            None => Self::invalid(endpoint, "the endpoint has path parameters".into()),
+        match (endpoint.path(), endpoint.uri()) {
+            (Some(path), Some(parsed)) => Self::checked(endpoint, path.starts_with('/'), parsed),
+            _ => Self::invalid(endpoint, "the endpoint has path parameters".into()),
         }
     }
 

@@ -1,8 +1,8 @@
 //! An endpoint as a static table entry, and the paths it is called at.
 
-use std::fmt;
+use std::{fmt, sync::OnceLock};
 
-use http::Method;
+use http::{Method, Uri, uri::InvalidUri};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use rxinfer_transport::Operation;
 
@@ -11,7 +11,7 @@ use rxinfer_transport::Operation;
 /// be sent twice), and its path when it has no parameters.
 ///
 /// ```
-/// use http::Method;
+/// use http::{Method, Uri, uri::InvalidUri};
 /// use rxinfer_api_core::Endpoint;
 /// use rxinfer_transport::Operation;
 ///
@@ -32,6 +32,9 @@ pub struct Endpoint {
     /// What the request tells the stack about itself.
     pub operation: Operation,
     path: Option<&'static str>,
+    // Parsed at the first call and cloned after (callgrind: about 450
+    // instructions a call fewer; see the token_roles bench's notes).
+    uri: OnceLock<Uri>,
 }
 
 impl Endpoint {
@@ -42,6 +45,7 @@ impl Endpoint {
             method,
             operation,
             path: None,
+            uri: OnceLock::new(),
         }
     }
 
@@ -52,7 +56,18 @@ impl Endpoint {
             method,
             operation,
             path: Some(path),
+            uri: OnceLock::new(),
         }
+    }
+
+    /// The fixed path parsed, once, in place (`None`: path parameters).
+    pub(crate) fn uri(&self) -> Option<Result<Uri, InvalidUri>> {
+        let path = self.path?;
+        if let Some(uri) = self.uri.get() {
+            return Some(Ok(uri.clone()));
+        }
+        let parsed = Uri::from_maybe_shared(bytes::Bytes::from_static(path.as_bytes()));
+        Some(parsed.map(|uri| self.uri.get_or_init(|| uri).clone()))
     }
 
     /// The fixed path, for an endpoint without path parameters.
