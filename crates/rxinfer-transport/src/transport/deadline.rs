@@ -57,20 +57,17 @@ impl std::fmt::Debug for Timer {
 }
 
 impl Timer {
-    /// A timer due at `at`, on the current runtime.
-    pub(super) fn new(at: Instant) -> Self {
-        Self {
-            at,
-            left: at.saturating_duration_since(Instant::now()),
-            runtime: Handle::try_current().ok().map(|handle| handle.id()),
-            sleep: Box::pin(unconstrained(sleep_until(at))),
-        }
-    }
-
-    /// A timer due `delay` from now (`FAR` when too far to represent).
+    /// A timer due `delay` from now (`FAR` when too far to represent); it
+    /// belongs to the runtime that first polls it.
     pub(super) fn after(delay: Duration) -> Self {
         let now = Instant::now();
-        Self::new(now.checked_add(delay).unwrap_or(now + FAR))
+        let at = now.checked_add(delay).unwrap_or(now + FAR);
+        Self {
+            at,
+            left: at.saturating_duration_since(now),
+            runtime: None,
+            sleep: Box::pin(unconstrained(sleep_until(at))),
+        }
     }
 
     /// When it is due, on the clock of the runtime it last ran on.
@@ -81,10 +78,15 @@ impl Timer {
     /// Ready once it is due; otherwise `cx` is woken when it is.
     pub(super) fn poll_due(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let here = Handle::try_current().ok().map(|handle| handle.id());
-        if here.is_some() && here != self.runtime {
-            *self = Self::after(self.left);
-        } else {
-            self.left = self.at.saturating_duration_since(Instant::now());
+        match self.runtime {
+            Some(runtime) if here.is_some_and(|here| here != runtime) => {
+                *self = Self::after(self.left);
+                self.runtime = here;
+            }
+            _ => {
+                self.runtime = self.runtime.or(here);
+                self.left = self.at.saturating_duration_since(Instant::now());
+            }
         }
         self.sleep.as_mut().poll(cx)
     }
