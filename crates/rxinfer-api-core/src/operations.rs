@@ -126,13 +126,12 @@ macro_rules! declare_operations {
                     $crate::__endpoint!($name, $method, $path $(, $flag)*);
             )*
 
-            /// Every endpoint of the table, in its order.
-            #[allow(dead_code)]
+            /// Every endpoint of the table, in its order, for tests.
+            #[cfg(test)]
             pub(crate) static ALL: &[&$crate::Endpoint] = &[$(&$name),*];
         }
 
         /// The call of each operation, its path and body built.
-        #[allow(dead_code)]
         pub(crate) mod calls {
             #[allow(unused_imports)]
             use super::*;
