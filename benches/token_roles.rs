@@ -66,6 +66,23 @@
 //!   The per-call timer's registration costs at concurrency 1, where the
 //!   batch kept one timer across consecutive calls: about half of the
 //!   gap. Open in issue 16.
+//! - 2026-12-07, a later session, at concurrency 1 (10 interleaved pairs
+//!   each, `--rounds 3`): a thread's finished timer kept as a spare and
+//!   reset for the next call (no timer registration per call; callgrind
+//!   counts about 390 instructions a call fewer) 0.945 ± 0.016 req/s,
+//!   client CPU 1.106 ± 0.025, against one `Sleep` per call 0.958 ±
+//!   0.023, 1.103 ± 0.028: no gain, not kept. The baseline given a 30 s
+//!   `tokio::time::timeout` of its own measured the same ratios (0.938 ±
+//!   0.013, 1.120 ± 0.020): the deadline is not what the stack pays at
+//!   concurrency 1. Putting the baseline first in each round changed
+//!   nothing (0.939 ± 0.020, 1.128 ± 0.036), nor did dropping the pool's
+//!   idle timer (0.932 ± 0.022, 1.162 ± 0.029). `perf record -e
+//!   cpu-clock` of `--only stack` against `--only baseline` spreads the
+//!   difference over the stack's own per-call work (the future's poll,
+//!   request headers, `Plan::of`, the connector clone hyper-util makes
+//!   per request, content-type check, resolution), none above a tenth of
+//!   it, and about as much again in the kernel with the same system calls
+//!   (strace counts them equal).
 
 use std::{
     hint::black_box,
