@@ -508,6 +508,54 @@ impl<L> ClientBuilder<L> {
         )
     }
 
+    /// The client over a set of replicas of one server that share one
+    /// database: each call goes to one of them, picked by tower's
+    /// power-of-two-choices balancer, and a replica that fails leaves the
+    /// set until a probe readmits it (see
+    /// [`Replicas`](crate::Replicas)). The set's first URL replaces the
+    /// [`base_url`](Self::base_url); every other setting, layer and token
+    /// of this builder holds for every replica, and your layers see each
+    /// attempt at the replica it goes to.
+    ///
+    /// ```no_run
+    /// use rxinfer_client::{Client, Replicas};
+    ///
+    /// let replicas = Replicas::new(["http://10.0.0.1:8000/v1", "http://10.0.0.2:8000/v1"])?;
+    /// let client = Client::builder().token("my-token")?.build_replicas(&replicas)?;
+    /// replicas.insert("http://10.0.0.3:8000/v1")?; // joins while calls run
+    /// # let _ = client;
+    /// # Ok::<(), rxinfer_client::TransportError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`build`](Self::build).
+    #[cfg(feature = "replicas")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "replicas")))]
+    pub fn build_replicas<B>(
+        mut self,
+        replicas: &rxinfer_transport::Replicas,
+    ) -> Result<Client<Transport<rxinfer_transport::Balanced<L::Service>>>, Error>
+    where
+        L: Layer<HttpClient>,
+        L::Service:
+            Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Request<RequestBody>>>::Future: Send + 'static,
+        <L::Service as Service<Request<RequestBody>>>::Error: Into<BoxError>,
+        B: Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
+        self.config.base_url = replicas.base_url().clone();
+        let pool = HttpClient::new(&self.config)?;
+        let balanced = ClientBuilder {
+            config: self.config,
+            identity: self.identity,
+            layer: Stack::new(self.layer, replicas.clone()),
+        };
+        Ok(balanced.build_over(pool))
+    }
+
     /// A [`blocking::Client`](crate::blocking::Client) with these settings.
     ///
     /// # Errors

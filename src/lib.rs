@@ -94,3 +94,6 @@ pub use rxinfer_transport::{
     Proxy, RequestBody, ResponseBody, ResponseBodyLimitLayer, RetryPolicy, SetBaseUrlLayer,
     TokenSource, Transport,
 };
+#[cfg(feature = "replicas")]
+#[cfg_attr(docsrs, doc(cfg(feature = "replicas")))]
+pub use rxinfer_transport::{HealthPolicy, ReplicaState, ReplicaStatus, Replicas};

@@ -94,6 +94,26 @@ pub enum Error {
     /// A middleware layer outside this crate failed.
     #[error("a middleware layer failed")]
     Middleware(#[source] BoxError),
+
+    /// A replica set (feature `replicas`) was given no URL.
+    #[error("a replica set needs at least one URL")]
+    NoReplicas,
+
+    /// Every replica of the set is ejected until a probe readmits it: the
+    /// call was not sent.
+    #[error("no replica is ready: each is out of the set until a probe readmits it")]
+    NoReplicaReady,
+
+    /// A replica answered `401` to the token that other replicas accept:
+    /// it reads another database. It was ejected and the token kept.
+    #[error(
+        "the replica {replica} rejected the token that other replicas accept: it reads another \
+         database, and left the set"
+    )]
+    ReplicaRejectedToken {
+        /// The replica that rejected the token.
+        replica: crate::BaseUrl,
+    },
 }
 
 fn layer_timeout_message(status: &Option<StatusCode>) -> String {
@@ -145,13 +165,19 @@ impl Error {
             Error::Body(_) => "body",
             Error::Http(_) => "http",
             Error::Middleware(_) => "middleware",
+            Error::NoReplicas => "no_replicas",
+            Error::NoReplicaReady => "no_replica_ready",
+            Error::ReplicaRejectedToken { .. } => "replica_rejected_token",
         }
     }
 
     /// Whether the request never left the client, so that sending it again
     /// cannot repeat its effect.
     pub(crate) fn never_sent(&self) -> bool {
-        matches!(self, Error::Connect(_) | Error::Proxy { status: None, .. })
+        matches!(
+            self,
+            Error::Connect(_) | Error::Proxy { status: None, .. } | Error::NoReplicaReady
+        )
     }
 }
 

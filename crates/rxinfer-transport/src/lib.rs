@@ -85,6 +85,9 @@ mod config;
 mod connect;
 mod error;
 mod layers;
+#[cfg(feature = "replicas")]
+#[cfg_attr(docsrs, doc(cfg(feature = "replicas")))]
+mod replicas;
 mod rules;
 #[cfg(test)]
 mod test_env;
@@ -111,6 +114,9 @@ pub use layers::{
     BearerAuth, BearerAuthFuture, BearerAuthLayer, ResponseBodyLimit, ResponseBodyLimitFuture,
     ResponseBodyLimitLayer, SetBaseUrl, SetBaseUrlFuture, SetBaseUrlLayer,
 };
+#[cfg(feature = "replicas")]
+#[cfg_attr(docsrs, doc(cfg(feature = "replicas")))]
+pub use replicas::{Balanced, BalancedFuture, HealthPolicy, ReplicaState, ReplicaStatus, Replicas};
 pub use rules::{
     body_limit::{DEFAULT_BODY_LIMIT, read_whole},
     credentials::{carries_credentials, set_authorization},

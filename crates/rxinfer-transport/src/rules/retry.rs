@@ -24,6 +24,8 @@ use crate::{Error, Operation};
 /// | [`Error::Connect`], or a proxy that could not be reached: the request never left | every operation, `POST` included |
 /// | [`Error::Http`] or [`Error::Body`]: the connection dropped before the whole answer | idempotent operations (`GET`, `DELETE`) |
 /// | `429 Too Many Requests`, `503 Service Unavailable` | idempotent operations |
+/// | in a replica set (`Replicas`, feature `replicas`): a replica's `5xx`, or [`Error::ReplicaRejectedToken`], sent to another replica | idempotent operations |
+/// | [`Error::NoReplicaReady`]: the request never left | every operation |
 /// | a token that could not be obtained, a proxy's refusal (`407`), TLS, timeouts, anything else | never |
 ///
 /// So an operation that changes server state (`token_generate`,
@@ -184,7 +186,19 @@ fn worth_retrying<RB>(
 ) -> Option<Duration> {
     match outcome {
         Err(error) if error.never_sent() => Some(Duration::ZERO),
-        Err(Error::Http(_) | Error::Body(_)) if idempotent => Some(Duration::ZERO),
+        Err(Error::Http(_) | Error::Body(_) | Error::ReplicaRejectedToken { .. }) if idempotent => {
+            Some(Duration::ZERO)
+        }
+        #[cfg(feature = "replicas")]
+        Ok(response)
+            if idempotent
+                && response
+                    .extensions()
+                    .get::<crate::replicas::ReplicaFailed>()
+                    .is_some() =>
+        {
+            Some(Duration::ZERO)
+        }
         Ok(response)
             if idempotent
                 && matches!(

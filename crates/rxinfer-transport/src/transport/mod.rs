@@ -167,7 +167,7 @@ fn with_headroom(prepared: &HeaderMap) -> HeaderMap {
 
 /// The `Host` header hyper-util would write for `base`: the host, and the
 /// port unless it is the scheme's default.
-fn host(base: &BaseUrl) -> Option<HeaderValue> {
+pub(crate) fn host(base: &BaseUrl) -> Option<HeaderValue> {
     let authority = base.authority();
     let default_port = if *base.scheme() == Scheme::HTTPS {
         443

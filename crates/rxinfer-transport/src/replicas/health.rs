@@ -1,0 +1,395 @@
+//! What the client knows of one replica's health, and the rules that
+//! change it: the outcome of each attempt ([`Verdict`]), ejection, and
+//! readmission after a probe.
+
+use std::{
+    sync::{
+        Mutex, MutexGuard, PoisonError,
+        atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering},
+    },
+    task::Waker,
+    time::Duration,
+};
+
+use http::StatusCode;
+use tokio::{task::JoinHandle, time::Instant};
+
+/// When a replica leaves the set and how it comes back.
+///
+/// | outcome of an attempt | effect |
+/// |---|---|
+/// | no connection (refused, reset, TLS) | ejected at once |
+/// | a `401` to the token most other replicas accept | ejected at once: it reads another database |
+/// | a `5xx` answer, or the connection dropped before the answer | suspect for [`suspect_for`](Self::suspect_for): calls go to other replicas while any is ready; ejected after [`failures_to_eject`](Self::failures_to_eject) in a row |
+/// | any other answer | healthy again; the count of failures starts over |
+///
+/// An ejected replica takes no calls until a probe shows it can serve:
+/// after [`ejection`](Self::ejection), doubled after each failed probe up
+/// to [`max_ejection`](Self::max_ejection). The probe reads the database
+/// (`/ping` does not): `GET /models/i/<an id no instance has>` with the
+/// token the calls carry, which a serving replica answers `404` (`401`
+/// when the calls carry no token and the probe sends one no server knows).
+///
+/// ```
+/// use std::time::Duration;
+/// use rxinfer_transport::HealthPolicy;
+///
+/// let policy = HealthPolicy::new()
+///     .failures_to_eject(5)
+///     .ejection(Duration::from_millis(500), Duration::from_secs(10));
+/// # let _ = policy;
+/// ```
+#[derive(Debug, Clone)]
+pub struct HealthPolicy {
+    pub(crate) failures_to_eject: u32,
+    pub(crate) suspect_for: Duration,
+    pub(crate) ejection: Duration,
+    pub(crate) max_ejection: Duration,
+    pub(crate) probe_timeout: Duration,
+}
+
+impl HealthPolicy {
+    /// Ejection after 3 failures in a row, suspicion for 1 s, probes from
+    /// 1 s to 30 s apart, each given 2 s.
+    pub fn new() -> Self {
+        Self {
+            failures_to_eject: 3,
+            suspect_for: Duration::from_secs(1),
+            ejection: Duration::from_secs(1),
+            max_ejection: Duration::from_secs(30),
+            probe_timeout: Duration::from_secs(2),
+        }
+    }
+
+    /// How many failed answers in a row eject a replica (at least 1).
+    pub fn failures_to_eject(mut self, failures: u32) -> Self {
+        self.failures_to_eject = failures.max(1);
+        self
+    }
+
+    /// How long a replica that failed an answer is passed over while
+    /// another is ready.
+    pub fn suspect_for(mut self, duration: Duration) -> Self {
+        self.suspect_for = duration;
+        self
+    }
+
+    /// The wait before the first probe of an ejected replica, and the
+    /// longest wait it doubles to.
+    pub fn ejection(mut self, first: Duration, longest: Duration) -> Self {
+        self.ejection = first;
+        self.max_ejection = longest.max(first);
+        self
+    }
+
+    /// How long a probe may take before it counts as failed.
+    pub fn probe_timeout(mut self, timeout: Duration) -> Self {
+        self.probe_timeout = timeout;
+        self
+    }
+}
+
+impl Default for HealthPolicy {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Where a replica stands, as [`ReplicaStatus`](crate::ReplicaStatus)
+/// reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReplicaState {
+    /// Takes calls.
+    Ready,
+    /// Failed its last answer: takes calls only when no other replica is
+    /// ready.
+    Suspect,
+    /// Takes no calls until a probe readmits it.
+    Ejected,
+}
+
+/// Why a replica was ejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ejection {
+    Unreachable,
+    Failing,
+    ForeignToken,
+}
+
+/// What one attempt's outcome says about the replica that answered it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Healthy { accepted_token: bool },
+    Failed,
+    Unreachable,
+    RejectedToken,
+}
+
+impl Verdict {
+    /// The verdict on an answer with `status` to a request that carried a
+    /// token (`authorized`) or not.
+    pub(crate) fn of_status(status: StatusCode, authorized: bool) -> Self {
+        if status.is_server_error() {
+            Verdict::Failed
+        } else if status == StatusCode::UNAUTHORIZED && authorized {
+            Verdict::RejectedToken
+        } else {
+            Verdict::Healthy {
+                accepted_token: authorized,
+            }
+        }
+    }
+}
+
+/// Whether a replica accepts the token the calls carry now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenStanding {
+    Unknown,
+    Accepts,
+    Rejects,
+}
+
+/// One replica's health, shared by every client over its set.
+#[derive(Debug, Default)]
+pub(crate) struct Health {
+    failures: AtomicU32,
+    ejected: AtomicBool,
+    calls: AtomicU64,
+    failed: AtomicU64,
+    ejections: AtomicU64,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    suspect_until: Option<Instant>,
+    token: Option<TokenStanding>,
+    /// The balancer's waker while it waits for this replica.
+    waiting: Option<Waker>,
+    recovery: Option<JoinHandle<()>>,
+    /// The wait before the next probe.
+    backoff: Duration,
+    why: Option<Ejection>,
+}
+
+impl Health {
+    fn inner(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn is_ejected(&self) -> bool {
+        self.ejected.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn state(&self) -> ReplicaState {
+        if self.is_ejected() {
+            ReplicaState::Ejected
+        } else if self.is_suspect() {
+            ReplicaState::Suspect
+        } else {
+            ReplicaState::Ready
+        }
+    }
+
+    pub(crate) fn is_suspect(&self) -> bool {
+        self.failures.load(Ordering::Relaxed) > 0
+            && self
+                .inner()
+                .suspect_until
+                .is_some_and(|until| Instant::now() < until)
+    }
+
+    /// Calls sent, answers failed, ejections: what the status reports.
+    pub(crate) fn counts(&self) -> (u64, u64, u64) {
+        (
+            self.calls.load(Ordering::Relaxed),
+            self.failed.load(Ordering::Relaxed),
+            self.ejections.load(Ordering::Relaxed),
+        )
+    }
+
+    pub(crate) fn count_call(&self) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn token_standing(&self) -> TokenStanding {
+        self.inner().token.unwrap_or(TokenStanding::Unknown)
+    }
+
+    /// The calls now carry another token: what each replica thought of the
+    /// old one no longer says anything.
+    pub(crate) fn forget_token(&self) {
+        self.inner().token = None;
+    }
+
+    /// Records a healthy answer.
+    pub(crate) fn succeeded(&self, accepted_token: bool) {
+        if self.failures.load(Ordering::Relaxed) != 0 {
+            self.failures.store(0, Ordering::Relaxed);
+            self.inner().suspect_until = None;
+        }
+        if accepted_token {
+            self.inner().token = Some(TokenStanding::Accepts);
+        }
+    }
+
+    /// Records a failed answer; `true` when it ejects the replica.
+    pub(crate) fn failed(&self, policy: &HealthPolicy) -> bool {
+        self.failed.fetch_add(1, Ordering::Relaxed);
+        let failures = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
+        if failures >= policy.failures_to_eject {
+            return self.eject(Ejection::Failing, policy);
+        }
+        self.inner().suspect_until = Some(Instant::now() + policy.suspect_for);
+        false
+    }
+
+    /// Records that the replica rejected the calls' token.
+    pub(crate) fn rejected_token(&self) {
+        self.inner().token = Some(TokenStanding::Rejects);
+    }
+
+    /// Takes the replica out of the set; `false` when it was out already.
+    pub(crate) fn eject(&self, why: Ejection, policy: &HealthPolicy) -> bool {
+        if why == Ejection::Unreachable {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
+        let mut inner = self.inner();
+        if self.ejected.swap(true, Ordering::AcqRel) {
+            return false;
+        }
+        self.ejections.fetch_add(1, Ordering::Relaxed);
+        inner.why = Some(why);
+        inner.backoff = policy.ejection;
+        tracing::warn!(reason = ?why, "replica ejected");
+        true
+    }
+
+    /// Puts the replica back after a probe it passed, and wakes the
+    /// balancer if it waits for it.
+    pub(crate) fn readmit(&self) {
+        let mut inner = self.inner();
+        self.failures.store(0, Ordering::Relaxed);
+        inner.suspect_until = None;
+        inner.why = None;
+        inner.token = None;
+        self.ejected.store(false, Ordering::Release);
+        tracing::info!("replica readmitted after a probe");
+        if let Some(waker) = inner.waiting.take() {
+            waker.wake();
+        }
+    }
+
+    /// The wait before the next probe, doubled for the one after.
+    pub(crate) fn next_backoff(&self, policy: &HealthPolicy) -> Duration {
+        let mut inner = self.inner();
+        let wait = inner.backoff.max(policy.ejection);
+        inner.backoff = wait.saturating_mul(2).min(policy.max_ejection);
+        wait
+    }
+
+    /// Remembers `waker` to wake at readmission; `true` when no recovery
+    /// runs (none started, or its runtime ended), so the caller starts one.
+    pub(crate) fn wait_for_readmission(&self, waker: &Waker) -> bool {
+        let mut inner = self.inner();
+        match &inner.waiting {
+            Some(waiting) if waiting.will_wake(waker) => {}
+            _ => inner.waiting = Some(waker.clone()),
+        }
+        inner
+            .recovery
+            .as_ref()
+            .is_none_or(|recovery| recovery.is_finished())
+    }
+
+    /// Keeps the task that probes the replica until it is readmitted.
+    pub(crate) fn recovering(&self, recovery: JoinHandle<()>) {
+        if let Some(old) = self.inner().recovery.replace(recovery) {
+            old.abort();
+        }
+    }
+
+    /// Stops probing: the replica left the set.
+    pub(crate) fn stop_recovery(&self) {
+        if let Some(recovery) = self.inner().recovery.take() {
+            recovery.abort();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_judge_the_replica() {
+        assert_eq!(
+            Verdict::of_status(StatusCode::INTERNAL_SERVER_ERROR, true),
+            Verdict::Failed
+        );
+        assert_eq!(
+            Verdict::of_status(StatusCode::BAD_GATEWAY, false),
+            Verdict::Failed
+        );
+        assert_eq!(
+            Verdict::of_status(StatusCode::UNAUTHORIZED, true),
+            Verdict::RejectedToken
+        );
+        // Without a token, a 401 says nothing about the replica.
+        assert_eq!(
+            Verdict::of_status(StatusCode::UNAUTHORIZED, false),
+            Verdict::Healthy {
+                accepted_token: false
+            }
+        );
+        assert_eq!(
+            Verdict::of_status(StatusCode::NOT_FOUND, true),
+            Verdict::Healthy {
+                accepted_token: true
+            }
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn failures_in_a_row_eject_and_a_success_between_them_forgives() {
+        let policy = HealthPolicy::new().failures_to_eject(3);
+        let health = Health::default();
+        assert!(!health.failed(&policy));
+        assert_eq!(health.state(), ReplicaState::Suspect);
+        health.succeeded(false);
+        assert_eq!(health.state(), ReplicaState::Ready);
+        assert!(!health.failed(&policy));
+        assert!(!health.failed(&policy));
+        assert!(health.failed(&policy));
+        assert_eq!(health.state(), ReplicaState::Ejected);
+        assert_eq!(health.counts(), (0, 4, 1));
+        health.readmit();
+        assert_eq!(health.state(), ReplicaState::Ready);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn suspicion_wears_off() {
+        let policy = HealthPolicy::new().suspect_for(Duration::from_millis(100));
+        let health = Health::default();
+        health.failed(&policy);
+        assert!(health.is_suspect());
+        tokio::time::advance(Duration::from_millis(101)).await;
+        assert!(!health.is_suspect());
+        assert_eq!(health.state(), ReplicaState::Ready);
+    }
+
+    #[test]
+    fn probes_back_off_up_to_the_longest_wait() {
+        let policy =
+            HealthPolicy::new().ejection(Duration::from_millis(100), Duration::from_millis(300));
+        let health = Health::default();
+        health.eject(Ejection::Unreachable, &policy);
+        let waits: Vec<_> = (0..4).map(|_| health.next_backoff(&policy)).collect();
+        assert_eq!(
+            waits,
+            [100, 200, 300, 300].map(Duration::from_millis).to_vec()
+        );
+        assert!(!health.eject(Ejection::Failing, &policy), "already out");
+    }
+}

@@ -1,0 +1,328 @@
+//! One client over several replicas of the server that share one
+//! database.
+//!
+//! [`Replicas`] is the set: its members, each one's health, and the policy
+//! ([`HealthPolicy`]) that ejects and readmits them. It is a cheap handle:
+//! members can be added and removed while calls run, and its
+//! [`status`](Replicas::status) reports each one. As a tower layer it
+//! makes [`Balanced`], the service that spreads calls over the members
+//! with tower's power-of-two-choices balancer, weighing each by its
+//! latency and calls in flight (tower's `PeakEwma`). Each member is an
+//! `Endpoint` over a clone of the same inner service (the pool, with any
+//! layers of yours), which rewrites the call's URL to its replica and
+//! judges each answer ([`health`]).
+//!
+//! The set is addressed by its first URL: the transport's base URL. Calls
+//! to that origin under that path are balanced; any other request goes to
+//! the inner service as it is.
+
+mod balanced;
+mod endpoint;
+mod health;
+mod probe;
+
+pub use balanced::{Balanced, BalancedFuture};
+pub use health::{HealthPolicy, ReplicaState};
+
+use std::{
+    fmt,
+    sync::{
+        Arc, Mutex, MutexGuard, PoisonError, RwLock,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+};
+
+use http::HeaderValue;
+use tower::Layer;
+
+use crate::{BaseUrl, Error, IntoBaseUrl};
+
+pub(crate) use endpoint::ReplicaFailed;
+pub(crate) use health::{Ejection, Health, TokenStanding, Verdict};
+
+/// A set of replicas of one server, sharing one database, for one client
+/// to spread its calls over: a handle, cheap to clone, that every clone
+/// and every client built over it shares.
+///
+/// ```
+/// use rxinfer_transport::{Config, Replicas, Transport};
+///
+/// let replicas = Replicas::new(["http://10.0.0.1:8000/v1", "http://10.0.0.2:8000/v1"])?;
+/// let mut config = Config::default();
+/// config.base_url = replicas.base_url().clone();
+/// let transport = Transport::with_layer(config, replicas.clone())?.with_token("my-token")?;
+/// replicas.insert("http://10.0.0.3:8000/v1")?;
+/// assert_eq!(replicas.status().len(), 3);
+/// # let _ = transport;
+/// # Ok::<(), rxinfer_transport::Error>(())
+/// ```
+///
+/// What it keeps true:
+/// - one token serves every replica (it is one identity), and goes to no
+///   other host;
+/// - a call that may be sent again (the [`RetryPolicy`](crate::RetryPolicy)
+///   says which) goes to another replica after a `5xx`, a dropped
+///   connection or a replica it could not reach; a call that changes state
+///   is never sent twice;
+/// - a replica that answers `401` to the token most others accept reads
+///   another database: it is ejected, the token is not renewed, and the
+///   call fails with [`Error::ReplicaRejectedToken`] unless it may be sent
+///   again elsewhere;
+/// - when no replica is ready, calls fail at once with
+///   [`Error::NoReplicaReady`] (which the retry policy retries, as a
+///   request that never left).
+///
+/// It does not order calls: one instance's calls still go one at a time
+/// through its instance handle, above the transport.
+#[derive(Clone)]
+pub struct Replicas {
+    shared: Arc<SetShared>,
+}
+
+/// What every handle, balancer and endpoint of one set reads.
+pub(crate) struct SetShared {
+    base: BaseUrl,
+    policy: HealthPolicy,
+    members: Mutex<Vec<Arc<Replica>>>,
+    /// Bumped at each change of `members`, so that balancers see it with
+    /// one atomic load.
+    version: AtomicU64,
+    next_id: AtomicU64,
+    /// The `Authorization` the calls carry, for probes: the set's one
+    /// token (marked sensitive).
+    authorization: RwLock<Option<HeaderValue>>,
+    /// Whether endpoints answer "not ready" while suspect: set while a
+    /// balancer picks, under its lock.
+    pub(crate) passing_over_suspects: AtomicBool,
+}
+
+/// One member of the set.
+pub(crate) struct Replica {
+    pub(crate) id: u64,
+    pub(crate) base: BaseUrl,
+    /// The `Host` header for its origin.
+    pub(crate) host: Option<HeaderValue>,
+    pub(crate) health: Health,
+}
+
+/// One replica as [`Replicas::status`] reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReplicaStatus {
+    /// Its base URL.
+    pub url: BaseUrl,
+    /// Whether it takes calls.
+    pub state: ReplicaState,
+    /// Attempts sent to it, probes aside.
+    pub calls: u64,
+    /// Attempts that failed: a `5xx`, a dropped connection, no connection.
+    pub failures: u64,
+    /// How many times it was ejected.
+    pub ejections: u64,
+}
+
+impl Replicas {
+    /// A set of the replicas at `urls`, with the default
+    /// [`HealthPolicy`]. The first URL addresses the set.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidBaseUrl`] for a URL that cannot address a server,
+    /// [`Error::NoReplicas`] for an empty list.
+    pub fn new<I>(urls: I) -> Result<Self, Error>
+    where
+        I: IntoIterator,
+        I::Item: IntoBaseUrl,
+    {
+        Self::with_policy(urls, HealthPolicy::new())
+    }
+
+    /// A set of the replicas at `urls`, judged by `policy`.
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Self::new).
+    pub fn with_policy<I>(urls: I, policy: HealthPolicy) -> Result<Self, Error>
+    where
+        I: IntoIterator,
+        I::Item: IntoBaseUrl,
+    {
+        let urls = urls
+            .into_iter()
+            .map(IntoBaseUrl::into_base_url)
+            .collect::<Result<Vec<_>, _>>()?;
+        let base = urls.first().cloned().ok_or(Error::NoReplicas)?;
+        let replicas = Self {
+            shared: Arc::new(SetShared {
+                base,
+                policy,
+                members: Mutex::default(),
+                version: AtomicU64::new(0),
+                next_id: AtomicU64::new(0),
+                authorization: RwLock::default(),
+                passing_over_suspects: AtomicBool::new(false),
+            }),
+        };
+        for url in urls {
+            replicas.insert(url)?;
+        }
+        Ok(replicas)
+    }
+
+    /// The URL that addresses the set: the first replica's. Use it as the
+    /// transport's base URL.
+    pub fn base_url(&self) -> &BaseUrl {
+        &self.shared.base
+    }
+
+    /// Adds the replica at `url`; `false` when it is a member already.
+    /// Calls that start after this may go to it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidBaseUrl`] for a URL that cannot address a server.
+    pub fn insert(&self, url: impl IntoBaseUrl) -> Result<bool, Error> {
+        let base = url.into_base_url()?;
+        let mut members = self.shared.members();
+        if members.iter().any(|member| member.base == base) {
+            return Ok(false);
+        }
+        members.push(Arc::new(Replica {
+            id: self.shared.next_id.fetch_add(1, Ordering::Relaxed),
+            host: crate::transport::host(&base),
+            base,
+            health: Health::default(),
+        }));
+        self.shared.version.fetch_add(1, Ordering::Release);
+        Ok(true)
+    }
+
+    /// Removes the replica at `url`; `false` when it is not a member.
+    /// Calls already sent to it finish there.
+    pub fn remove(&self, url: &BaseUrl) -> bool {
+        let mut members = self.shared.members();
+        let before = members.len();
+        members.retain(|member| {
+            let keep = member.base != *url;
+            if !keep {
+                member.health.stop_recovery();
+            }
+            keep
+        });
+        let removed = members.len() != before;
+        if removed {
+            self.shared.version.fetch_add(1, Ordering::Release);
+        }
+        removed
+    }
+
+    /// Each member, in the order they joined.
+    pub fn status(&self) -> Vec<ReplicaStatus> {
+        self.shared
+            .members()
+            .iter()
+            .map(|member| {
+                let (calls, failures, ejections) = member.health.counts();
+                ReplicaStatus {
+                    url: member.base.clone(),
+                    state: member.health.state(),
+                    calls,
+                    failures,
+                    ejections,
+                }
+            })
+            .collect()
+    }
+
+    /// The policy that judges the members.
+    pub fn policy(&self) -> &HealthPolicy {
+        &self.shared.policy
+    }
+}
+
+impl SetShared {
+    pub(crate) fn members(&self) -> MutexGuard<'_, Vec<Arc<Replica>>> {
+        self.members.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn base(&self) -> &BaseUrl {
+        &self.base
+    }
+
+    pub(crate) fn policy(&self) -> &HealthPolicy {
+        &self.policy
+    }
+
+    /// Whether any member takes calls.
+    pub(crate) fn any_admitted(&self) -> bool {
+        self.members()
+            .iter()
+            .any(|member| !member.health.is_ejected())
+    }
+
+    /// Notes the `Authorization` a call carries. A new token makes what
+    /// the replicas said of the old one moot.
+    pub(crate) fn note_authorization(&self, value: &HeaderValue) {
+        let known = self
+            .authorization
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|known| known.as_bytes() == value.as_bytes());
+        if known {
+            return;
+        }
+        *self
+            .authorization
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(value.clone());
+        for member in self.members().iter() {
+            member.health.forget_token();
+        }
+    }
+
+    /// The `Authorization` calls carry, if any has been seen.
+    pub(crate) fn authorization(&self) -> Option<HeaderValue> {
+        self.authorization
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Whether some other member accepts the calls' token, and at least
+    /// as many as reject it, `replica` counted among those: then `replica`
+    /// reads another database. (With two replicas that disagree, the one
+    /// that knows the token is the one the client has been using.)
+    pub(crate) fn others_accept_token(&self, replica: u64) -> bool {
+        let (mut accept, mut reject) = (0, 1);
+        for member in self.members().iter().filter(|member| member.id != replica) {
+            match member.health.token_standing() {
+                TokenStanding::Accepts => accept += 1,
+                TokenStanding::Rejects => reject += 1,
+                TokenStanding::Unknown => {}
+            }
+        }
+        accept > 0 && accept >= reject
+    }
+}
+
+impl<S> Layer<S> for Replicas {
+    type Service = Balanced<S>;
+
+    fn layer(&self, inner: S) -> Balanced<S> {
+        Balanced::new(Arc::clone(&self.shared), inner)
+    }
+}
+
+impl fmt::Debug for Replicas {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Replicas")
+            .field("base", &self.shared.base)
+            .field("members", &self.status())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,120 @@
+//! Bringing an ejected replica back: a task that waits, probes, and waits
+//! longer after each failed probe, until the replica passes one or leaves
+//! the set.
+//!
+//! The probe reads the database, as a call would: `/ping` answers without
+//! it, so a replica whose database is gone would pass. It looks up an
+//! instance id no instance has: a replica that serves answers `404` to the
+//! calls' token, or `401` to a token no server knows when the calls carry
+//! none.
+
+use std::sync::{Arc, Weak};
+
+use http::{
+    HeaderValue, Request, Response, StatusCode,
+    header::{AUTHORIZATION, HOST},
+};
+use tower::{Service, ServiceExt};
+
+use super::{Replica, SetShared};
+use crate::{BoxError, Operation, RequestBody};
+
+/// An instance id no instance has: the probe's lookup finds nothing.
+const NO_INSTANCE: &str = "/models/i/00000000-0000-4000-8000-000000000000";
+
+/// What the probe sends when the calls carry no token: no server knows it.
+const UNKNOWN_TOKEN: &str = "Bearer 00000000-0000-4000-8000-00000000beef";
+
+static PROBE: Operation = Operation::new("replica_probe");
+
+/// Starts probing `replica` through `inner` on the current runtime (none:
+/// the balancer's next pick tries again).
+pub(crate) fn start<S, B>(replica: &Arc<Replica>, set: &Arc<SetShared>, inner: S)
+where
+    S: Service<Request<RequestBody>, Response = Response<B>> + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: Send + 'static,
+{
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    let task = runtime.spawn(recover(Arc::downgrade(replica), Arc::downgrade(set), inner));
+    replica.health.recovering(task);
+}
+
+/// Probes until the replica passes (then readmits it) or is gone.
+async fn recover<S, B>(replica: Weak<Replica>, set: Weak<SetShared>, mut inner: S)
+where
+    S: Service<Request<RequestBody>, Response = Response<B>>,
+    S::Error: Into<BoxError>,
+{
+    loop {
+        let (wait, timeout) = match (replica.upgrade(), set.upgrade()) {
+            (Some(replica), Some(set)) => (
+                replica.health.next_backoff(set.policy()),
+                set.policy().probe_timeout,
+            ),
+            _ => return,
+        };
+        tokio::time::sleep(wait).await;
+        let Some(request) = replica
+            .upgrade()
+            .zip(set.upgrade())
+            .and_then(|(replica, set)| request(&replica, &set))
+        else {
+            return;
+        };
+        let passed = tokio::time::timeout(timeout, probe(&mut inner, request))
+            .await
+            .unwrap_or(false);
+        if passed {
+            if let Some(replica) = replica.upgrade() {
+                replica.health.readmit();
+            }
+            return;
+        }
+    }
+}
+
+/// The probe's request to `replica`, with the calls' token or one no
+/// server knows.
+fn request(replica: &Replica, set: &SetShared) -> Option<Request<RequestBody>> {
+    let uri = replica.base.resolve(NO_INSTANCE).ok()?;
+    let authorization = set.authorization().unwrap_or_else(|| {
+        let mut unknown = HeaderValue::from_static(UNKNOWN_TOKEN);
+        unknown.set_sensitive(true);
+        unknown
+    });
+    let mut request = Request::get(uri).body(RequestBody::default()).ok()?;
+    request.headers_mut().insert(AUTHORIZATION, authorization);
+    if let Some(host) = &replica.host {
+        request.headers_mut().insert(HOST, host.clone());
+    }
+    request.extensions_mut().insert(PROBE);
+    Some(request)
+}
+
+/// Whether the replica answered as one that reads its database: `404` to
+/// a known token (the lookup ran), `401` to an unknown one (the token
+/// lookup ran).
+async fn probe<S, B>(inner: &mut S, request: Request<RequestBody>) -> bool
+where
+    S: Service<Request<RequestBody>, Response = Response<B>>,
+    S::Error: Into<BoxError>,
+{
+    let known_token = request
+        .headers()
+        .get(AUTHORIZATION)
+        .is_some_and(|value| value.as_bytes() != UNKNOWN_TOKEN.as_bytes());
+    let expected = if known_token {
+        StatusCode::NOT_FOUND
+    } else {
+        StatusCode::UNAUTHORIZED
+    };
+    let Ok(ready) = inner.ready().await else {
+        return false;
+    };
+    let answer = ready.call(request).await;
+    answer.is_ok_and(|response| response.status() == expected)
+}
