@@ -461,3 +461,28 @@ fn an_empty_set_is_refused() {
         Err(Error::InvalidBaseUrl(_))
     ));
 }
+
+#[tokio::test]
+async fn a_request_outside_the_set_goes_where_it_is_addressed_without_the_token() {
+    let a = TestReplica::start("/v1").await;
+    let elsewhere = TestReplica::start("/other").await;
+    let replicas = Replicas::with_policy([a.url()], quick()).expect("set");
+    let mut transport = over(&replicas);
+    let request = Request::get(format!("{}/thing", elsewhere.url()))
+        .body(RequestBody::default())
+        .expect("request");
+    let response = transport
+        .ready()
+        .await
+        .expect("ready")
+        .call(request)
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), StatusCode::OK);
+    let seen = elsewhere.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].path, "/other/thing");
+    assert_eq!(seen[0].authorization, None, "the token stays with the set");
+    assert_eq!(a.calls(), 0);
+    assert_eq!(replicas.status()[0].calls, 0);
+}

@@ -119,8 +119,7 @@ where
     }
 
     fn call(&mut self, request: Request<RequestBody>) -> Self::Future {
-        let ours = super::endpoint::rebase(request.uri(), self.set.base(), self.set.base());
-        let state = if ours.is_some() {
+        let state = if super::endpoint::under(request.uri(), self.set.base()).is_some() {
             State::Picking {
                 request: Some(request),
             }

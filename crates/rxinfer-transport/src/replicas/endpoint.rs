@@ -181,16 +181,19 @@ impl Judge {
     }
 }
 
-/// `uri` moved from under `from` to under `to`, when it is under `from`.
-pub(crate) fn rebase(uri: &Uri, from: &BaseUrl, to: &BaseUrl) -> Option<Uri> {
-    if !from.is_same_origin(uri) {
+/// What follows `base` in `uri` (path and query), when `uri` is under it.
+pub(crate) fn under<'u>(uri: &'u Uri, base: &BaseUrl) -> Option<&'u str> {
+    if !base.is_same_origin(uri) {
         return None;
     }
     let target = uri.path_and_query().map_or("/", |target| target.as_str());
-    let rest = target.strip_prefix(from.path())?;
-    if !(rest.is_empty() || rest.starts_with('/') || rest.starts_with('?')) {
-        return None;
-    }
+    let rest = target.strip_prefix(base.path())?;
+    (rest.is_empty() || rest.starts_with('/') || rest.starts_with('?')).then_some(rest)
+}
+
+/// `uri` moved from under `from` to under `to`, when it is under `from`.
+pub(crate) fn rebase(uri: &Uri, from: &BaseUrl, to: &BaseUrl) -> Option<Uri> {
+    let rest = under(uri, from)?;
     let mut moved = String::with_capacity(to.path().len() + rest.len() + 1);
     moved.push_str(to.path());
     if moved.is_empty() && !rest.starts_with('/') {
