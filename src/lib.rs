@@ -85,7 +85,7 @@ pub use rxinfer_auth_api as auth_api;
 pub use rxinfer_auth_api::{AuthenticationApi, GeneratedToken};
 pub use rxinfer_models as models;
 pub use rxinfer_models_api as models_api;
-pub use rxinfer_models_api::{InstanceHandle, ModelsApi, Reconciliation};
+pub use rxinfer_models_api::{InstanceHandle, ModelsApi, Reconciliation, instance_owner};
 pub use rxinfer_server_api as server_api;
 pub use rxinfer_server_api::ServerApi;
 pub use rxinfer_transport as transport;

@@ -42,9 +42,11 @@
 pub mod doc;
 mod instance_handle;
 mod instance_line;
+mod instance_owner;
 mod models_api;
 
 pub use instance_handle::{DEFAULT_ABANDONED_BOUND, InstanceHandle, Reconciliation};
+pub use instance_owner::instance_owner;
 pub use models_api::*;
 pub use rxinfer_api_core::{ApiError, ApiErrorKind, ApiResponse, RequestOptions, SentEvent};
 
