@@ -57,6 +57,7 @@ mod preferred;
 mod recorded_request;
 mod routes;
 mod server;
+mod stand_in;
 mod state;
 mod store;
 
@@ -65,7 +66,7 @@ pub use model::{Argument, Field, Inference, Learning, Model, ModelConfig, ModelE
 pub use models::{BetaBernoulli, ConjugateRegression, DirichletCategorical};
 pub use recorded_request::RecordedRequest;
 pub use routes::{BAD_REQUEST_MESSAGE, UNAUTHORIZED_MESSAGE, UNAUTHORIZED_MESSAGE_WITH_DEV_TOKEN};
-pub use server::StandIn;
+pub use stand_in::StandIn;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]
