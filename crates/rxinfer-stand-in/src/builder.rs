@@ -174,4 +174,18 @@ impl StandInBuilder {
     pub async fn start(self) -> io::Result<StandIn> {
         StandIn::bind(self).await
     }
+
+    /// Starts `replicas` stand-ins with these options, sharing one store,
+    /// on the current tokio runtime. The first listens on the
+    /// [port](Self::port), the others on free ports.
+    ///
+    /// # Errors
+    ///
+    /// When `replicas` is 0 ([`InvalidInput`](io::ErrorKind::InvalidInput)),
+    /// or a socket cannot be bound.
+    #[cfg(feature = "cluster")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "cluster")))]
+    pub async fn start_cluster(self, replicas: usize) -> io::Result<crate::StandInCluster> {
+        crate::StandInCluster::bind(self, replicas).await
+    }
 }

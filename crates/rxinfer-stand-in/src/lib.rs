@@ -43,6 +43,8 @@
 //! # });
 //! ```
 #![forbid(unsafe_code)]
+// docs.rs builds with `--cfg docsrs` on nightly: mark what features add.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Nothing a server or caller sends may panic the library; tests may.
 #![cfg_attr(
     not(test),
@@ -51,6 +53,8 @@
 
 mod builder;
 mod clock;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod model;
 mod models;
 mod preferred;
@@ -62,6 +66,8 @@ mod state;
 mod store;
 
 pub use builder::StandInBuilder;
+#[cfg(feature = "cluster")]
+pub use cluster::{Replica, StandInCluster};
 pub use model::{Argument, Field, Inference, Learning, Model, ModelConfig, ModelError};
 pub use models::{BetaBernoulli, ConjugateRegression, DirichletCategorical};
 pub use recorded_request::RecordedRequest;

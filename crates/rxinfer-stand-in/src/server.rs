@@ -82,6 +82,47 @@ impl Server {
     }
 }
 
+#[cfg(feature = "cluster")]
+impl Server {
+    /// Serves again on the same address, killing the current run first,
+    /// if any, as a supervisor restarts a process.
+    pub(crate) async fn restart(&self) -> io::Result<()> {
+        let mut run = self.run.lock().await;
+        if let Some(current) = run.take() {
+            current.stop(Stop::Kill).await;
+        }
+        let listener = rebind(self.addr).await?;
+        *run = Some(Run::start(listener, Arc::clone(&self.state)));
+        Ok(())
+    }
+}
+
+/// How often, and how far apart, [`rebind`] tries a busy address.
+#[cfg(feature = "cluster")]
+const REBIND_ATTEMPTS: u32 = 50;
+#[cfg(feature = "cluster")]
+const REBIND_PAUSE: Duration = Duration::from_millis(20);
+
+/// Binds `addr` again. tokio sets `SO_REUSEADDR` on Unix, so the closed
+/// connections' `TIME_WAIT` does not block it; on other systems, or while
+/// the old socket is still being released, the port can be busy for a
+/// moment, hence the retries.
+#[cfg(feature = "cluster")]
+async fn rebind(addr: SocketAddr) -> io::Result<TcpListener> {
+    let mut attempts = 1;
+    loop {
+        match TcpListener::bind(addr).await {
+            Err(error)
+                if error.kind() == io::ErrorKind::AddrInUse && attempts < REBIND_ATTEMPTS =>
+            {
+                attempts += 1;
+                tokio::time::sleep(REBIND_PAUSE).await;
+            }
+            bound => return bound,
+        }
+    }
+}
+
 /// Serving from one listener, until stopped. Dropping it stops the run
 /// gracefully: its accept loop sees the sender gone.
 struct Run {
@@ -242,6 +283,8 @@ fn record(state: &State, request: Request<()>, body: Bytes) {
         uri: parts.uri,
         headers: parts.headers,
         body,
+        #[cfg(feature = "cluster")]
+        replica: state.replica,
     });
 }
 

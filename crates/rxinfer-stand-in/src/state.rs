@@ -26,6 +26,9 @@ pub(crate) struct Shared {
 pub(crate) struct State {
     pub(crate) config: StandInBuilder,
     shared: Arc<Shared>,
+    /// Which replica of its deployment this is, from 0.
+    #[cfg(feature = "cluster")]
+    pub(crate) replica: usize,
     connections: AtomicUsize,
     answered: AtomicUsize,
 }
@@ -40,8 +43,19 @@ impl State {
         Self {
             config,
             shared,
+            #[cfg(feature = "cluster")]
+            replica: 0,
             connections: AtomicUsize::new(0),
             answered: AtomicUsize::new(0),
+        }
+    }
+
+    /// Replica `replica` of the deployment that shares `shared`.
+    #[cfg(feature = "cluster")]
+    pub(crate) fn replica(config: StandInBuilder, shared: Arc<Shared>, replica: usize) -> Self {
+        Self {
+            replica,
+            ..Self::sharing(config, shared)
         }
     }
 

@@ -1,0 +1,190 @@
+//! Replicas sharing one store, as RxInferServer scales out: each replica is
+//! a process of its own, and all of them read and write one MongoDB, so
+//! any replica can serve any call.
+//!
+//! A [`StandInCluster`] starts `n` stand-ins on `127.0.0.1`, each on a port
+//! of its own, sharing tokens, instances, episodes and the recorded
+//! requests. Each [`Replica`] keeps its own counters and can be stopped
+//! (as a killed process) and restarted on the same port, to test a client
+//! that spreads its calls over several URLs or fails over between them.
+
+use std::{io, net::SocketAddr, sync::Arc};
+
+use crate::{
+    RecordedRequest, StandInBuilder,
+    server::{Server, Stop},
+    state::{Shared, State},
+};
+
+/// Replicas of one stand-in deployment, sharing tokens and the store as
+/// RxInferServer's replicas share one MongoDB. Each replica listens on a
+/// port of its own; the cluster stops on [`shutdown`](Self::shutdown), or
+/// when it and every [`Replica`] handle are dropped.
+///
+/// Started with [`StandInCluster::start`] or
+/// [`StandInBuilder::start_cluster`]; every replica has the builder's
+/// options.
+#[cfg_attr(docsrs, doc(cfg(feature = "cluster")))]
+pub struct StandInCluster {
+    replicas: Vec<Replica>,
+    shared: Arc<Shared>,
+}
+
+impl StandInCluster {
+    /// Starts `replicas` stand-ins with the defaults (routes under `/v1`,
+    /// no development token, no recording), sharing one store.
+    ///
+    /// # Errors
+    ///
+    /// When `replicas` is 0 ([`InvalidInput`](io::ErrorKind::InvalidInput)),
+    /// or a socket cannot be bound.
+    pub async fn start(replicas: usize) -> io::Result<Self> {
+        StandInBuilder::default().start_cluster(replicas).await
+    }
+
+    pub(crate) async fn bind(config: StandInBuilder, replicas: usize) -> io::Result<Self> {
+        if replicas == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a stand-in cluster needs at least one replica",
+            ));
+        }
+        let shared = Arc::<Shared>::default();
+        let mut started = Vec::with_capacity(replicas);
+        for index in 0..replicas {
+            // One port cannot serve two replicas: the others take free ones.
+            let port = if index == 0 { config.port } else { 0 };
+            let state = State::replica(config.clone(), Arc::clone(&shared), index);
+            let server = Server::bind(state, port).await?;
+            started.push(Replica {
+                server: Arc::new(server),
+            });
+        }
+        Ok(Self {
+            replicas: started,
+            shared,
+        })
+    }
+
+    /// The replicas, in the order they were started: `replicas()[i]` has
+    /// [`index`](Replica::index) `i`.
+    pub fn replicas(&self) -> &[Replica] {
+        &self.replicas
+    }
+
+    /// Every replica's base URL, in order, as a client configured with
+    /// several servers takes them.
+    pub fn urls(&self) -> Vec<String> {
+        self.replicas.iter().map(|r| r.url().to_owned()).collect()
+    }
+
+    /// Stores `token` as valid, with `roles`, for every replica.
+    pub fn insert_token<I, R>(&self, token: &str, roles: I)
+    where
+        I: IntoIterator<Item = R>,
+        R: Into<String>,
+    {
+        let roles = roles.into_iter().map(Into::into).collect();
+        self.shared.insert_token(token.to_owned(), roles);
+    }
+
+    /// Forgets every token, as when they all expire: each is then answered
+    /// with `401` by every replica.
+    pub fn revoke_tokens(&self) {
+        self.shared.revoke_tokens();
+    }
+
+    /// How many tokens the replicas have minted, together.
+    pub fn tokens_generated(&self) -> usize {
+        self.shared.generated()
+    }
+
+    /// The requests every replica received so far, when
+    /// [recording](StandInBuilder::record_requests) is on, in the order
+    /// they were handled; [`RecordedRequest::replica`] says which replica
+    /// got each.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests()
+    }
+
+    /// Stops every replica as [`StandIn::shutdown`](crate::StandIn::shutdown)
+    /// does, and returns when all are gone.
+    pub async fn shutdown(self) {
+        for replica in &self.replicas {
+            replica.server.stop(Stop::Graceful).await;
+        }
+    }
+}
+
+impl std::fmt::Debug for StandInCluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StandInCluster")
+            .field("replicas", &self.replicas)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One replica of a [`StandInCluster`]: a cheap handle, cloned to control
+/// the replica from another task. What it serves is shared with the other
+/// replicas; its port, URL and counters are its own.
+#[derive(Clone)]
+#[cfg_attr(docsrs, doc(cfg(feature = "cluster")))]
+pub struct Replica {
+    server: Arc<Server>,
+}
+
+impl Replica {
+    /// Which replica this is: its place in
+    /// [`StandInCluster::replicas`], from 0.
+    pub fn index(&self) -> usize {
+        self.server.state().replica
+    }
+
+    /// The base URL of the API on this replica, such as
+    /// `http://127.0.0.1:41234/v1`; the same after a
+    /// [`restart`](Self::restart).
+    pub fn url(&self) -> &str {
+        self.server.url()
+    }
+
+    /// The socket address the replica listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+
+    /// How many TCP connections the replica has accepted, over all its
+    /// runs.
+    pub fn connections_accepted(&self) -> usize {
+        self.server.state().connections()
+    }
+
+    /// Stops the replica as a killed process stops: the port refuses
+    /// connections, every open connection is closed without an answer, and
+    /// handlers in flight are abandoned where they stand (what they stored
+    /// stays stored). Returns when every socket is closed; does nothing to
+    /// a stopped replica.
+    pub async fn stop(&self) {
+        self.server.stop(Stop::Kill).await;
+    }
+
+    /// Serves again on the same port, with everything the cluster stores
+    /// still there, as a restarted process finds the database; a running
+    /// replica is [stopped](Self::stop) first. Its counters keep counting.
+    ///
+    /// # Errors
+    ///
+    /// When the port cannot be bound again, after retrying for about a
+    /// second while it is busy.
+    pub async fn restart(&self) -> io::Result<()> {
+        self.server.restart().await
+    }
+}
+
+impl std::fmt::Debug for Replica {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replica")
+            .field("index", &self.index())
+            .field("url", &self.url())
+            .finish_non_exhaustive()
+    }
+}

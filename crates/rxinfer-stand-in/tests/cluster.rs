@@ -1,0 +1,296 @@
+//! The stand-in cluster over real loopback sockets: replicas sharing one
+//! store, stopped and restarted.
+#![cfg(feature = "cluster")]
+
+use std::{io, net::SocketAddr, time::Duration};
+
+use rxinfer_stand_in::{StandIn, StandInCluster};
+use serde_json::{Value, json};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
+
+/// What came back for one request sent on a connection of its own.
+#[derive(Debug)]
+enum Reply {
+    /// An answer: its status and its body.
+    Answered { status: u16, body: String },
+    /// The connection was closed (or reset) without an answer.
+    Closed,
+}
+
+impl Reply {
+    /// The status and the body as JSON (`Null` when empty).
+    fn json(&self) -> (u16, Value) {
+        match self {
+            Reply::Answered { status, body, .. } if body.is_empty() => (*status, Value::Null),
+            Reply::Answered { status, body, .. } => {
+                (*status, serde_json::from_str(body).expect("a JSON body"))
+            }
+            Reply::Closed => panic!("no answer: the connection was closed"),
+        }
+    }
+}
+
+/// Sends `method /v1{path}` with `token` and `body`; `Err` only when the
+/// connection cannot be made.
+async fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> io::Result<Reply> {
+    let mut stream = TcpStream::connect(addr).await?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let authorization = token
+        .map(|t| format!("authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "{method} /v1{path} HTTP/1.1\r\nhost: x\r\n{authorization}content-type: application/json\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut answer = Vec::new();
+    match stream.read_to_end(&mut answer).await {
+        Ok(_) if answer.is_empty() => return Ok(Reply::Closed),
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Ok(Reply::Closed),
+        Err(e) => return Err(e),
+    }
+    let answer = String::from_utf8(answer).expect("UTF-8 answer");
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a head");
+    let status = head.split(' ').nth(1).expect("a status line");
+    Ok(Reply::Answered {
+        status: status.parse().expect("a status"),
+        body: body.to_owned(),
+    })
+}
+
+async fn get(addr: SocketAddr, path: &str) -> (u16, Value) {
+    let reply = send(addr, "GET", path, Some("dev-token"), None).await;
+    reply.expect("connects").json()
+}
+
+async fn post(addr: SocketAddr, path: &str, body: Value) -> (u16, Value) {
+    let reply = send(addr, "POST", path, Some("dev-token"), Some(&body)).await;
+    reply.expect("connects").json()
+}
+
+/// A cluster of `n` accepting the development token.
+async fn cluster(n: usize) -> StandInCluster {
+    StandIn::builder()
+        .dev_token(true)
+        .start_cluster(n)
+        .await
+        .expect("the cluster starts")
+}
+
+/// A new `BetaBernoulli-v1` instance created through `addr`: its id.
+async fn coin(addr: SocketAddr) -> String {
+    let (status, body) = post(
+        addr,
+        "/models/create-instance",
+        json!({"model_name": "BetaBernoulli-v1"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["instance_id"].as_str().expect("an id").to_owned()
+}
+
+fn addrs(cluster: &StandInCluster) -> Vec<SocketAddr> {
+    cluster.replicas().iter().map(|r| r.addr()).collect()
+}
+
+#[tokio::test]
+async fn replicas_listen_apart_and_know_their_place() {
+    let cluster = cluster(3).await;
+    let urls = cluster.urls();
+    assert_eq!(urls.len(), 3);
+    for (index, replica) in cluster.replicas().iter().enumerate() {
+        assert_eq!(replica.index(), index);
+        assert_eq!(replica.url(), urls[index]);
+        assert_eq!(replica.url(), format!("http://{}/v1", replica.addr()));
+    }
+    assert_ne!(urls[0], urls[1]);
+    assert_ne!(urls[1], urls[2]);
+}
+
+#[tokio::test]
+async fn a_cluster_of_none_is_refused() {
+    let error = StandInCluster::start(0).await.expect_err("no replicas");
+    assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
+}
+
+#[tokio::test]
+async fn a_token_minted_on_one_replica_works_on_another() {
+    let cluster = StandInCluster::start(2).await.expect("starts");
+    let [first, second] = addrs(&cluster)[..] else {
+        unreachable!()
+    };
+    let (status, minted) = send(first, "POST", "/token/generate", None, None)
+        .await
+        .expect("connects")
+        .json();
+    assert_eq!(status, 200);
+    let token = minted["token"].as_str().expect("a token");
+
+    let reply = send(second, "GET", "/token/roles", Some(token), None).await;
+    assert_eq!(
+        reply.expect("connects").json(),
+        (200, json!({"roles": ["user"]}))
+    );
+    assert_eq!(cluster.tokens_generated(), 1);
+
+    // Revoked for the cluster, the token fails on every replica.
+    cluster.revoke_tokens();
+    for addr in [first, second] {
+        let reply = send(addr, "GET", "/token/roles", Some(token), None).await;
+        assert_eq!(reply.expect("connects").json().0, 401);
+    }
+}
+
+#[tokio::test]
+async fn a_token_inserted_in_the_cluster_works_on_every_replica() {
+    let cluster = StandInCluster::start(2).await.expect("starts");
+    cluster.insert_token("known", ["admin"]);
+    for addr in addrs(&cluster) {
+        let reply = send(addr, "GET", "/token/roles", Some("known"), None).await;
+        assert_eq!(
+            reply.expect("connects").json(),
+            (200, json!({"roles": ["admin"]}))
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_instance_created_on_one_replica_is_used_on_another() {
+    let cluster = cluster(2).await;
+    let [first, second] = addrs(&cluster)[..] else {
+        unreachable!()
+    };
+    let id = coin(first).await;
+
+    let (status, described) = get(second, &format!("/models/i/{id}")).await;
+    assert_eq!(status, 200, "{described}");
+    assert_eq!(described["instance_id"], id.as_str());
+
+    let infer = json!({"data": {"observation": 1}});
+    let (status, _) = post(second, &format!("/models/i/{id}/infer"), infer).await;
+    assert_eq!(status, 200);
+    let (status, episode) = get(first, &format!("/models/i/{id}/episodes/default")).await;
+    assert_eq!(status, 200);
+    assert_eq!(episode["events"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn a_stopped_replica_refuses_and_a_restarted_one_serves_the_same_data() {
+    let cluster = cluster(2).await;
+    let [first, second] = addrs(&cluster)[..] else {
+        unreachable!()
+    };
+    let replica = &cluster.replicas()[0];
+    let id = coin(first).await;
+
+    replica.stop().await;
+    let refused = TcpStream::connect(first).await.expect_err("refused");
+    assert_eq!(refused.kind(), io::ErrorKind::ConnectionRefused);
+    // The other replica serves on; what it stores is there after the restart.
+    let id_while_down = coin(second).await;
+    replica.stop().await; // a stopped replica stays stopped
+
+    replica.restart().await.expect("restarts");
+    assert_eq!(replica.addr(), first);
+    for id in [&id, &id_while_down] {
+        assert_eq!(get(first, &format!("/models/i/{id}")).await.0, 200);
+    }
+    // Restarting a running replica kills it and serves again.
+    replica.restart().await.expect("restarts again");
+    assert_eq!(get(first, &format!("/models/i/{id}")).await.0, 200);
+    assert_eq!(replica.connections_accepted(), 4);
+}
+
+#[tokio::test]
+async fn stop_closes_idle_connections() {
+    let cluster = StandInCluster::start(1).await.expect("starts");
+    let replica = &cluster.replicas()[0];
+    let mut idle = TcpStream::connect(replica.addr()).await.expect("connects");
+    // Accepted before the stop.
+    while replica.connections_accepted() == 0 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+
+    replica.stop().await;
+    let mut byte = [0; 1];
+    let read = tokio::time::timeout(Duration::from_secs(1), idle.read(&mut byte)).await;
+    match read.expect("closed at once, not left open") {
+        Ok(0) => {}
+        Err(e) => assert_eq!(e.kind(), io::ErrorKind::ConnectionReset),
+        Ok(n) => panic!("{n} bytes from a stopped replica"),
+    }
+}
+
+#[tokio::test]
+async fn stop_abandons_a_request_in_flight_and_its_handler() {
+    // The handler records the event, then waits before writing the state.
+    let cluster = StandIn::builder()
+        .dev_token(true)
+        .inference_delay(Duration::from_millis(100))
+        .start_cluster(1)
+        .await
+        .expect("starts");
+    let replica = cluster.replicas()[0].clone();
+    let addr = replica.addr();
+    let id = coin(addr).await;
+    let (_, before) = get(addr, &format!("/models/i/{id}/state")).await;
+
+    let path = format!("/models/i/{id}/infer");
+    let infer = json!({"data": {"observation": 1}});
+    let in_flight =
+        tokio::spawn(
+            async move { send(addr, "POST", &path, Some("dev-token"), Some(&infer)).await },
+        );
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    replica.stop().await;
+    let reply = in_flight
+        .await
+        .expect("the client task")
+        .expect("it connected");
+    assert!(matches!(reply, Reply::Closed), "{reply:?}");
+
+    // Past the handler's delay, nothing more was written.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    replica.restart().await.expect("restarts");
+    let (_, after) = get(addr, &format!("/models/i/{id}/state")).await;
+    assert_eq!(after, before, "the abandoned handler wrote the state");
+    let (_, episode) = get(addr, &format!("/models/i/{id}/episodes/default")).await;
+    assert_eq!(episode["events"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn the_first_replica_takes_the_port_asked_for() {
+    // A free port, found by binding one and letting it go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let cluster = StandIn::builder()
+        .port(port)
+        .start_cluster(2)
+        .await
+        .expect("starts");
+    assert_eq!(cluster.replicas()[0].addr().port(), port);
+    assert_ne!(cluster.replicas()[1].addr().port(), port);
+}
+
+#[tokio::test]
+async fn shutdown_stops_every_replica() {
+    let cluster = StandInCluster::start(2).await.expect("starts");
+    let addrs = addrs(&cluster);
+    cluster.shutdown().await;
+    for addr in addrs {
+        assert!(TcpStream::connect(addr).await.is_err());
+    }
+}
