@@ -8,10 +8,10 @@
 //! (as a killed process) and restarted on the same port, to test a client
 //! that spreads its calls over several URLs or fails over between them.
 
-use std::{io, net::SocketAddr, sync::Arc};
+use std::{io, net::SocketAddr, sync::Arc, time::Duration};
 
 use crate::{
-    RecordedRequest, StandInBuilder,
+    Fault, RecordedRequest, StandInBuilder,
     server::{Server, Stop},
     state::{Shared, State},
 };
@@ -177,6 +177,26 @@ impl Replica {
     /// second while it is busy.
     pub async fn restart(&self) -> io::Result<()> {
         self.server.restart().await
+    }
+
+    /// Makes the replica fail as `fault` says from its next request on,
+    /// replacing any earlier fault, until [`heal`](Self::heal). Requests
+    /// already being handled are not affected.
+    pub fn fail(&self, fault: Fault) {
+        self.server.state().control.fail(fault);
+    }
+
+    /// Delays each answer by `delay` from the next request on, before any
+    /// fault applies and on top of any
+    /// [inference cost](StandInBuilder::inference_cost), as a replica on
+    /// an overloaded machine, until [`heal`](Self::heal).
+    pub fn slow(&self, delay: Duration) {
+        self.server.state().control.slow(delay);
+    }
+
+    /// Clears the fault and the delay: the replica serves as it started.
+    pub fn heal(&self) {
+        self.server.state().control.heal();
     }
 }
 

@@ -55,6 +55,10 @@ mod builder;
 mod clock;
 #[cfg(feature = "cluster")]
 mod cluster;
+#[cfg(feature = "cluster")]
+mod control;
+#[cfg(feature = "cluster")]
+mod fault;
 mod model;
 mod models;
 mod preferred;
@@ -68,6 +72,8 @@ mod store;
 pub use builder::StandInBuilder;
 #[cfg(feature = "cluster")]
 pub use cluster::{Replica, StandInCluster};
+#[cfg(feature = "cluster")]
+pub use fault::Fault;
 pub use model::{Argument, Field, Inference, Learning, Model, ModelConfig, ModelError};
 pub use models::{BetaBernoulli, ConjugateRegression, DirichletCategorical};
 pub use recorded_request::RecordedRequest;

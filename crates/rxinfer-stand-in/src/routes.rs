@@ -78,6 +78,10 @@ async fn respond<B>(state: &State, request: &Request<B>, body: &[u8]) -> Answer 
     let Some(parsed) = parse_body(&route, body) else {
         return internal();
     };
+    #[cfg(feature = "cluster")]
+    if let Some(answer) = faulted(state, &route) {
+        return answer;
+    }
     // 2. The token.
     let caller = if route.needs_token() {
         match caller(state, request) {
@@ -126,6 +130,18 @@ async fn respond<B>(state: &State, request: &Request<B>, body: &[u8]) -> Answer 
         }
     }
     response
+}
+
+/// What a [`Fault`](crate::Fault) of the replica makes of a request on
+/// `route`, past the body and before the token.
+#[cfg(feature = "cluster")]
+fn faulted(state: &State, route: &Route) -> Option<Answer> {
+    use crate::fault::RouteFault;
+    let ping = *route == Route::Ping;
+    match state.control.on_route(ping, route.needs_token())? {
+        RouteFault::Unauthorized => Some(unauthorized(state)),
+        RouteFault::Internal => Some(internal()),
+    }
 }
 
 fn parse_body(route: &Route, body: &[u8]) -> Option<Body> {
@@ -362,7 +378,7 @@ fn unauthorized(state: &State) -> Answer {
     )
 }
 
-mod answer;
+pub(crate) mod answer;
 mod caller;
 mod route;
 

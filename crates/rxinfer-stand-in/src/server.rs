@@ -257,6 +257,19 @@ async fn answer(
     request: &Request<()>,
     body: &Bytes,
 ) -> Option<http::Response<Full<Bytes>>> {
+    #[cfg(feature = "cluster")]
+    {
+        use crate::fault::Intercept;
+        let delay = state.control.delay();
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        match state.control.intercept() {
+            Some(Intercept::Answer(answer)) => return Some(answer),
+            Some(Intercept::Drop) => return None,
+            None => {}
+        }
+    }
     Some(route(state, request, body).await)
 }
 

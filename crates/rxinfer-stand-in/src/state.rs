@@ -31,6 +31,8 @@ pub(crate) struct State {
     pub(crate) replica: usize,
     connections: AtomicUsize,
     answered: AtomicUsize,
+    #[cfg(feature = "cluster")]
+    pub(crate) control: crate::control::Control,
 }
 
 impl State {
@@ -47,6 +49,8 @@ impl State {
             replica: 0,
             connections: AtomicUsize::new(0),
             answered: AtomicUsize::new(0),
+            #[cfg(feature = "cluster")]
+            control: crate::control::Control::default(),
         }
     }
 

@@ -4,7 +4,10 @@
 
 use std::{io, net::SocketAddr, time::Duration};
 
-use rxinfer_stand_in::{StandIn, StandInCluster};
+use std::time::Instant;
+
+use http::StatusCode;
+use rxinfer_stand_in::{Fault, StandIn, StandInCluster, UNAUTHORIZED_MESSAGE};
 use serde_json::{Value, json};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -14,13 +17,32 @@ use tokio::{
 /// What came back for one request sent on a connection of its own.
 #[derive(Debug)]
 enum Reply {
-    /// An answer: its status and its body.
-    Answered { status: u16, body: String },
+    /// An answer: its status, its head (lowercased), its body.
+    Answered {
+        status: u16,
+        head: String,
+        body: String,
+    },
     /// The connection was closed (or reset) without an answer.
     Closed,
 }
 
 impl Reply {
+    /// The head's lines but the date, sorted: what two answers share when
+    /// they are the same answer.
+    fn head_without_date(&self) -> Vec<String> {
+        let Reply::Answered { head, .. } = self else {
+            panic!("no answer: the connection was closed")
+        };
+        let mut lines: Vec<String> = head
+            .lines()
+            .filter(|line| !line.starts_with("date:"))
+            .map(str::to_owned)
+            .collect();
+        lines.sort();
+        lines
+    }
+
     /// The status and the body as JSON (`Null` when empty).
     fn json(&self) -> (u16, Value) {
         match self {
@@ -65,6 +87,7 @@ async fn send(
     let status = head.split(' ').nth(1).expect("a status line");
     Ok(Reply::Answered {
         status: status.parse().expect("a status"),
+        head: head.to_ascii_lowercase(),
         body: body.to_owned(),
     })
 }
@@ -293,4 +316,204 @@ async fn shutdown_stops_every_replica() {
     for addr in addrs {
         assert!(TcpStream::connect(addr).await.is_err());
     }
+}
+
+#[tokio::test]
+async fn a_status_fault_answers_that_status_with_a_json_error() {
+    let cluster = StandInCluster::start(2).await.expect("starts");
+    let [failing, healthy] = addrs(&cluster)[..] else {
+        unreachable!()
+    };
+    cluster.replicas()[0].fail(Fault::Status(StatusCode::SERVICE_UNAVAILABLE));
+
+    let reply = send(failing, "GET", "/ping", None, None)
+        .await
+        .expect("connects");
+    let (status, body) = reply.json();
+    assert_eq!(status, 503);
+    assert_eq!(body["error"], "Service Unavailable");
+    assert!(body["message"].is_string(), "{body}");
+    assert!(
+        reply
+            .head_without_date()
+            .contains(&"content-type: application/json".to_owned())
+    );
+    // Any path, routed or not.
+    let reply = send(failing, "GET", "/no/such/route", None, None).await;
+    assert_eq!(reply.expect("connects").json().0, 503);
+
+    let reply = send(healthy, "GET", "/ping", None, None).await;
+    assert_eq!(
+        reply.expect("connects").json(),
+        (200, json!({"status": "ok"}))
+    );
+    cluster.replicas()[0].heal();
+    let reply = send(failing, "GET", "/ping", None, None).await;
+    assert_eq!(
+        reply.expect("connects").json(),
+        (200, json!({"status": "ok"}))
+    );
+}
+
+#[tokio::test]
+async fn a_dropping_replica_reads_the_request_and_closes_without_an_answer() {
+    let cluster = StandIn::builder()
+        .dev_token(true)
+        .record_requests(true)
+        .start_cluster(2)
+        .await
+        .expect("starts");
+    let [failing, healthy] = addrs(&cluster)[..] else {
+        unreachable!()
+    };
+    cluster.replicas()[0].fail(Fault::DropConnection);
+
+    let create = json!({"model_name": "BetaBernoulli-v1"});
+    let reply = send(
+        failing,
+        "POST",
+        "/models/create-instance",
+        Some("dev-token"),
+        Some(&create),
+    );
+    assert!(matches!(reply.await.expect("connects"), Reply::Closed));
+    // Read and recorded, not handled.
+    let recorded = cluster.requests();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].replica, 0);
+    assert_eq!(recorded[0].body, create.to_string());
+    assert_eq!(get(healthy, "/models/instances").await, (200, json!([])));
+}
+
+#[tokio::test]
+async fn an_internal_error_fault_is_the_bare_500_of_a_throwing_handler() {
+    let cluster = cluster(2).await;
+    let [failing, healthy] = addrs(&cluster)[..] else {
+        unreachable!()
+    };
+    cluster.replicas()[0].fail(Fault::InternalError);
+
+    let faulted = send(failing, "GET", "/ping", None, None)
+        .await
+        .expect("connects");
+    assert_eq!(faulted.json(), (500, Value::Null));
+    assert!(
+        faulted
+            .head_without_date()
+            .contains(&"connection: close".to_owned())
+    );
+    // The same answer as a malformed body's on a healthy replica.
+    let malformed = send(
+        healthy,
+        "POST",
+        "/models/create-instance",
+        Some("dev-token"),
+        None,
+    );
+    let malformed = malformed.await.expect("connects");
+    assert_eq!(malformed.json(), (500, Value::Null));
+    assert_eq!(faulted.head_without_date(), malformed.head_without_date());
+}
+
+#[tokio::test]
+async fn an_unauthorized_fault_refuses_valid_tokens_from_the_nth_check_on() {
+    let cluster = StandInCluster::start(2).await.expect("starts");
+    let [failing, healthy] = addrs(&cluster)[..] else {
+        unreachable!()
+    };
+    cluster.insert_token("known", ["user"]);
+    cluster.replicas()[0].fail(Fault::Unauthorized { from: 3 });
+    let roles = |addr| async move {
+        send(addr, "GET", "/token/roles", Some("known"), None)
+            .await
+            .expect("connects")
+            .json()
+    };
+
+    assert_eq!(roles(failing).await.0, 200);
+    // Neither checks a token, so neither counts.
+    assert_eq!(get(failing, "/ping").await.0, 200);
+    let generated = send(failing, "POST", "/token/generate", None, None).await;
+    assert_eq!(generated.expect("connects").json().0, 200);
+    assert_eq!(roles(failing).await.0, 200);
+    let refused = json!({"error": "Unauthorized", "message": UNAUTHORIZED_MESSAGE});
+    assert_eq!(roles(failing).await, (401, refused.clone()));
+    assert_eq!(roles(failing).await, (401, refused));
+    assert_eq!(
+        roles(healthy).await.0,
+        200,
+        "the other replica reads the right database"
+    );
+
+    cluster.replicas()[0].heal();
+    assert_eq!(roles(failing).await.0, 200);
+    // Set again, the count starts again.
+    cluster.replicas()[0].fail(Fault::Unauthorized { from: 1 });
+    assert_eq!(roles(failing).await.0, 401);
+}
+
+#[tokio::test]
+async fn a_replica_whose_database_is_down_pings_ok_and_fails_the_rest() {
+    let cluster = StandInCluster::start(2).await.expect("starts");
+    let [failing, healthy] = addrs(&cluster)[..] else {
+        unreachable!()
+    };
+    cluster.insert_token("known", ["user"]);
+    cluster.replicas()[0].fail(Fault::DatabaseDown);
+
+    let ping = send(failing, "GET", "/ping", None, None)
+        .await
+        .expect("connects");
+    assert_eq!(ping.json(), (200, json!({"status": "ok"})));
+    let roles = send(failing, "GET", "/token/roles", Some("known"), None).await;
+    let roles = roles.expect("connects");
+    assert_eq!(roles.json(), (500, Value::Null));
+    assert!(
+        roles
+            .head_without_date()
+            .contains(&"connection: close".to_owned())
+    );
+    let generated = send(failing, "POST", "/token/generate", None, None).await;
+    assert_eq!(generated.expect("connects").json(), (500, Value::Null));
+    let instances = send(failing, "GET", "/models/instances", Some("known"), None).await;
+    assert_eq!(instances.expect("connects").json(), (500, Value::Null));
+
+    let roles = send(healthy, "GET", "/token/roles", Some("known"), None).await;
+    assert_eq!(roles.expect("connects").json().0, 200);
+    cluster.replicas()[0].heal();
+    let roles = send(failing, "GET", "/token/roles", Some("known"), None).await;
+    assert_eq!(roles.expect("connects").json().0, 200);
+}
+
+#[tokio::test]
+async fn a_slowed_replica_answers_late_until_healed() {
+    const DELAY: Duration = Duration::from_millis(250);
+    let cluster = StandInCluster::start(2).await.expect("starts");
+    let [slowed, other] = addrs(&cluster)[..] else {
+        unreachable!()
+    };
+    cluster.replicas()[0].slow(DELAY);
+    let ping = |addr| async move {
+        let started = Instant::now();
+        let reply = send(addr, "GET", "/ping", None, None)
+            .await
+            .expect("connects");
+        assert_eq!(reply.json().0, 200);
+        started.elapsed()
+    };
+
+    assert!(ping(slowed).await >= DELAY);
+    assert!(ping(other).await < DELAY);
+    // A fault applies after the delay; a new one replaces the old.
+    cluster.replicas()[0].fail(Fault::InternalError);
+    cluster.replicas()[0].fail(Fault::DropConnection);
+    let started = Instant::now();
+    let reply = send(slowed, "GET", "/ping", None, None)
+        .await
+        .expect("connects");
+    assert!(matches!(reply, Reply::Closed), "{reply:?}");
+    assert!(started.elapsed() >= DELAY);
+
+    cluster.replicas()[0].heal();
+    assert!(ping(slowed).await < DELAY);
 }
