@@ -221,6 +221,7 @@ async fn handle(
             infer(state, owner, &id, &request, preferences).await
         }
         (Route::Learn(id), Body::Learn(request)) => {
+            let _worker = state.inference_turn().await;
             let relearn = request.relearn.unwrap_or(false);
             let learned = state
                 .store()
@@ -285,7 +286,8 @@ async fn handle(
 
 /// Inference as the real server runs it: the event recorded and the state
 /// read, the model run, the new state written, with no lock held between
-/// (see [`inference_delay`](crate::StandInBuilder::inference_delay)).
+/// (see [`inference_delay`](crate::StandInBuilder::inference_delay)), on
+/// the replica's one worker when inference has a cost.
 async fn infer(
     state: &State,
     owner: &str,
@@ -294,6 +296,7 @@ async fn infer(
     preferences: &Preferences,
 ) -> Result<Answer, Failure> {
     let timestamp = clock::event_time(request.timestamp.as_ref()).ok_or(Failure::Internal)?;
+    let _worker = state.inference_turn().await;
     let input: InferenceInput = state
         .store()
         .begin_inference(owner, id, request, timestamp)?;

@@ -1,6 +1,7 @@
 //! What the server remembers: tokens, instances and episodes, recorded
 //! requests, shared by every replica as the real server's replicas share
-//! one MongoDB; and what each replica keeps for itself: its counters.
+//! one MongoDB; and what each replica keeps for itself: its counters and
+//! its inference worker.
 
 use std::{
     collections::HashMap,
@@ -9,6 +10,8 @@ use std::{
         atomic::{AtomicUsize, Ordering},
     },
 };
+
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::{RecordedRequest, StandInBuilder, store::Store};
 
@@ -31,6 +34,9 @@ pub(crate) struct State {
     pub(crate) replica: usize,
     connections: AtomicUsize,
     answered: AtomicUsize,
+    /// The one worker that runs inference and learning when they have a
+    /// cost: a real server's Julia handler runs one model at a time.
+    worker: Semaphore,
     #[cfg(feature = "cluster")]
     pub(crate) control: crate::control::Control,
 }
@@ -49,6 +55,7 @@ impl State {
             replica: 0,
             connections: AtomicUsize::new(0),
             answered: AtomicUsize::new(0),
+            worker: Semaphore::new(1),
             #[cfg(feature = "cluster")]
             control: crate::control::Control::default(),
         }
@@ -112,6 +119,21 @@ impl State {
 
     pub(crate) fn generated(&self) -> usize {
         self.shared.generated()
+    }
+
+    /// Waits for this replica's worker, then for the inference cost of the
+    /// configuration; the worker stays
+    /// taken until the returned permit is dropped. `None` at no cost: the
+    /// work then runs at once, concurrently.
+    pub(crate) async fn inference_turn(&self) -> Option<SemaphorePermit<'_>> {
+        let cost = self.config.inference_cost;
+        if cost.is_zero() {
+            return None;
+        }
+        // The semaphore is never closed, so this always gets a permit.
+        let permit = self.worker.acquire().await.ok()?;
+        tokio::time::sleep(cost).await;
+        Some(permit)
     }
 }
 

@@ -517,3 +517,52 @@ async fn a_slowed_replica_answers_late_until_healed() {
     cluster.replicas()[0].heal();
     assert!(ping(slowed).await < DELAY);
 }
+
+#[tokio::test]
+async fn inference_cost_runs_one_call_at_a_time_per_replica() {
+    const COST: Duration = Duration::from_millis(50);
+    let cluster = StandIn::builder()
+        .dev_token(true)
+        .inference_cost(COST)
+        .start_cluster(2)
+        .await
+        .expect("starts");
+    let [first, second] = addrs(&cluster)[..] else {
+        unreachable!()
+    };
+    let id = coin(first).await;
+    let infer = |addr| {
+        let path = format!("/models/i/{id}/infer");
+        async move {
+            post(addr, &path, json!({"data": {"observation": 1}}))
+                .await
+                .0
+        }
+    };
+    let learn = |addr| {
+        let path = format!("/models/i/{id}/learn");
+        async move { post(addr, &path, json!({"episodes": ["default"]})).await.0 }
+    };
+
+    let started = Instant::now();
+    assert_eq!(tokio::join!(infer(first), infer(first)), (200, 200));
+    assert!(started.elapsed() >= 2 * COST, "{:?}", started.elapsed());
+
+    let started = Instant::now();
+    assert_eq!(tokio::join!(infer(first), infer(second)), (200, 200));
+    let elapsed = started.elapsed();
+    assert!(elapsed >= COST && elapsed < 2 * COST, "{elapsed:?}");
+
+    // Learning takes the same worker; other routes do not wait for it.
+    let started = Instant::now();
+    let ping = async {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let pinged = Instant::now();
+        assert_eq!(get(first, "/ping").await.0, 200);
+        pinged.elapsed()
+    };
+    let (learned, inferred, pinged) = tokio::join!(learn(first), infer(first), ping);
+    assert_eq!((learned, inferred), (200, 200));
+    assert!(started.elapsed() >= 2 * COST, "{:?}", started.elapsed());
+    assert!(pinged < COST, "{pinged:?}");
+}
