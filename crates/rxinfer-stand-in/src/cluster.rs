@@ -8,7 +8,9 @@
 //! (as a killed process) and restarted on the same port, to test a client
 //! that spreads its calls over several URLs or fails over between them.
 
-use std::{io, net::SocketAddr, sync::Arc, time::Duration};
+use std::{collections::HashSet, io, net::SocketAddr, sync::Arc, time::Duration};
+
+use http::{Method, header::AUTHORIZATION};
 
 use crate::{
     Fault, RecordedRequest, StandInBuilder,
@@ -107,6 +109,33 @@ impl StandInCluster {
         self.shared.requests()
     }
 
+    /// The recorded requests that change state (`POST`, `PUT`, `PATCH`,
+    /// `DELETE`) and repeat an earlier one: the same method, path and
+    /// query, `Authorization` and body, on whichever replicas. A client
+    /// that re-sends a call after a lost answer or a failover shows here;
+    /// an empty list means no state change arrived twice. Each repeat is
+    /// listed once per extra arrival, in the order handled, with the
+    /// replica that got it. Empty unless
+    /// [recording](StandInBuilder::record_requests) is on.
+    ///
+    /// The token is part of the comparison so that two clients making the
+    /// same call are not one client repeating it; a token generation
+    /// without a token is the same request whoever sends it, so leave
+    /// `/token/generate` out when several clients generate tokens.
+    pub fn duplicated_state_changes(&self) -> Vec<RecordedRequest> {
+        let requests = self.requests();
+        let mut seen = HashSet::new();
+        requests
+            .iter()
+            .filter(|r| changes_state(&r.method))
+            .filter(|r| {
+                let token = r.headers.get(AUTHORIZATION);
+                !seen.insert((&r.method, &r.uri, token, &r.body))
+            })
+            .cloned()
+            .collect()
+    }
+
     /// Stops every replica as [`StandIn::shutdown`](crate::StandIn::shutdown)
     /// does, and returns when all are gone.
     pub async fn shutdown(self) {
@@ -114,6 +143,10 @@ impl StandInCluster {
             replica.server.stop(Stop::Graceful).await;
         }
     }
+}
+
+fn changes_state(method: &Method) -> bool {
+    [Method::POST, Method::PUT, Method::PATCH, Method::DELETE].contains(method)
 }
 
 impl std::fmt::Debug for StandInCluster {
@@ -150,6 +183,20 @@ impl Replica {
     /// The socket address the replica listens on.
     pub fn addr(&self) -> SocketAddr {
         self.server.addr()
+    }
+
+    /// How many requests the replica has read, over all its runs, whatever
+    /// it answered: one it dropped under a [`Fault`], or abandoned when
+    /// [stopped](Self::stop), counts too.
+    pub fn requests_received(&self) -> usize {
+        self.server.state().control.received()
+    }
+
+    /// How many of the [received](Self::requests_received) requests had
+    /// `method` and `path`: the path as sent, base path included and query
+    /// left out (`/v1/models/i/ID/infer`).
+    pub fn requests_received_for(&self, method: &Method, path: &str) -> usize {
+        self.server.state().control.received_for(method, path)
     }
 
     /// How many TCP connections the replica has accepted, over all its

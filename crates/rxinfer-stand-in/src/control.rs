@@ -1,7 +1,10 @@
-//! What a test changes in one replica while it runs: a delay before each
-//! answer, and a [`Fault`].
+//! What a test changes in one replica while it runs, a delay before each
+//! answer and a [`Fault`], and what it reads back: the requests the
+//! replica received.
 
-use std::{sync::Mutex, time::Duration};
+use std::{collections::HashMap, sync::Mutex, time::Duration};
+
+use http::Method;
 
 use crate::{
     Fault,
@@ -9,10 +12,11 @@ use crate::{
     state::lock,
 };
 
-/// The run-time controls of one replica.
+/// The run-time controls and counters of one replica.
 #[derive(Default)]
 pub(crate) struct Control {
     settings: Mutex<Settings>,
+    received: Mutex<HashMap<(Method, String), usize>>,
 }
 
 #[derive(Default)]
@@ -60,5 +64,21 @@ impl Control {
             }
             _ => None,
         }
+    }
+
+    /// Counts a request read, by method and path as sent.
+    pub(crate) fn count(&self, method: &Method, path: &str) {
+        *lock(&self.received)
+            .entry((method.clone(), path.to_owned()))
+            .or_default() += 1;
+    }
+
+    pub(crate) fn received(&self) -> usize {
+        lock(&self.received).values().sum()
+    }
+
+    pub(crate) fn received_for(&self, method: &Method, path: &str) -> usize {
+        let key = (method.clone(), path.to_owned());
+        lock(&self.received).get(&key).copied().unwrap_or(0)
     }
 }

@@ -260,6 +260,7 @@ async fn answer(
     #[cfg(feature = "cluster")]
     {
         use crate::fault::Intercept;
+        state.control.count(request.method(), request.uri().path());
         let delay = state.control.delay();
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;

@@ -6,7 +6,7 @@ use std::{io, net::SocketAddr, time::Duration};
 
 use std::time::Instant;
 
-use http::StatusCode;
+use http::{Method, StatusCode};
 use rxinfer_stand_in::{Fault, StandIn, StandInCluster, UNAUTHORIZED_MESSAGE};
 use serde_json::{Value, json};
 use tokio::{
@@ -565,4 +565,131 @@ async fn inference_cost_runs_one_call_at_a_time_per_replica() {
     assert_eq!((learned, inferred), (200, 200));
     assert!(started.elapsed() >= 2 * COST, "{:?}", started.elapsed());
     assert!(pinged < COST, "{pinged:?}");
+}
+
+#[tokio::test]
+async fn each_replica_counts_what_it_received() {
+    let cluster = cluster(2).await;
+    let [first, second] = addrs(&cluster)[..] else {
+        unreachable!()
+    };
+    let [one, two] = cluster.replicas() else {
+        unreachable!()
+    };
+    get(first, "/ping").await;
+    get(first, "/ping").await;
+    get(second, "/token/roles").await;
+    one.fail(Fault::DropConnection);
+    let dropped = send(first, "DELETE", "/models/i/x", Some("dev-token"), None).await;
+    assert!(matches!(dropped.expect("connects"), Reply::Closed));
+
+    assert_eq!(one.requests_received(), 3);
+    assert_eq!(one.requests_received_for(&Method::GET, "/v1/ping"), 2);
+    assert_eq!(
+        one.requests_received_for(&Method::DELETE, "/v1/models/i/x"),
+        1
+    );
+    assert_eq!(
+        one.requests_received_for(&Method::GET, "/v1/token/roles"),
+        0
+    );
+    assert_eq!(two.requests_received(), 1);
+    assert_eq!(
+        two.requests_received_for(&Method::GET, "/v1/token/roles"),
+        1
+    );
+    assert_eq!(one.connections_accepted(), 3);
+    assert_eq!(two.connections_accepted(), 1);
+}
+
+#[tokio::test]
+async fn recorded_requests_say_which_replica_got_them() {
+    let cluster = StandIn::builder()
+        .record_requests(true)
+        .start_cluster(2)
+        .await
+        .expect("starts");
+    let [first, second] = addrs(&cluster)[..] else {
+        unreachable!()
+    };
+    send(second, "GET", "/ping", None, None)
+        .await
+        .expect("connects");
+    send(first, "GET", "/info", None, None)
+        .await
+        .expect("connects");
+
+    let recorded: Vec<_> = cluster
+        .requests()
+        .iter()
+        .map(|r| (r.replica, r.uri.to_string()))
+        .collect();
+    assert_eq!(
+        recorded,
+        [(1, "/v1/ping".to_owned()), (0, "/v1/info".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn duplicated_state_changes_are_the_calls_that_arrived_twice() {
+    let cluster = StandIn::builder()
+        .dev_token(true)
+        .record_requests(true)
+        .start_cluster(2)
+        .await
+        .expect("starts");
+    let [first, second] = addrs(&cluster)[..] else {
+        unreachable!()
+    };
+    let create = json!({"model_name": "BetaBernoulli-v1"});
+    let as_user = |addr, token: &'static str, body: Value| async move {
+        send(
+            addr,
+            "POST",
+            "/models/create-instance",
+            Some(token),
+            Some(&body),
+        )
+        .await
+        .expect("connects")
+        .json()
+    };
+    // The same call on one replica, then again on another: a failover retry.
+    let created = as_user(first, "dev-token", create.clone()).await;
+    as_user(second, "dev-token", create.clone()).await;
+    // Another caller, another body, reads: none is a repeat.
+    as_user(second, "dev-token:a", create.clone()).await;
+    as_user(
+        first,
+        "dev-token",
+        json!({"model_name": "DirichletCategorical-v1"}),
+    )
+    .await;
+    get(first, "/models/instances").await;
+    get(second, "/models/instances").await;
+    assert_eq!(cluster.duplicated_state_changes().len(), 1);
+
+    // A DELETE sent three times is two repeats.
+    let id = created.1["instance_id"].as_str().expect("an id").to_owned();
+    for addr in [first, second, first] {
+        send(
+            addr,
+            "DELETE",
+            &format!("/models/i/{id}"),
+            Some("dev-token"),
+            None,
+        )
+        .await
+        .expect("connects");
+    }
+    let duplicated = cluster.duplicated_state_changes();
+    let seen: Vec<_> = duplicated
+        .iter()
+        .map(|r| (r.method.clone(), r.replica))
+        .collect();
+    assert_eq!(
+        seen,
+        [(Method::POST, 1), (Method::DELETE, 1), (Method::DELETE, 0)]
+    );
+    assert_eq!(duplicated[0].body, create.to_string());
 }
