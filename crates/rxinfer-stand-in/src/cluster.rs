@@ -2,11 +2,15 @@
 //! a process of its own, and all of them read and write one MongoDB, so
 //! any replica can serve any call.
 //!
-//! A [`StandInCluster`] starts `n` stand-ins on `127.0.0.1`, each on a port
-//! of its own, sharing tokens, instances, episodes and the recorded
-//! requests. Each [`Replica`] keeps its own counters and can be stopped
-//! (as a killed process) and restarted on the same port, to test a client
-//! that spreads its calls over several URLs or fails over between them.
+//! How the pieces fit: a [`StandInCluster`] binds `n` [`Server`]s, one per
+//! replica, whose [`State`]s share one [`Shared`] (tokens, store, recorded
+//! requests) and keep their own counters, worker and
+//! [`Control`](crate::control::Control) (delay, [`Fault`], requests
+//! received). A [`Replica`] is a cheap handle on one server: stopping it
+//! kills the server's run, restarting it binds the same address again
+//! and serves the same state. The faults themselves act in the server
+//! (before routing) and in the routes (once the route is known); see
+//! [`crate::fault`].
 
 use std::{collections::HashSet, io, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -25,7 +29,48 @@ use crate::{
 ///
 /// Started with [`StandInCluster::start`] or
 /// [`StandInBuilder::start_cluster`]; every replica has the builder's
-/// options.
+/// options. Give a client [`urls`](Self::urls), then stop, slow or fail
+/// [replicas](Self::replicas) while it runs, and assert on what it
+/// reported and on where its calls went.
+///
+/// ```
+/// # tokio_test::block_on(async {
+/// use std::time::Duration;
+///
+/// use rxinfer_stand_in::{Fault, StandIn};
+/// use tokio::{
+///     io::{AsyncReadExt, AsyncWriteExt},
+///     net::TcpStream,
+/// };
+///
+/// let cluster = StandIn::builder()
+///     .record_requests(true)
+///     .inference_cost(Duration::from_millis(5)) // one at a time per replica
+///     .start_cluster(2)
+///     .await?;
+/// cluster.insert_token("known", ["user"]); // valid on every replica
+/// let (first, second) = (&cluster.replicas()[0], &cluster.replicas()[1]);
+///
+/// first.stop().await; // refused, as a killed process
+/// assert!(TcpStream::connect(first.addr()).await.is_err());
+/// second.fail(Fault::DatabaseDown); // `/ping` ok, everything else a bare 500
+///
+/// // Run the client against `cluster.urls()`; here, a ping by hand.
+/// let mut stream = TcpStream::connect(second.addr()).await?;
+/// let ping = "GET /v1/ping HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n";
+/// stream.write_all(ping.as_bytes()).await?;
+/// let mut answer = String::new();
+/// stream.read_to_string(&mut answer).await?;
+/// assert!(answer.starts_with("HTTP/1.1 200 OK"));
+/// assert_eq!(second.requests_received(), 1);
+///
+/// first.restart().await?; // the same URL, the same data
+/// second.heal();
+/// assert!(cluster.duplicated_state_changes().is_empty());
+/// cluster.shutdown().await;
+/// # Ok::<(), std::io::Error>(())
+/// # });
+/// ```
 #[cfg_attr(docsrs, doc(cfg(feature = "cluster")))]
 pub struct StandInCluster {
     replicas: Vec<Replica>,

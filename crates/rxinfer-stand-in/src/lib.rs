@@ -33,6 +33,13 @@
 //! own: an exact multivariate Normal posterior and a matrix, for testing
 //! readers of both (`StandIn::builder().model(ConjugateRegression::default())`).
 //!
+//! With the feature `cluster`, `StandInCluster` starts replicas sharing one
+//! store, as RxInferServer's replicas share one MongoDB; each `Replica` can
+//! be stopped and restarted, slowed, or made to fail (`Fault`) while a test
+//! runs, `StandInBuilder::inference_cost` bounds a replica's throughput as
+//! a single worker's, and the cluster says where requests went and which
+//! state changes arrived twice.
+//!
 //! ```
 //! # tokio_test::block_on(async {
 //! let server = rxinfer_stand_in::StandIn::start().await?;
