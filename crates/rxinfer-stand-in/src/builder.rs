@@ -29,6 +29,7 @@ pub struct StandInBuilder {
     pub(crate) models: Vec<Arc<dyn Model>>,
     pub(crate) server_info: ServerInfo,
     pub(crate) inference_delay: Duration,
+    pub(crate) inference_cost: Duration,
     pub(crate) port: u16,
 }
 
@@ -47,6 +48,7 @@ impl Default for StandInBuilder {
             ],
             server_info: ServerInfo::new("4.4.2", "0.1.4", "CommunityEdition", "1.11.5"),
             inference_delay: Duration::ZERO,
+            inference_cost: Duration::ZERO,
             port: 0,
         }
     }
@@ -64,6 +66,7 @@ impl fmt::Debug for StandInBuilder {
             .field("unavailable_for", &self.unavailable_for)
             .field("models", &models)
             .field("inference_delay", &self.inference_delay)
+            .field("inference_cost", &self.inference_cost)
             .field("port", &self.port)
             .finish()
     }
@@ -155,8 +158,31 @@ impl StandInBuilder {
     /// state inference computed, without holding a lock, as the real server
     /// does: concurrent inferences on one instance then lose updates, which
     /// lets a test show that its code serialises them.
+    ///
+    /// This serialises nothing: concurrent inferences all wait at once.
+    /// For a server that runs one inference at a time, see
+    /// `inference_cost` (feature `cluster`); with both, the window is
+    /// open only between replicas.
     pub fn inference_delay(mut self, delay: Duration) -> Self {
         self.inference_delay = delay;
+        self
+    }
+
+    /// Makes each inference and each learning (`/infer`, `/learn`) take
+    /// `cost`, one at a time per server or [replica](crate::Replica), as a
+    /// real server's single worker runs one model at a time: a call waits
+    /// for the calls before it, so a replica answers at most one such call
+    /// per `cost`, however many arrive together. Other routes are not
+    /// held up.
+    ///
+    /// Unlike [`inference_delay`](Self::inference_delay), the race window
+    /// of a read-modify-write, this is throughput: a client that spreads
+    /// its inferences over replicas finishes sooner than one that sends
+    /// them all to one.
+    #[cfg(feature = "cluster")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "cluster")))]
+    pub fn inference_cost(mut self, cost: Duration) -> Self {
+        self.inference_cost = cost;
         self
     }
 
@@ -173,5 +199,19 @@ impl StandInBuilder {
     /// When the socket cannot be bound.
     pub async fn start(self) -> io::Result<StandIn> {
         StandIn::bind(self).await
+    }
+
+    /// Starts `replicas` stand-ins with these options, sharing one store,
+    /// on the current tokio runtime. The first listens on the
+    /// [port](Self::port), the others on free ports.
+    ///
+    /// # Errors
+    ///
+    /// When `replicas` is 0 ([`InvalidInput`](io::ErrorKind::InvalidInput)),
+    /// or a socket cannot be bound.
+    #[cfg(feature = "cluster")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "cluster")))]
+    pub async fn start_cluster(self, replicas: usize) -> io::Result<crate::StandInCluster> {
+        crate::StandInCluster::bind(self, replicas).await
     }
 }

@@ -33,6 +33,13 @@
 //! own: an exact multivariate Normal posterior and a matrix, for testing
 //! readers of both (`StandIn::builder().model(ConjugateRegression::default())`).
 //!
+//! With the feature `cluster`, `StandInCluster` starts replicas sharing one
+//! store, as RxInferServer's replicas share one MongoDB; each `Replica` can
+//! be stopped and restarted, slowed, or made to fail (`Fault`) while a test
+//! runs, `StandInBuilder::inference_cost` bounds a replica's throughput as
+//! a single worker's, and the cluster says where requests went and which
+//! state changes arrived twice.
+//!
 //! ```
 //! # tokio_test::block_on(async {
 //! let server = rxinfer_stand_in::StandIn::start().await?;
@@ -43,6 +50,8 @@
 //! # });
 //! ```
 #![forbid(unsafe_code)]
+// docs.rs builds with `--cfg docsrs` on nightly: mark what features add.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Nothing a server or caller sends may panic the library; tests may.
 #![cfg_attr(
     not(test),
@@ -51,21 +60,32 @@
 
 mod builder;
 mod clock;
+#[cfg(feature = "cluster")]
+mod cluster;
+#[cfg(feature = "cluster")]
+mod control;
+#[cfg(feature = "cluster")]
+mod fault;
 mod model;
 mod models;
 mod preferred;
 mod recorded_request;
 mod routes;
 mod server;
+mod stand_in;
 mod state;
 mod store;
 
 pub use builder::StandInBuilder;
+#[cfg(feature = "cluster")]
+pub use cluster::{Replica, StandInCluster};
+#[cfg(feature = "cluster")]
+pub use fault::Fault;
 pub use model::{Argument, Field, Inference, Learning, Model, ModelConfig, ModelError};
 pub use models::{BetaBernoulli, ConjugateRegression, DirichletCategorical};
 pub use recorded_request::RecordedRequest;
 pub use routes::{BAD_REQUEST_MESSAGE, UNAUTHORIZED_MESSAGE, UNAUTHORIZED_MESSAGE_WITH_DEV_TOKEN};
-pub use server::StandIn;
+pub use stand_in::StandIn;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

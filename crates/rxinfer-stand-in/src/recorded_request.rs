@@ -19,4 +19,10 @@ pub struct RecordedRequest {
     pub headers: HeaderMap,
     /// The whole body.
     pub body: Bytes,
+    /// Which replica of a [`StandInCluster`](crate::StandInCluster)
+    /// received it ([`Replica::index`](crate::Replica::index)); 0 for a
+    /// [`StandIn`](crate::StandIn).
+    #[cfg(feature = "cluster")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "cluster")))]
+    pub replica: usize,
 }

@@ -78,6 +78,10 @@ async fn respond<B>(state: &State, request: &Request<B>, body: &[u8]) -> Answer 
     let Some(parsed) = parse_body(&route, body) else {
         return internal();
     };
+    #[cfg(feature = "cluster")]
+    if let Some(answer) = faulted(state, &route) {
+        return answer;
+    }
     // 2. The token.
     let caller = if route.needs_token() {
         match caller(state, request) {
@@ -126,6 +130,18 @@ async fn respond<B>(state: &State, request: &Request<B>, body: &[u8]) -> Answer 
         }
     }
     response
+}
+
+/// What a [`Fault`](crate::Fault) of the replica makes of a request on
+/// `route`, past the body and before the token.
+#[cfg(feature = "cluster")]
+fn faulted(state: &State, route: &Route) -> Option<Answer> {
+    use crate::fault::RouteFault;
+    let ping = *route == Route::Ping;
+    match state.control.on_route(ping, route.needs_token())? {
+        RouteFault::Unauthorized => Some(unauthorized(state)),
+        RouteFault::Internal => Some(internal()),
+    }
 }
 
 fn parse_body(route: &Route, body: &[u8]) -> Option<Body> {
@@ -205,6 +221,7 @@ async fn handle(
             infer(state, owner, &id, &request, preferences).await
         }
         (Route::Learn(id), Body::Learn(request)) => {
+            let _worker = state.inference_turn().await;
             let relearn = request.relearn.unwrap_or(false);
             let learned = state
                 .store()
@@ -269,7 +286,8 @@ async fn handle(
 
 /// Inference as the real server runs it: the event recorded and the state
 /// read, the model run, the new state written, with no lock held between
-/// (see [`inference_delay`](crate::StandInBuilder::inference_delay)).
+/// (see [`inference_delay`](crate::StandInBuilder::inference_delay)), on
+/// the replica's one worker when inference has a cost.
 async fn infer(
     state: &State,
     owner: &str,
@@ -278,6 +296,7 @@ async fn infer(
     preferences: &Preferences,
 ) -> Result<Answer, Failure> {
     let timestamp = clock::event_time(request.timestamp.as_ref()).ok_or(Failure::Internal)?;
+    let _worker = state.inference_turn().await;
     let input: InferenceInput = state
         .store()
         .begin_inference(owner, id, request, timestamp)?;
@@ -362,7 +381,7 @@ fn unauthorized(state: &State) -> Answer {
     )
 }
 
-mod answer;
+pub(crate) mod answer;
 mod caller;
 mod route;
 

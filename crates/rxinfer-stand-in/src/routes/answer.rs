@@ -13,9 +13,9 @@ use http_body_util::Full;
 use serde::Serialize;
 
 /// A response the stand-in sends.
-pub(super) type Answer = Response<Full<Bytes>>;
+pub(crate) type Answer = Response<Full<Bytes>>;
 
-pub(super) fn json<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Answer {
+pub(crate) fn json<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Answer {
     match serde_json::to_vec(body) {
         Ok(bytes) => {
             let mut response = Response::new(Full::new(Bytes::from(bytes)));
@@ -29,7 +29,7 @@ pub(super) fn json<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Answe
     }
 }
 
-pub(super) fn empty(status: StatusCode) -> Answer {
+pub(crate) fn empty(status: StatusCode) -> Answer {
     let mut response = Response::new(Full::default());
     *response.status_mut() = status;
     response
@@ -37,7 +37,7 @@ pub(super) fn empty(status: StatusCode) -> Answer {
 
 /// An exception that escaped to the HTTP server: 500, no body, and the
 /// connection closed, as HTTP.jl answers it.
-pub(super) fn internal() -> Answer {
+pub(crate) fn internal() -> Answer {
     let mut response = empty(StatusCode::INTERNAL_SERVER_ERROR);
     response
         .headers_mut()
@@ -45,7 +45,7 @@ pub(super) fn internal() -> Answer {
     response
 }
 
-pub(super) fn add_cors_headers<B>(response: &mut Response<B>) {
+pub(crate) fn add_cors_headers<B>(response: &mut Response<B>) {
     let headers = response.headers_mut();
     headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     headers.insert(
