@@ -16,10 +16,15 @@ use rxinfer_transport::{Error, RequestBody, Transport};
 use tower::{Layer, Service, ServiceBuilder, util::BoxCloneSyncService};
 
 /// A type-erased service any client can be turned into with
-/// [`Client::boxed`]: its requests, a boxed response body and boxed
-/// errors.
+/// [`Client::boxed`]: its requests, a boxed response body, and the
+/// transport's [`Error`] for the service's and the body's errors (any other
+/// error comes back as [`Error::Middleware`]).
+///
+/// The errors are a concrete type rather than a boxed one so that a call's
+/// future can be spawned: with boxed errors, rustc cannot prove it `Send`
+/// ("implementation of `From` is not general enough").
 pub type BoxService =
-    BoxCloneSyncService<Request<RequestBody>, Response<UnsyncBoxBody<Bytes, BoxError>>, BoxError>;
+    BoxCloneSyncService<Request<RequestBody>, Response<UnsyncBoxBody<Bytes, Error>>, Error>;
 
 /// A client over a [`BoxService`]: one type for any stack, to store in a
 /// struct field or share across tasks without naming the stack.
@@ -153,9 +158,12 @@ impl<S: Clone> Client<S> {
         self.derive(self.api().clone().map_service(|service| {
             BoxCloneSyncService::new(
                 ServiceBuilder::new()
-                    .map_err(Into::into)
+                    .map_err(|error: S::Error| Error::from(error.into()))
                     .map_response(|response: Response<B>| {
-                        response.map(|body| body.map_err(Into::into).boxed_unsync())
+                        response.map(|body| {
+                            body.map_err(|error: B::Error| Error::from(error.into()))
+                                .boxed_unsync()
+                        })
                     })
                     .service(service),
             )

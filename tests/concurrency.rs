@@ -88,3 +88,25 @@ async fn concurrent_generation_mints_distinct_tokens() {
     assert_eq!(tokens.len(), 32);
     assert_eq!(server.tokens_generated(), 32);
 }
+
+/// A boxed client is the one type to share across tasks: its calls must be
+/// spawnable. With boxed errors rustc could not prove their futures `Send`
+/// ("implementation of `From` is not general enough"), so this file failed
+/// to compile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_boxed_clients_calls_can_be_spawned() {
+    let server = StandIn::start().await.expect("stand-in starts");
+    server.insert_token("shared", ["user"]);
+    let client = client(server.url(), Some("shared")).boxed();
+    let roles = {
+        let client = client.clone();
+        tokio::spawn(async move { client.authentication().token_roles().await })
+    };
+    let missing = {
+        let client = client.clone();
+        tokio::spawn(async move { client.models().get_model_instance_state("x").await })
+    };
+    assert_eq!(roles.await.expect("task").expect("roles").roles, ["user"]);
+    let error = missing.await.expect("task").expect_err("no such instance");
+    assert!(error.is_not_found(), "{error:?}");
+}

@@ -103,7 +103,7 @@ impl<S> fmt::Debug for Balanced<S> {
 
 impl<S, B> Service<Request<RequestBody>> for Balanced<S>
 where
-    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + 'static,
+    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,
     S::Error: Into<BoxError>,
     B: Send + 'static,
@@ -177,7 +177,7 @@ impl<S, B> fmt::Debug for BalancedFuture<S, B> {
 
 impl<S, B> Future for BalancedFuture<S, B>
 where
-    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + 'static,
+    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,
     S::Error: Into<BoxError>,
     B: Send + 'static,
@@ -210,7 +210,7 @@ where
 
 impl<S, B> Picker<S>
 where
-    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + 'static,
+    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,
     S::Error: Into<BoxError>,
     B: Send + 'static,

@@ -26,26 +26,49 @@ use crate::{BaseUrl, BoxError, Error, Operation, RequestBody};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ReplicaFailed;
 
+/// Starts probing the replica, once it is ejected.
+type Recover = Arc<dyn Fn() + Send + Sync>;
+
 /// One member of the set over a clone of the inner service.
 pub(crate) struct Endpoint<S> {
     replica: Arc<Replica>,
     set: Arc<SetShared>,
     inner: S,
+    recover: Recover,
 }
 
-impl<S> Endpoint<S> {
+impl<S, B> Endpoint<S>
+where
+    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + Sync + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: Send + 'static,
+{
     pub(crate) fn new(replica: Arc<Replica>, set: Arc<SetShared>, inner: S) -> Self {
+        let recover: Recover = {
+            let (replica, set, inner) = (
+                Arc::downgrade(&replica),
+                Arc::downgrade(&set),
+                inner.clone(),
+            );
+            Arc::new(move || {
+                if let (Some(replica), Some(set)) = (replica.upgrade(), set.upgrade()) {
+                    probe::start(&replica, &set, inner.clone());
+                }
+            })
+        };
         Self {
             replica,
             set,
             inner,
+            recover,
         }
     }
 }
 
 impl<S, B> Service<Request<RequestBody>> for Endpoint<S>
 where
-    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + 'static,
+    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,
     S::Error: Into<BoxError>,
     B: Send + 'static,
@@ -58,7 +81,8 @@ where
         let health = &self.replica.health;
         if health.is_ejected() {
             if health.wait_for_readmission(cx.waker()) {
-                probe::start(&self.replica, &self.set, self.inner.clone());
+                // None runs: its runtime ended since the ejection.
+                (self.recover)();
             }
             return Poll::Pending;
         }
@@ -97,6 +121,7 @@ where
                 set: Arc::clone(&self.set),
                 idempotent,
                 authorized,
+                recover: Arc::clone(&self.recover),
             }),
         }
     }
@@ -117,6 +142,7 @@ struct Judge {
     set: Arc<SetShared>,
     idempotent: bool,
     authorized: bool,
+    recover: Recover,
 }
 
 impl<F, B, E> Future for EndpointFuture<F>
@@ -156,15 +182,21 @@ impl Judge {
         match verdict {
             Verdict::Healthy { accepted_token } => health.succeeded(accepted_token),
             Verdict::Failed => {
-                health.failed(policy);
+                if health.failed(policy) {
+                    (self.recover)();
+                }
             }
             Verdict::Unreachable => {
-                health.eject(Ejection::Unreachable, policy);
+                if health.eject(Ejection::Unreachable, policy) {
+                    (self.recover)();
+                }
             }
             Verdict::RejectedToken => {
                 health.rejected_token();
                 if self.set.others_accept_token(self.replica.id) {
-                    health.eject(Ejection::ForeignToken, policy);
+                    if health.eject(Ejection::ForeignToken, policy) {
+                        (self.recover)();
+                    }
                     return Err(Error::ReplicaRejectedToken {
                         replica: self.replica.base.clone(),
                     });
