@@ -15,6 +15,7 @@ use http::{
     header::{AUTHORIZATION, HOST},
 };
 use pin_project_lite::pin_project;
+use tokio::time::Instant;
 use tower::Service;
 
 use super::{Ejection, Replica, SetShared, Verdict, probe};
@@ -122,6 +123,7 @@ where
                 idempotent,
                 authorized,
                 recover: Arc::clone(&self.recover),
+                sent_at: Instant::now(),
             }),
         }
     }
@@ -143,6 +145,7 @@ struct Judge {
     idempotent: bool,
     authorized: bool,
     recover: Recover,
+    sent_at: Instant,
 }
 
 impl<F, B, E> Future for EndpointFuture<F>
@@ -180,7 +183,13 @@ impl Judge {
         let health = &self.replica.health;
         let policy = self.set.policy();
         match verdict {
-            Verdict::Healthy { accepted_token } => health.succeeded(accepted_token),
+            Verdict::Healthy { accepted_token } => {
+                health.succeeded(accepted_token);
+                let latency = health.observe_latency(self.sent_at.elapsed());
+                if self.set.is_slow(self.replica.id, latency) {
+                    health.answers_slowly(policy);
+                }
+            }
             Verdict::Failed => {
                 if health.failed(policy) {
                     (self.recover)();

@@ -21,6 +21,7 @@ use tokio::{task::JoinHandle, time::Instant};
 /// | no connection (refused, reset, TLS) | ejected at once |
 /// | a `401` to the token most other replicas accept | ejected at once: it reads another database |
 /// | a `5xx` answer, or the connection dropped before the answer | suspect for [`suspect_for`](Self::suspect_for): calls go to other replicas while any is ready; ejected after [`failures_to_eject`](Self::failures_to_eject) in a row |
+/// | answers slower than the fastest replica's by [`slow_factor`](Self::slow_factor) (averages of recent answers) | suspect for [`suspect_for`](Self::suspect_for), not a failure |
 /// | any other answer | healthy again; the count of failures starts over |
 ///
 /// An ejected replica takes no calls until a probe shows it can serve:
@@ -43,18 +44,21 @@ use tokio::{task::JoinHandle, time::Instant};
 pub struct HealthPolicy {
     pub(crate) failures_to_eject: u32,
     pub(crate) suspect_for: Duration,
+    pub(crate) slow_factor: f64,
     pub(crate) ejection: Duration,
     pub(crate) max_ejection: Duration,
     pub(crate) probe_timeout: Duration,
 }
 
 impl HealthPolicy {
-    /// Ejection after 3 failures in a row, suspicion for 1 s, probes from
-    /// 1 s to 30 s apart, each given 2 s.
+    /// Ejection after 3 failures in a row, suspicion for 1 s (also of a
+    /// replica 5 times slower than the fastest), probes from 1 s to 30 s
+    /// apart, each given 2 s.
     pub fn new() -> Self {
         Self {
             failures_to_eject: 3,
             suspect_for: Duration::from_secs(1),
+            slow_factor: 5.0,
             ejection: Duration::from_secs(1),
             max_ejection: Duration::from_secs(30),
             probe_timeout: Duration::from_secs(2),
@@ -71,6 +75,21 @@ impl HealthPolicy {
     /// another is ready.
     pub fn suspect_for(mut self, duration: Duration) -> Self {
         self.suspect_for = duration;
+        self
+    }
+
+    /// How many times slower than the fastest replica a replica answers,
+    /// on average over its recent answers, before calls pass it over
+    /// (`f64::INFINITY`: never). The balancer weighs latency already, but
+    /// a server that runs one call at a time queues them: its latency then
+    /// grows with its load, and a replica ten times slower than the others
+    /// would still take a share of the calls.
+    pub fn slow_factor(mut self, factor: f64) -> Self {
+        self.slow_factor = if factor.is_nan() {
+            f64::INFINITY
+        } else {
+            factor.max(1.0)
+        };
         self
     }
 
@@ -155,6 +174,8 @@ pub(crate) enum TokenStanding {
 pub(crate) struct Health {
     failures: AtomicU32,
     ejected: AtomicBool,
+    /// Whether `suspect_until` may be set: spares a lock on every pick.
+    suspected: AtomicBool,
     calls: AtomicU64,
     failed: AtomicU64,
     ejections: AtomicU64,
@@ -164,6 +185,8 @@ pub(crate) struct Health {
 #[derive(Debug, Default)]
 struct Inner {
     suspect_until: Option<Instant>,
+    /// An average of the latest answers' latencies, in seconds.
+    latency: Option<f64>,
     token: Option<TokenStanding>,
     /// The balancer's waker while it waits for this replica.
     waiting: Option<Waker>,
@@ -193,11 +216,40 @@ impl Health {
     }
 
     pub(crate) fn is_suspect(&self) -> bool {
-        self.failures.load(Ordering::Relaxed) > 0
+        self.suspected.load(Ordering::Relaxed)
             && self
                 .inner()
                 .suspect_until
                 .is_some_and(|until| Instant::now() < until)
+    }
+
+    fn suspect(&self, inner: &mut Inner, policy: &HealthPolicy) {
+        inner.suspect_until = Some(Instant::now() + policy.suspect_for);
+        self.suspected.store(true, Ordering::Relaxed);
+    }
+
+    /// Adds an answer's latency to the average; the new average.
+    pub(crate) fn observe_latency(&self, latency: Duration) -> f64 {
+        /// The weight of the newest answer.
+        const NEWEST: f64 = 0.1;
+        let seconds = latency.as_secs_f64();
+        let mut inner = self.inner();
+        let average = inner
+            .latency
+            .map_or(seconds, |average| average + NEWEST * (seconds - average));
+        inner.latency = Some(average);
+        average
+    }
+
+    /// The average latency of the latest answers, if any came.
+    pub(crate) fn latency(&self) -> Option<f64> {
+        self.inner().latency
+    }
+
+    /// Passes the replica over for a while: its answers are slow.
+    pub(crate) fn answers_slowly(&self, policy: &HealthPolicy) {
+        let mut inner = self.inner();
+        self.suspect(&mut inner, policy);
     }
 
     /// Calls sent, answers failed, ejections: what the status reports.
@@ -228,6 +280,7 @@ impl Health {
         if self.failures.load(Ordering::Relaxed) != 0 {
             self.failures.store(0, Ordering::Relaxed);
             self.inner().suspect_until = None;
+            self.suspected.store(false, Ordering::Relaxed);
         }
         if accepted_token {
             self.inner().token = Some(TokenStanding::Accepts);
@@ -241,7 +294,8 @@ impl Health {
         if failures >= policy.failures_to_eject {
             return self.eject(Ejection::Failing, policy);
         }
-        self.inner().suspect_until = Some(Instant::now() + policy.suspect_for);
+        let mut inner = self.inner();
+        self.suspect(&mut inner, policy);
         false
     }
 
@@ -272,6 +326,8 @@ impl Health {
         let mut inner = self.inner();
         self.failures.store(0, Ordering::Relaxed);
         inner.suspect_until = None;
+        inner.latency = None;
+        self.suspected.store(false, Ordering::Relaxed);
         inner.why = None;
         inner.token = None;
         self.ejected.store(false, Ordering::Release);
@@ -376,6 +432,23 @@ mod tests {
         assert!(health.is_suspect());
         tokio::time::advance(Duration::from_millis(101)).await;
         assert!(!health.is_suspect());
+        assert_eq!(health.state(), ReplicaState::Ready);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_replica_is_suspect_without_failing() {
+        let policy = HealthPolicy::new();
+        let health = Health::default();
+        assert_eq!(health.observe_latency(Duration::from_millis(40)), 0.040);
+        let average = health.observe_latency(Duration::from_millis(80));
+        assert!((average - 0.044).abs() < 1e-9, "{average}");
+        health.answers_slowly(&policy);
+        assert_eq!(health.state(), ReplicaState::Suspect);
+        assert_eq!(health.counts(), (0, 0, 0));
+        // A success does not clear it: the answers are still slow.
+        health.succeeded(true);
+        assert_eq!(health.state(), ReplicaState::Suspect);
+        tokio::time::advance(policy.suspect_for).await;
         assert_eq!(health.state(), ReplicaState::Ready);
     }
 

@@ -293,6 +293,18 @@ impl SetShared {
             .clone()
     }
 
+    /// Whether `replica`, whose answers take `latency` seconds on average,
+    /// is slower than the fastest other member by the policy's factor.
+    pub(crate) fn is_slow(&self, replica: u64, latency: f64) -> bool {
+        let fastest = self
+            .members()
+            .iter()
+            .filter(|member| member.id != replica && !member.health.is_ejected())
+            .filter_map(|member| member.health.latency())
+            .min_by(f64::total_cmp);
+        fastest.is_some_and(|fastest| latency > self.policy.slow_factor * fastest)
+    }
+
     /// Whether some other member accepts the calls' token, and at least
     /// as many as reject it, `replica` counted among those: then `replica`
     /// reads another database. (With two replicas that disagree, the one
