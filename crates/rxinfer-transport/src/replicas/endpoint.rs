@@ -187,24 +187,27 @@ impl Judge {
                 health.succeeded(accepted_token);
                 let latency = health.observe_latency(self.sent_at.elapsed());
                 if self.set.is_slow(self.replica.id, latency) {
+                    if !health.is_suspect() {
+                        tracing::info!(replica = %self.replica.base, latency_ms = latency * 1e3, "replica passed over: its answers are slow");
+                    }
                     health.answers_slowly(policy);
                 }
             }
             Verdict::Failed => {
                 if health.failed(policy) {
-                    (self.recover)();
+                    self.ejected(Ejection::Failing);
                 }
             }
             Verdict::Unreachable => {
                 if health.eject(Ejection::Unreachable, policy) {
-                    (self.recover)();
+                    self.ejected(Ejection::Unreachable);
                 }
             }
             Verdict::RejectedToken => {
                 health.rejected_token();
                 if self.set.others_accept_token(self.replica.id) {
                     if health.eject(Ejection::ForeignToken, policy) {
-                        (self.recover)();
+                        self.ejected(Ejection::ForeignToken);
                     }
                     return Err(Error::ReplicaRejectedToken {
                         replica: self.replica.base.clone(),
@@ -230,6 +233,14 @@ pub(crate) fn under<'u>(uri: &'u Uri, base: &BaseUrl) -> Option<&'u str> {
     let target = uri.path_and_query().map_or("/", |target| target.as_str());
     let rest = target.strip_prefix(base.path())?;
     (rest.is_empty() || rest.starts_with('/') || rest.starts_with('?')).then_some(rest)
+}
+
+impl Judge {
+    /// The replica just left the set: says so, and starts probing it.
+    fn ejected(&self, why: Ejection) {
+        tracing::warn!(replica = %self.replica.base, reason = ?why, "replica ejected");
+        (self.recover)();
+    }
 }
 
 /// `uri` moved from under `from` to under `to`, when it is under `from`.

@@ -224,7 +224,12 @@ impl Health {
     }
 
     fn suspect(&self, inner: &mut Inner, policy: &HealthPolicy) {
-        inner.suspect_until = Some(Instant::now() + policy.suspect_for);
+        // A suspicion too long to represent lasts until the next success.
+        let now = Instant::now();
+        inner.suspect_until = Some(
+            now.checked_add(policy.suspect_for)
+                .unwrap_or(now + Duration::from_secs(86_400 * 365)),
+        );
         self.suspected.store(true, Ordering::Relaxed);
     }
 
@@ -316,7 +321,6 @@ impl Health {
         self.ejections.fetch_add(1, Ordering::Relaxed);
         inner.why = Some(why);
         inner.backoff = policy.ejection;
-        tracing::warn!(reason = ?why, "replica ejected");
         true
     }
 
@@ -331,7 +335,6 @@ impl Health {
         inner.why = None;
         inner.token = None;
         self.ejected.store(false, Ordering::Release);
-        tracing::info!("replica readmitted after a probe");
         if let Some(waker) = inner.waiting.take() {
             waker.wake();
         }
@@ -450,6 +453,21 @@ mod tests {
         assert_eq!(health.state(), ReplicaState::Suspect);
         tokio::time::advance(policy.suspect_for).await;
         assert_eq!(health.state(), ReplicaState::Ready);
+    }
+
+    #[tokio::test]
+    async fn durations_too_long_to_represent_do_not_panic() {
+        let policy = HealthPolicy::new()
+            .suspect_for(Duration::MAX)
+            .ejection(Duration::MAX, Duration::MAX)
+            .slow_factor(f64::NAN);
+        let health = Health::default();
+        assert!(!health.failed(&policy));
+        assert_eq!(health.state(), ReplicaState::Suspect);
+        health.answers_slowly(&policy);
+        health.eject(Ejection::Unreachable, &policy);
+        assert_eq!(health.next_backoff(&policy), Duration::MAX);
+        assert_eq!(policy.slow_factor, f64::INFINITY);
     }
 
     #[test]

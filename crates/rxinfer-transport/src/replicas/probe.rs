@@ -70,6 +70,7 @@ where
             .unwrap_or(false);
         if passed {
             if let Some(replica) = replica.upgrade() {
+                tracing::info!(replica = %replica.base, "replica readmitted after a probe");
                 replica.health.readmit();
             }
             return;
