@@ -991,3 +991,49 @@ fn one_server_spelled_two_ways_is_one_member() {
     );
     assert_eq!(replicas.status().len(), 2);
 }
+
+/// Defect: "the others accept the token" (`others_accept_token`) is judged
+/// from what each replica said last, however long ago. When the one
+/// database forgets the token (wiped, restored from an old backup), every
+/// replica answers `401`, the only answer the server can give; but the
+/// first replicas to say so are outvoted by the stale "accepts" of the
+/// others and ejected as readers of "another database", their callers get
+/// `ReplicaRejectedToken` instead of the `401`, and with a token that is
+/// never replaced they stay out (their probes are answered `401` too)
+/// while the others serve.
+#[tokio::test]
+async fn a_forgotten_token_is_not_taken_for_foreign_replicas() {
+    let a = TestReplica::start("/v1").await;
+    let b = TestReplica::start("/v1").await;
+    let c = TestReplica::start("/v1").await;
+    let replicas = Replicas::with_policy([a.url(), b.url(), c.url()], quick()).expect("set");
+    let transport = over(&replicas);
+    let mut callers = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let mut transport = transport.clone();
+        callers.spawn(async move {
+            for _ in 0..5 {
+                get(&mut transport).await.expect("answer");
+            }
+        });
+    }
+    while let Some(caller) = callers.join_next().await {
+        caller.expect("a caller");
+    }
+    // The one database forgets the token: every replica answers 401.
+    for replica in [&a, &b, &c] {
+        replica.set(Mode::ForeignDatabase);
+    }
+    let mut transport = transport.clone();
+    for _ in 0..3 {
+        let outcome = post(&mut transport).await;
+        assert!(
+            matches!(outcome, Ok(StatusCode::UNAUTHORIZED)),
+            "{outcome:?}; {:?}",
+            replicas.status()
+        );
+    }
+    for status in replicas.status() {
+        assert_eq!(status.state, ReplicaState::Ready, "{:?}", replicas.status());
+    }
+}
