@@ -1037,3 +1037,34 @@ async fn a_forgotten_token_is_not_taken_for_foreign_replicas() {
         assert_eq!(status.state, ReplicaState::Ready, "{:?}", replicas.status());
     }
 }
+
+/// Defect (minor, a careless policy): `HealthPolicy::ejection` takes any
+/// duration, and `next_backoff` doubles zero to zero: with
+/// `ejection(Duration::ZERO, Duration::ZERO)` the probe task sends probes
+/// back to back, as fast as the replica answers, for as long as it is out
+/// (and with `probe_timeout(Duration::ZERO)` no probe can ever pass).
+/// `failures_to_eject` and `slow_factor` are clamped; these are not.
+#[tokio::test]
+async fn a_zero_ejection_does_not_probe_in_a_tight_loop() {
+    let a = TestReplica::start("/v1").await;
+    let b = TestReplica::start("/v1").await;
+    a.set(Mode::DatabaseDown);
+    let policy = quick()
+        .failures_to_eject(1)
+        .ejection(Duration::ZERO, Duration::ZERO);
+    let replicas = Replicas::with_policy([a.url(), b.url()], policy).expect("set");
+    let mut transport = over(&replicas);
+    for _ in 0..30 {
+        get(&mut transport).await.expect("answer");
+        if state(&replicas, &a) == ReplicaState::Ejected {
+            break;
+        }
+    }
+    assert_eq!(state(&replicas, &a), ReplicaState::Ejected);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        a.probes() <= 10,
+        "{} probes in half a second at a replica that is down",
+        a.probes()
+    );
+}
