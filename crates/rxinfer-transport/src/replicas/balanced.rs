@@ -20,7 +20,7 @@ use std::{
     pin::Pin,
     sync::{
         Arc, Mutex, MutexGuard, PoisonError,
-        atomic::Ordering,
+        atomic::{AtomicBool, Ordering},
         mpsc::{Receiver, Sender, channel},
     },
     task::{Context, Poll, Wake, Waker},
@@ -71,6 +71,9 @@ struct Picker<S> {
     version: Option<u64>,
     /// Calls waiting for the balancer's readiness.
     waiting: Arc<WakeAll>,
+    /// Whether this balancer's endpoints answer "not ready" while suspect:
+    /// set while it picks, under its lock.
+    passing_over_suspects: Arc<AtomicBool>,
 }
 
 impl<S> Balanced<S> {
@@ -223,6 +226,7 @@ where
             holds: HashMap::new(),
             version: None,
             waiting: Arc::default(),
+            passing_over_suspects: Arc::default(),
         }
     }
 
@@ -237,14 +241,16 @@ where
     ) -> Poll<Result<Sending<B>, Error>> {
         self.follow(set, template);
         if !set.any_admitted() {
+            // Probes that died with an earlier runtime start again.
+            set.ensure_recoveries();
             return Poll::Ready(Err(Error::NoReplicaReady));
         }
-        let mut ready = self.poll_balance(set);
+        let mut ready = self.poll_balance();
         if ready.is_pending() {
             // Register before the last look, so that a member ready in
             // between wakes this call.
             self.waiting.register(cx.waker());
-            ready = self.poll_balance(set);
+            ready = self.poll_balance();
         }
         match ready {
             Poll::Ready(Ok(())) => match request.take() {
@@ -258,12 +264,12 @@ where
     }
 
     /// Polls the balancer, passing over suspect replicas first.
-    fn poll_balance(&mut self, set: &SetShared) -> Poll<Result<(), BoxError>> {
+    fn poll_balance(&mut self) -> Poll<Result<(), BoxError>> {
         let waker = Waker::from(Arc::clone(&self.waiting));
         let mut cx = Context::from_waker(&waker);
-        set.passing_over_suspects.store(true, Ordering::Relaxed);
+        self.passing_over_suspects.store(true, Ordering::Relaxed);
         let first = self.balance.poll_ready(&mut cx);
-        set.passing_over_suspects.store(false, Ordering::Relaxed);
+        self.passing_over_suspects.store(false, Ordering::Relaxed);
         if first.is_ready() {
             return first;
         }
@@ -279,7 +285,12 @@ where
         let members = set.members().clone();
         for member in &members {
             if self.holds.insert(member.id, ()).is_none() {
-                let endpoint = Endpoint::new(Arc::clone(member), Arc::clone(set), template.clone());
+                let endpoint = Endpoint::new(
+                    Arc::clone(member),
+                    Arc::clone(set),
+                    template.clone(),
+                    Arc::clone(&self.passing_over_suspects),
+                );
                 let weighed = PeakEwma::new(
                     endpoint,
                     FIRST_ESTIMATE,

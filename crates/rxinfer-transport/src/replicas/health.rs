@@ -14,13 +14,20 @@ use std::{
 use http::StatusCode;
 use tokio::{task::JoinHandle, time::Instant};
 
+/// The shortest wait between probes.
+const SHORTEST: Duration = Duration::from_millis(50);
+
+/// The shortest probe timeout.
+const SHORTEST_PROBE: Duration = Duration::from_millis(10);
+
 /// When a replica leaves the set and how it comes back.
 ///
 /// | outcome of an attempt | effect |
 /// |---|---|
 /// | no connection (refused, reset, TLS) | ejected at once |
-/// | a `401` to the token most other replicas accept | ejected at once: it reads another database |
-/// | a `5xx` answer, or the connection dropped before the answer | suspect for [`suspect_for`](Self::suspect_for): calls go to other replicas while any is ready; ejected after [`failures_to_eject`](Self::failures_to_eject) in a row |
+/// | a `401` to the token another replica accepts, which that replica still accepts when asked | ejected at once: it reads another database |
+/// | a `502`, `503` or `504`; a `5xx` to a request that may be sent again; the connection dropped before the answer; no answer within [`probe_timeout`](Self::probe_timeout) before the call gave up | suspect for [`suspect_for`](Self::suspect_for): calls go to other replicas while any is ready; ejected after [`failures_to_eject`](Self::failures_to_eject) in a row |
+/// | another `5xx` to a request that changes state (RxInferServer's bare `500` to a body it cannot read) | suspect, not counted towards ejection: the request may be at fault |
 /// | answers slower than the fastest replica's by [`slow_factor`](Self::slow_factor) (averages of recent answers) | suspect for [`suspect_for`](Self::suspect_for), not a failure |
 /// | any other answer | healthy again; the count of failures starts over |
 ///
@@ -95,15 +102,19 @@ impl HealthPolicy {
 
     /// The wait before the first probe of an ejected replica, and the
     /// longest wait it doubles to.
+    /// Waits shorter than 50 ms count as 50 ms: probes back to back would
+    /// load a replica that is down.
     pub fn ejection(mut self, first: Duration, longest: Duration) -> Self {
-        self.ejection = first;
-        self.max_ejection = longest.max(first);
+        self.ejection = first.max(SHORTEST);
+        self.max_ejection = longest.max(self.ejection);
         self
     }
 
-    /// How long a probe may take before it counts as failed.
+    /// How long a probe may take before it counts as failed (at least
+    /// 10 ms). An attempt given up unanswered after as long (the call's
+    /// deadline, a timeout layer of yours) counts as a failed answer.
     pub fn probe_timeout(mut self, timeout: Duration) -> Self {
-        self.probe_timeout = timeout;
+        self.probe_timeout = timeout.max(SHORTEST_PROBE);
         self
     }
 }
@@ -139,34 +150,53 @@ pub(crate) enum Ejection {
 /// What one attempt's outcome says about the replica that answered it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Verdict {
-    Healthy { accepted_token: bool },
+    Healthy {
+        accepted_token: bool,
+    },
+    /// The replica failed: counts towards ejection.
     Failed,
+    /// A failure that may be the request's own: the replica is suspect,
+    /// but the failure does not count towards ejection.
+    Doubtful,
     Unreachable,
     RejectedToken,
 }
 
 impl Verdict {
     /// The verdict on an answer with `status` to a request that carried a
-    /// token (`authorized`) or not.
-    pub(crate) fn of_status(status: StatusCode, authorized: bool) -> Self {
-        if status.is_server_error() {
-            Verdict::Failed
-        } else if status == StatusCode::UNAUTHORIZED && authorized {
-            Verdict::RejectedToken
-        } else {
-            Verdict::Healthy {
-                accepted_token: authorized,
-            }
+    /// token (`authorized`) or not, and may be sent again (`idempotent`)
+    /// or not.
+    ///
+    /// A gateway's `502`, `503` or `504` says the replica is not serving.
+    /// RxInferServer answers other `5xx` (a bare `500`) to a body it cannot
+    /// read or a model that throws as well as to a database it cannot
+    /// reach: for a request with a body, the request may be at fault.
+    pub(crate) fn of_status(status: StatusCode, authorized: bool, idempotent: bool) -> Self {
+        match status {
+            StatusCode::BAD_GATEWAY
+            | StatusCode::SERVICE_UNAVAILABLE
+            | StatusCode::GATEWAY_TIMEOUT => Verdict::Failed,
+            status if status.is_server_error() && idempotent => Verdict::Failed,
+            status if status.is_server_error() => Verdict::Doubtful,
+            StatusCode::UNAUTHORIZED if authorized => Verdict::RejectedToken,
+            status => Verdict::Healthy {
+                // Statuses the server answers once the token passed.
+                accepted_token: authorized
+                    && (status.is_success()
+                        || status == StatusCode::BAD_REQUEST
+                        || status == StatusCode::NOT_FOUND),
+            },
         }
     }
 }
 
-/// Whether a replica accepts the token the calls carry now.
+/// What a replica said of one token, and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TokenStanding {
-    Unknown,
-    Accepts,
-    Rejects,
+pub(crate) struct TokenStanding {
+    /// The token, by a hash of its `Authorization` value.
+    pub(crate) token: u64,
+    pub(crate) accepts: bool,
+    pub(crate) at: Instant,
 }
 
 /// One replica's health, shared by every client over its set.
@@ -188,8 +218,9 @@ struct Inner {
     /// An average of the latest answers' latencies, in seconds.
     latency: Option<f64>,
     token: Option<TokenStanding>,
-    /// The balancer's waker while it waits for this replica.
-    waiting: Option<Waker>,
+    /// The balancers waiting for this replica (one per client over the
+    /// set).
+    waiting: Vec<Waker>,
     recovery: Option<JoinHandle<()>>,
     /// The wait before the next probe.
     backoff: Duration,
@@ -233,15 +264,20 @@ impl Health {
         self.suspected.store(true, Ordering::Relaxed);
     }
 
-    /// Adds an answer's latency to the average; the new average.
+    /// Adds an answer's latency to the average; the new average. An
+    /// answer counts at most three times the average so far: one expensive
+    /// call (an inference among lookups) hardly moves it, while a replica
+    /// that is slow at every call shows it from its first answer.
     pub(crate) fn observe_latency(&self, latency: Duration) -> f64 {
         /// The weight of the newest answer.
         const NEWEST: f64 = 0.1;
+        /// How many times the average an answer may count.
+        const CAP: f64 = 3.0;
         let seconds = latency.as_secs_f64();
         let mut inner = self.inner();
-        let average = inner
-            .latency
-            .map_or(seconds, |average| average + NEWEST * (seconds - average));
+        let average = inner.latency.map_or(seconds, |average| {
+            average + NEWEST * (seconds.min(CAP * average) - average)
+        });
         inner.latency = Some(average);
         average
     }
@@ -270,26 +306,45 @@ impl Health {
         self.calls.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn token_standing(&self) -> TokenStanding {
-        self.inner().token.unwrap_or(TokenStanding::Unknown)
+    pub(crate) fn token_standing(&self) -> Option<TokenStanding> {
+        self.inner().token
     }
 
-    /// The calls now carry another token: what each replica thought of the
-    /// old one no longer says anything.
-    pub(crate) fn forget_token(&self) {
-        self.inner().token = None;
+    /// Records what the replica said of `token`.
+    pub(crate) fn judged_token(&self, token: u64, accepts: bool) {
+        self.inner().token = Some(TokenStanding {
+            token,
+            accepts,
+            at: Instant::now(),
+        });
+    }
+
+    /// Forgets that the replica accepted `token`: the database forgot it.
+    pub(crate) fn forget_acceptance(&self, token: u64) {
+        let mut inner = self.inner();
+        if inner
+            .token
+            .is_some_and(|standing| standing.token == token && standing.accepts)
+        {
+            inner.token = None;
+        }
     }
 
     /// Records a healthy answer.
-    pub(crate) fn succeeded(&self, accepted_token: bool) {
+    pub(crate) fn succeeded(&self) {
         if self.failures.load(Ordering::Relaxed) != 0 {
             self.failures.store(0, Ordering::Relaxed);
             self.inner().suspect_until = None;
             self.suspected.store(false, Ordering::Relaxed);
         }
-        if accepted_token {
-            self.inner().token = Some(TokenStanding::Accepts);
-        }
+    }
+
+    /// Records a failure that may be the request's own: suspect, without
+    /// counting towards ejection.
+    pub(crate) fn doubted(&self, policy: &HealthPolicy) {
+        self.failed.fetch_add(1, Ordering::Relaxed);
+        let mut inner = self.inner();
+        self.suspect(&mut inner, policy);
     }
 
     /// Records a failed answer; `true` when it ejects the replica.
@@ -302,11 +357,6 @@ impl Health {
         let mut inner = self.inner();
         self.suspect(&mut inner, policy);
         false
-    }
-
-    /// Records that the replica rejected the calls' token.
-    pub(crate) fn rejected_token(&self) {
-        self.inner().token = Some(TokenStanding::Rejects);
     }
 
     /// Takes the replica out of the set; `false` when it was out already.
@@ -335,7 +385,7 @@ impl Health {
         inner.why = None;
         inner.token = None;
         self.ejected.store(false, Ordering::Release);
-        if let Some(waker) = inner.waiting.take() {
+        for waker in inner.waiting.drain(..) {
             waker.wake();
         }
     }
@@ -348,18 +398,31 @@ impl Health {
         wait
     }
 
-    /// Remembers `waker` to wake at readmission; `true` when no recovery
-    /// runs (none started, or its runtime ended), so the caller starts one.
-    pub(crate) fn wait_for_readmission(&self, waker: &Waker) -> bool {
+    /// Remembers `waker` to wake at readmission: `Some(true)` when no
+    /// recovery runs (none started, or its runtime ended), so the caller
+    /// starts one; `None` when the replica was readmitted meanwhile.
+    pub(crate) fn wait_for_readmission(&self, waker: &Waker) -> Option<bool> {
         let mut inner = self.inner();
-        match &inner.waiting {
-            Some(waiting) if waiting.will_wake(waker) => {}
-            _ => inner.waiting = Some(waker.clone()),
+        // Under the lock readmission takes: it cannot slip in between.
+        if !self.is_ejected() {
+            return None;
         }
+        if !inner.waiting.iter().any(|waiting| waiting.will_wake(waker)) {
+            inner.waiting.push(waker.clone());
+        }
+        Some(!self.recovery_runs(&inner))
+    }
+
+    fn recovery_runs(&self, inner: &Inner) -> bool {
         inner
             .recovery
             .as_ref()
-            .is_none_or(|recovery| recovery.is_finished())
+            .is_some_and(|recovery| !recovery.is_finished())
+    }
+
+    /// Whether the replica is ejected with no recovery running.
+    pub(crate) fn needs_recovery(&self) -> bool {
+        self.is_ejected() && !self.recovery_runs(&self.inner())
     }
 
     /// Keeps the task that probes the replica until it is readmitted.
@@ -383,29 +446,43 @@ mod tests {
 
     #[test]
     fn statuses_judge_the_replica() {
+        let judged =
+            |status, authorized, idempotent| Verdict::of_status(status, authorized, idempotent);
         assert_eq!(
-            Verdict::of_status(StatusCode::INTERNAL_SERVER_ERROR, true),
+            judged(StatusCode::INTERNAL_SERVER_ERROR, true, true),
+            Verdict::Failed
+        );
+        // A change answered 500: maybe the request's fault.
+        assert_eq!(
+            judged(StatusCode::INTERNAL_SERVER_ERROR, true, false),
+            Verdict::Doubtful
+        );
+        assert_eq!(
+            judged(StatusCode::BAD_GATEWAY, false, false),
             Verdict::Failed
         );
         assert_eq!(
-            Verdict::of_status(StatusCode::BAD_GATEWAY, false),
-            Verdict::Failed
-        );
-        assert_eq!(
-            Verdict::of_status(StatusCode::UNAUTHORIZED, true),
+            judged(StatusCode::UNAUTHORIZED, true, true),
             Verdict::RejectedToken
         );
         // Without a token, a 401 says nothing about the replica.
         assert_eq!(
-            Verdict::of_status(StatusCode::UNAUTHORIZED, false),
+            judged(StatusCode::UNAUTHORIZED, false, true),
             Verdict::Healthy {
                 accepted_token: false
             }
         );
         assert_eq!(
-            Verdict::of_status(StatusCode::NOT_FOUND, true),
+            judged(StatusCode::NOT_FOUND, true, true),
             Verdict::Healthy {
                 accepted_token: true
+            }
+        );
+        // A proxy's refusal says nothing of the token.
+        assert_eq!(
+            judged(StatusCode::TOO_MANY_REQUESTS, true, true),
+            Verdict::Healthy {
+                accepted_token: false
             }
         );
     }
@@ -416,7 +493,7 @@ mod tests {
         let health = Health::default();
         assert!(!health.failed(&policy));
         assert_eq!(health.state(), ReplicaState::Suspect);
-        health.succeeded(false);
+        health.succeeded();
         assert_eq!(health.state(), ReplicaState::Ready);
         assert!(!health.failed(&policy));
         assert!(!health.failed(&policy));
@@ -445,11 +522,14 @@ mod tests {
         assert_eq!(health.observe_latency(Duration::from_millis(40)), 0.040);
         let average = health.observe_latency(Duration::from_millis(80));
         assert!((average - 0.044).abs() < 1e-9, "{average}");
+        // One answer counts at most three times the average.
+        let average = health.observe_latency(Duration::from_secs(10));
+        assert!((average - 0.0528).abs() < 1e-9, "{average}");
         health.answers_slowly(&policy);
         assert_eq!(health.state(), ReplicaState::Suspect);
         assert_eq!(health.counts(), (0, 0, 0));
         // A success does not clear it: the answers are still slow.
-        health.succeeded(true);
+        health.succeeded();
         assert_eq!(health.state(), ReplicaState::Suspect);
         tokio::time::advance(policy.suspect_for).await;
         assert_eq!(health.state(), ReplicaState::Ready);
@@ -472,6 +552,12 @@ mod tests {
 
     #[test]
     fn probes_back_off_up_to_the_longest_wait() {
+        assert_eq!(
+            HealthPolicy::new()
+                .ejection(Duration::ZERO, Duration::ZERO)
+                .ejection,
+            SHORTEST
+        );
         let policy =
             HealthPolicy::new().ejection(Duration::from_millis(100), Duration::from_millis(300));
         let health = Health::default();

@@ -38,7 +38,7 @@ use tower::Layer;
 use crate::{BaseUrl, Error, IntoBaseUrl};
 
 pub(crate) use endpoint::ReplicaFailed;
-pub(crate) use health::{Ejection, Health, TokenStanding, Verdict};
+pub(crate) use health::{Ejection, Health, Verdict};
 
 /// A set of replicas of one server, sharing one database, for one client
 /// to spread its calls over: a handle, cheap to clone, that every clone
@@ -64,10 +64,12 @@ pub(crate) use health::{Ejection, Health, TokenStanding, Verdict};
 ///   says which) goes to another replica after a `5xx`, a dropped
 ///   connection or a replica it could not reach; a call that changes state
 ///   is never sent twice;
-/// - a replica that answers `401` to the token most others accept reads
-///   another database: it is ejected, the token is not renewed, and the
-///   call fails with [`Error::ReplicaRejectedToken`] unless it may be sent
-///   again elsewhere;
+/// - a replica that answers `401` to a token another replica accepted,
+///   which that replica still accepts when asked at once, reads another
+///   database: it is ejected, the token is not renewed, and the call fails
+///   with [`Error::ReplicaRejectedToken`] unless it may be sent again
+///   elsewhere (when the other replica refuses it too, the database forgot
+///   the token: the `401` is the call's answer);
 /// - when no replica is ready, calls fail at once with
 ///   [`Error::NoReplicaReady`] (which the retry policy retries, as a
 ///   request that never left).
@@ -88,13 +90,14 @@ pub(crate) struct SetShared {
     /// one atomic load.
     version: AtomicU64,
     next_id: AtomicU64,
-    /// The `Authorization` the calls carry, for probes: the set's one
-    /// token (marked sensitive).
+    /// The last `Authorization` a replica accepted, for probes (marked
+    /// sensitive).
     authorization: RwLock<Option<HeaderValue>>,
-    /// Whether endpoints answer "not ready" while suspect: set while a
-    /// balancer picks, under its lock.
-    pub(crate) passing_over_suspects: AtomicBool,
 }
+
+/// Starts probing a replica once it is ejected: made by the first
+/// endpoint of the replica, over its inner service.
+pub(crate) type Recover = Arc<dyn Fn() + Send + Sync>;
 
 /// One member of the set.
 pub(crate) struct Replica {
@@ -103,6 +106,40 @@ pub(crate) struct Replica {
     /// The `Host` header for its origin.
     pub(crate) host: Option<HeaderValue>,
     pub(crate) health: Health,
+    /// Set when it leaves the set: nothing is sent to it any more, probes
+    /// included.
+    removed: AtomicBool,
+    recover: Mutex<Option<Recover>>,
+}
+
+impl Replica {
+    pub(crate) fn is_removed(&self) -> bool {
+        self.removed.load(Ordering::Acquire)
+    }
+
+    /// Keeps `recover` unless the replica has one already.
+    pub(crate) fn offer_recovery(&self, recover: &Recover) {
+        let mut kept = self.recover.lock().unwrap_or_else(PoisonError::into_inner);
+        if kept.is_none() {
+            *kept = Some(Arc::clone(recover));
+        }
+    }
+
+    /// Starts probing when the replica is ejected and no probe runs (the
+    /// last one's runtime may have ended).
+    pub(crate) fn ensure_recovery(&self) {
+        if self.is_removed() || !self.health.needs_recovery() {
+            return;
+        }
+        let recover = self
+            .recover
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(recover) = recover {
+            recover();
+        }
+    }
 }
 
 /// One replica as [`Replicas::status`] reports it.
@@ -160,7 +197,6 @@ impl Replicas {
                 version: AtomicU64::new(0),
                 next_id: AtomicU64::new(0),
                 authorization: RwLock::default(),
-                passing_over_suspects: AtomicBool::new(false),
             }),
         };
         for url in urls {
@@ -184,7 +220,10 @@ impl Replicas {
     pub fn insert(&self, url: impl IntoBaseUrl) -> Result<bool, Error> {
         let base = url.into_base_url()?;
         let mut members = self.shared.members();
-        if members.iter().any(|member| member.base == base) {
+        if members
+            .iter()
+            .any(|member| same_server(&member.base, &base))
+        {
             return Ok(false);
         }
         members.push(Arc::new(Replica {
@@ -192,6 +231,8 @@ impl Replicas {
             host: crate::transport::host(&base),
             base,
             health: Health::default(),
+            removed: AtomicBool::new(false),
+            recover: Mutex::new(None),
         }));
         self.shared.version.fetch_add(1, Ordering::Release);
         Ok(true)
@@ -203,8 +244,9 @@ impl Replicas {
         let mut members = self.shared.members();
         let before = members.len();
         members.retain(|member| {
-            let keep = member.base != *url;
+            let keep = !same_server(&member.base, url);
             if !keep {
+                member.removed.store(true, Ordering::Release);
                 member.health.stop_recovery();
             }
             keep
@@ -264,35 +306,6 @@ impl SetShared {
             .any(|member| !member.health.is_ejected())
     }
 
-    /// Notes the `Authorization` a call carries. A new token makes what
-    /// the replicas said of the old one moot.
-    pub(crate) fn note_authorization(&self, value: &HeaderValue) {
-        let known = self
-            .authorization
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .is_some_and(|known| known.as_bytes() == value.as_bytes());
-        if known {
-            return;
-        }
-        *self
-            .authorization
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = Some(value.clone());
-        for member in self.members().iter() {
-            member.health.forget_token();
-        }
-    }
-
-    /// The `Authorization` calls carry, if any has been seen.
-    pub(crate) fn authorization(&self) -> Option<HeaderValue> {
-        self.authorization
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
     /// Whether `replica`, whose answers take `latency` seconds on average,
     /// is slower than the fastest other member by the policy's factor.
     pub(crate) fn is_slow(&self, replica: u64, latency: f64) -> bool {
@@ -305,21 +318,87 @@ impl SetShared {
         fastest.is_some_and(|fastest| latency > self.policy.slow_factor * fastest)
     }
 
-    /// Whether some other member accepts the calls' token, and at least
-    /// as many as reject it, `replica` counted among those: then `replica`
-    /// reads another database. (With two replicas that disagree, the one
-    /// that knows the token is the one the client has been using.)
-    pub(crate) fn others_accept_token(&self, replica: u64) -> bool {
-        let (mut accept, mut reject) = (0, 1);
-        for member in self.members().iter().filter(|member| member.id != replica) {
-            match member.health.token_standing() {
-                TokenStanding::Accepts => accept += 1,
-                TokenStanding::Rejects => reject += 1,
-                TokenStanding::Unknown => {}
-            }
+    /// Notes that a replica accepted `value`, the token probes carry.
+    pub(crate) fn note_accepted(&self, value: &HeaderValue) {
+        let known = self
+            .authorization
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|known| known.as_bytes() == value.as_bytes());
+        if !known {
+            let mut value = value.clone();
+            value.set_sensitive(true);
+            *self
+                .authorization
+                .write()
+                .unwrap_or_else(PoisonError::into_inner) = Some(value);
         }
-        accept > 0 && accept >= reject
     }
+
+    /// The last `Authorization` a replica accepted, if any.
+    pub(crate) fn authorization(&self) -> Option<HeaderValue> {
+        self.authorization
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Another member in the set that last accepted `token`, the most
+    /// recent first.
+    pub(crate) fn accepted_elsewhere(&self, replica: u64, token: u64) -> Option<Arc<Replica>> {
+        self.members()
+            .iter()
+            .filter(|member| member.id != replica && !member.health.is_ejected())
+            .filter_map(|member| {
+                let standing = member.health.token_standing()?;
+                (standing.token == token && standing.accepts).then_some((standing.at, member))
+            })
+            .max_by_key(|(at, _)| *at)
+            .map(|(_, member)| Arc::clone(member))
+    }
+
+    /// The database forgot `token`: no replica accepts it any more.
+    pub(crate) fn forget_acceptances(&self, token: u64) {
+        for member in self.members().iter() {
+            member.health.forget_acceptance(token);
+        }
+    }
+
+    /// Whether another member takes calls without suspicion.
+    pub(crate) fn has_other_ready(&self, replica: u64) -> bool {
+        self.members().iter().any(|member| {
+            member.id != replica && !member.health.is_ejected() && !member.health.is_suspect()
+        })
+    }
+
+    /// Starts probing every ejected member that has no probe running.
+    pub(crate) fn ensure_recoveries(&self) {
+        let members = self.members().clone();
+        for member in members {
+            member.ensure_recovery();
+        }
+    }
+}
+
+/// Whether two base URLs address one server: the same scheme, host (in
+/// any case), port (the scheme's default when none is written) and path.
+fn same_server(a: &BaseUrl, b: &BaseUrl) -> bool {
+    let port = |base: &BaseUrl| {
+        base.authority()
+            .port_u16()
+            .unwrap_or(if *base.scheme() == http::uri::Scheme::HTTPS {
+                443
+            } else {
+                80
+            })
+    };
+    a.scheme() == b.scheme()
+        && a.authority()
+            .host()
+            .eq_ignore_ascii_case(b.authority().host())
+        && port(a) == port(b)
+        && a.path() == b.path()
 }
 
 impl<S> Layer<S> for Replicas {

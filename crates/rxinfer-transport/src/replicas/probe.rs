@@ -12,7 +12,7 @@ use std::sync::{Arc, Weak};
 
 use http::{
     HeaderValue, Request, Response, StatusCode,
-    header::{AUTHORIZATION, HOST},
+    header::{AUTHORIZATION, CONTENT_TYPE, HOST},
 };
 use tower::{Service, ServiceExt};
 
@@ -36,6 +36,9 @@ where
     S::Error: Into<BoxError>,
     B: Send + 'static,
 {
+    if replica.is_removed() {
+        return;
+    }
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return;
     };
@@ -60,8 +63,9 @@ where
         tokio::time::sleep(wait).await;
         let Some(request) = replica
             .upgrade()
+            .filter(|replica| !replica.is_removed())
             .zip(set.upgrade())
-            .and_then(|(replica, set)| request(&replica, &set))
+            .and_then(|(replica, set)| request(&replica, set.authorization()))
         else {
             return;
         };
@@ -78,11 +82,32 @@ where
     }
 }
 
-/// The probe's request to `replica`, with the calls' token or one no
-/// server knows.
-fn request(replica: &Replica, set: &SetShared) -> Option<Request<RequestBody>> {
+/// Whether `replica` accepts `authorization` now: asked with the probe's
+/// lookup, which it answers `404` when it knows the token. A replica that
+/// left the set is not asked.
+pub(crate) async fn accepts<S, B>(
+    mut inner: S,
+    replica: Arc<Replica>,
+    authorization: HeaderValue,
+) -> bool
+where
+    S: Service<Request<RequestBody>, Response = Response<B>>,
+    S::Error: Into<BoxError>,
+{
+    if replica.is_removed() {
+        return false;
+    }
+    match request(&replica, Some(authorization)) {
+        Some(request) => probe(&mut inner, request).await,
+        None => false,
+    }
+}
+
+/// The probe's request to `replica`, with `authorization` (a token a
+/// replica accepted) or one no server knows.
+fn request(replica: &Replica, authorization: Option<HeaderValue>) -> Option<Request<RequestBody>> {
     let uri = replica.base.resolve(NO_INSTANCE).ok()?;
-    let authorization = set.authorization().unwrap_or_else(|| {
+    let authorization = authorization.unwrap_or_else(|| {
         let mut unknown = HeaderValue::from_static(UNKNOWN_TOKEN);
         unknown.set_sensitive(true);
         unknown
@@ -117,5 +142,13 @@ where
         return false;
     };
     let answer = ready.call(request).await;
-    answer.is_ok_and(|response| response.status() == expected)
+    // The server's own answer is JSON; a router's 404 for a path it does
+    // not serve (a replica with another base path) is empty.
+    answer.is_ok_and(|response| {
+        response.status() == expected
+            && response
+                .headers()
+                .get(CONTENT_TYPE)
+                .is_some_and(|value| value.as_bytes().starts_with(b"application/json"))
+    })
 }

@@ -218,7 +218,7 @@ where
                 Some(delay) => {
                     // Before the answer's head: once a status arrived (a
                     // body cut short), the server had answered.
-                    lost_answer |= matches!(result, Err(Error::Http(_)));
+                    lost_answer |= matches!(result, Err(Error::Http(_))) || replica_failed(&result);
                     retries += 1;
                     span.record("http.request.resend_count", retries);
                     if !delay.is_zero() {
@@ -331,4 +331,22 @@ pub(super) fn record(span: &Span, outcome: &Result<Response<ResponseBody>, Error
             tracing::debug!(parent: span, error = %error, "rxinfer call failed");
         }
     }
+}
+
+/// Whether a replica's failed answer is sent elsewhere: it may have done
+/// part of the work, as a lost answer may (a `DELETE` sent again finds its
+/// own earlier delete).
+#[cfg(feature = "replicas")]
+fn replica_failed<B>(result: &Result<Response<B>, Error>) -> bool {
+    result.as_ref().is_ok_and(|response| {
+        response
+            .extensions()
+            .get::<crate::replicas::ReplicaFailed>()
+            .is_some()
+    })
+}
+
+#[cfg(not(feature = "replicas"))]
+fn replica_failed<B>(_: &Result<Response<B>, Error>) -> bool {
+    false
 }
