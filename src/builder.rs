@@ -575,4 +575,29 @@ impl<L> ClientBuilder<L> {
     {
         crate::blocking::Client::new(self.build()?.boxed())
     }
+
+    /// A [`blocking::Client`](crate::blocking::Client) over a set of
+    /// replicas, as [`build_replicas`](Self::build_replicas) makes it.
+    ///
+    /// # Errors
+    ///
+    /// As [`build_replicas`](Self::build_replicas), or when the runtime
+    /// thread cannot start.
+    #[cfg(all(feature = "blocking", feature = "replicas"))]
+    #[cfg_attr(docsrs, doc(cfg(all(feature = "blocking", feature = "replicas"))))]
+    pub fn build_replicas_blocking<B>(
+        self,
+        replicas: &rxinfer_transport::Replicas,
+    ) -> Result<crate::blocking::Client, Error>
+    where
+        L: Layer<HttpClient>,
+        L::Service:
+            Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Request<RequestBody>>>::Future: Send + 'static,
+        <L::Service as Service<Request<RequestBody>>>::Error: Into<BoxError>,
+        B: Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        crate::blocking::Client::new(self.build_replicas(replicas)?.boxed())
+    }
 }

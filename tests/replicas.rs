@@ -321,3 +321,25 @@ fn unique() -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     format!("replica run {}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
+
+/// The blocking client over a set: its own runtime thread runs the
+/// balancer's probes too.
+#[test]
+fn the_blocking_client_spreads_over_replicas_and_survives_a_kill() {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let cluster = runtime.block_on(cluster(2));
+    let replicas = Replicas::with_policy(cluster.urls(), quick()).expect("a set");
+    let client = Client::builder()
+        .token(TOKEN)
+        .expect("a token")
+        .build_replicas_blocking(&replicas)
+        .expect("a blocking client");
+    for _ in 0..10 {
+        assert_eq!(client.authentication().token_roles().expect("roles").roles, ["user"]);
+    }
+    runtime.block_on(cluster.replicas()[0].stop());
+    for _ in 0..10 {
+        client.authentication().token_roles().expect("the other replica answers");
+    }
+    assert_ne!(state_of(&replicas, cluster.replicas()[0].url()), ReplicaState::Ready);
+}
