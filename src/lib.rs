@@ -41,7 +41,8 @@
 //! applied (`answer.matrix("A")`, `answer.distribution("w")`, see
 //! [`models::Distribution`] and [`models::MdArray`]). Features: `ring`
 //! (default: rustls on ring) or `aws-lc-rs`, `native-roots`,
-//! `platform-verifier`, `blocking`, `ndarray`, `nalgebra`.
+//! `platform-verifier`, `blocking`, `replicas` (one client over several
+//! replicas: `ClientBuilder::build_replicas`), `ndarray`, `nalgebra`.
 //!
 //! [`http`], [`bytes`], [`http_body_util`], [`serde_json`] and [`tower`]
 //! are re-exported, so a mock or a layer needs no other dependency.

@@ -312,6 +312,7 @@ async fn with_every_replica_out_calls_fail_at_once_with_a_typed_error() {
         "{error:?}"
     );
     assert!(!error.answer_lost());
+    assert!(error.never_sent());
 }
 
 /// A description no other instance of this run has: two creations with
@@ -335,11 +336,45 @@ fn the_blocking_client_spreads_over_replicas_and_survives_a_kill() {
         .build_replicas_blocking(&replicas)
         .expect("a blocking client");
     for _ in 0..10 {
-        assert_eq!(client.authentication().token_roles().expect("roles").roles, ["user"]);
+        assert_eq!(
+            client.authentication().token_roles().expect("roles").roles,
+            ["user"]
+        );
     }
-    runtime.block_on(cluster.replicas()[0].stop());
+    // The replica the calls went to dies.
+    let busiest = cluster
+        .replicas()
+        .iter()
+        .max_by_key(|replica| replica.requests_received())
+        .expect("replicas");
+    runtime.block_on(busiest.stop());
     for _ in 0..10 {
-        client.authentication().token_roles().expect("the other replica answers");
+        client
+            .authentication()
+            .token_roles()
+            .expect("the other replica answers");
     }
-    assert_ne!(state_of(&replicas, cluster.replicas()[0].url()), ReplicaState::Ready);
+}
+
+/// An error answered by one replica names that replica, not the set's
+/// first URL.
+#[tokio::test]
+async fn an_answer_names_the_replica_that_gave_it() {
+    let cluster = cluster(2).await;
+    let replicas = Replicas::with_policy(cluster.urls(), quick()).expect("a set");
+    let client = client(&replicas);
+    let id = new_instance(&client).await;
+    let failing = &cluster.replicas()[1];
+    failing.fail(Fault::Status(rxinfer_client::http::StatusCode::BAD_GATEWAY));
+    // Changes until one meets the failing replica (a 502 is not sent again).
+    for round in 0..50 {
+        let request = InferRequest::new(object([("observation", round % 2)]));
+        if let Err(error) = client.models().run_inference(&id, &request).await {
+            assert_eq!(error.status().map(|s| s.as_u16()), Some(502), "{error}");
+            assert!(error.url().starts_with(failing.url()), "{}", error.url());
+            assert!(error.to_string().contains(failing.url()), "{error}");
+            return;
+        }
+    }
+    panic!("no inference met the failing replica");
 }

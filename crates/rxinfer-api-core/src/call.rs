@@ -290,6 +290,20 @@ where
         .await
         .map_err(|e| failed(transport(e.into())))?;
     let (parts, body) = response.into_parts();
+    // A replica set's call went to one replica: its errors name that one.
+    let answered_by = parts
+        .extensions
+        .get::<rxinfer_transport::AnsweredBy>()
+        .map(|answered| format!("{}{}", answered.0, path.path()));
+    let failed = |kind| match &answered_by {
+        Some(url) => ApiError::new(
+            endpoint.operation.name,
+            endpoint.method.clone(),
+            url.clone(),
+            kind,
+        ),
+        None => failed(kind),
+    };
     // The default transport's body is read already, one frame, taken as
     // it is; `collect` would allocate a queue for it (measured: about 550
     // instructions a call).

@@ -70,11 +70,14 @@ impl ApiError {
         self
     }
 
-    /// Whether the call is known never to have been sent (see
-    /// [`mark_never_sent`](Self::mark_never_sent)); its answer is then
-    /// not lost: nothing happened on the server.
+    /// Whether the call is known never to have been sent: the transport
+    /// says its request never left (no connection, no replica ready; see
+    /// `rxinfer_transport::Error::never_sent`), or a wrapper gave it up
+    /// before sending it ([`mark_never_sent`](Self::mark_never_sent)). Its
+    /// answer is then not lost: nothing happened on the server.
     pub fn never_sent(&self) -> bool {
         self.0.never_sent
+            || matches!(&self.0.kind, ApiErrorKind::Transport(error) if error.never_sent())
     }
 
     /// The same error, remembering the event its call asked to record, for

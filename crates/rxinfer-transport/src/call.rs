@@ -22,6 +22,21 @@ use http::{Method, Request};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResentAfterLostAnswer;
 
+/// A response extension: the base URL of the replica that answered, when
+/// a replica set (`Replicas`, feature `replicas`) sent the call. The
+/// request went to that replica, not to the set's first URL.
+///
+/// ```
+/// use rxinfer_transport::AnsweredBy;
+///
+/// # let response = http::Response::new(());
+/// if let Some(AnsweredBy(replica)) = response.extensions().get::<AnsweredBy>() {
+///     println!("answered by {replica}");
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnsweredBy(pub crate::BaseUrl);
+
 /// A response extension on a `401 Unauthorized` answered to a request that
 /// carried a token: which token the server rejected, by its fingerprint.
 /// On RxInferServer, which never expires tokens, it means the server's

@@ -171,9 +171,10 @@ impl Error {
         }
     }
 
-    /// Whether the request never left the client, so that sending it again
-    /// cannot repeat its effect.
-    pub(crate) fn never_sent(&self) -> bool {
+    /// Whether the request never left the client (no connection, a proxy
+    /// that could not be reached, no replica ready), so that sending it
+    /// again cannot repeat its effect.
+    pub fn never_sent(&self) -> bool {
         matches!(
             self,
             Error::Connect(_) | Error::Proxy { status: None, .. } | Error::NoReplicaReady

@@ -98,7 +98,9 @@ pub use auth::{
     TokenSource,
 };
 pub use base_url::{BaseUrl, IntoBaseUrl};
-pub use call::{Operation, RequestBodyLimit, RequestTimeout, ResentAfterLostAnswer, TokenRejected};
+pub use call::{
+    AnsweredBy, Operation, RequestBodyLimit, RequestTimeout, ResentAfterLostAnswer, TokenRejected,
+};
 pub use config::{
     Config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_NON_IDEMPOTENT_REUSE, DEFAULT_POOL_IDLE_TIMEOUT,
     DEFAULT_POOL_MAX_IDLE_PER_HOST, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,

@@ -264,11 +264,24 @@ where
     }
 
     /// Polls the balancer, passing over suspect replicas first.
+    ///
+    /// A suspect answers "not ready" and asks to be polled again; the
+    /// balancer's queue of waiting members (futures-util's
+    /// `FuturesUnordered`) stops after two such members in one poll, so
+    /// the first pass is repeated until every member has been asked: else
+    /// a ready replica behind two suspects would not be seen, and the
+    /// second pass would take a suspect.
     fn poll_balance(&mut self) -> Poll<Result<(), BoxError>> {
         let waker = Waker::from(Arc::clone(&self.waiting));
         let mut cx = Context::from_waker(&waker);
         self.passing_over_suspects.store(true, Ordering::Relaxed);
-        let first = self.balance.poll_ready(&mut cx);
+        let mut first = Poll::Pending;
+        for _ in 0..=self.holds.len() {
+            first = self.balance.poll_ready(&mut cx);
+            if first.is_ready() {
+                break;
+            }
+        }
         self.passing_over_suspects.store(false, Ordering::Relaxed);
         if first.is_ready() {
             return first;

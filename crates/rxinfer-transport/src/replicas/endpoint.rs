@@ -22,7 +22,7 @@ use tokio::time::Instant;
 use tower::Service;
 
 use super::{Ejection, Recover, Replica, SetShared, Verdict, probe};
-use crate::{BaseUrl, BoxError, Error, Operation, RequestBody};
+use crate::{AnsweredBy, BaseUrl, BoxError, Error, Operation, RequestBody};
 
 /// A response extension: the replica that answered failed while another
 /// is ready, and the call may go there. The retry policy sends an
@@ -328,17 +328,18 @@ impl Judge {
                 return Judged::Answer(Err(Error::Middleware("a 401 without its answer".into())));
             }
         }
-        Judged::Answer(match outcome {
-            Ok(mut response)
-                if verdict == Verdict::Failed
-                    && self.idempotent
-                    && self.set.has_other_ready(self.replica.id) =>
+        Judged::Answer(outcome.map(|mut response| {
+            response
+                .extensions_mut()
+                .insert(AnsweredBy(self.replica.base.clone()));
+            if verdict == Verdict::Failed
+                && self.idempotent
+                && self.set.has_other_ready(self.replica.id)
             {
                 response.extensions_mut().insert(ReplicaFailed);
-                Ok(response)
             }
-            other => other,
-        })
+            response
+        }))
     }
 
     /// A `401` to `authorization`: when another replica accepted that
@@ -367,7 +368,11 @@ impl Judge {
     ) -> Result<Response<B>, Error> {
         if !other_accepts {
             self.set.forget_acceptances(asking.token);
-            return Ok(asking.response);
+            let mut response = asking.response;
+            response
+                .extensions_mut()
+                .insert(AnsweredBy(self.replica.base.clone()));
+            return Ok(response);
         }
         if self
             .replica

@@ -132,8 +132,9 @@ impl Default for HealthPolicy {
 pub enum ReplicaState {
     /// Takes calls.
     Ready,
-    /// Failed its last answer: takes calls only when no other replica is
-    /// ready.
+    /// Failed an answer lately, or answers much slower than the fastest
+    /// ([`HealthPolicy::slow_factor`]): takes calls only when no other
+    /// replica is ready.
     Suspect,
     /// Takes no calls until a probe readmits it.
     Ejected,

@@ -70,9 +70,9 @@ pub(crate) use health::{Ejection, Health, Verdict};
 ///   with [`Error::ReplicaRejectedToken`] unless it may be sent again
 ///   elsewhere (when the other replica refuses it too, the database forgot
 ///   the token: the `401` is the call's answer);
-/// - when no replica is ready, calls fail at once with
-///   [`Error::NoReplicaReady`] (which the retry policy retries, as a
-///   request that never left).
+/// - when no replica is ready, a call fails without being sent, with
+///   [`Error::NoReplicaReady`], once the retry policy's attempts (each of
+///   which fails at once, with no connection tried) are spent.
 ///
 /// It does not order calls: one instance's calls still go one at a time
 /// through its instance handle, above the transport.
@@ -150,7 +150,8 @@ pub struct ReplicaStatus {
     pub url: BaseUrl,
     /// Whether it takes calls.
     pub state: ReplicaState,
-    /// Attempts sent to it, probes aside.
+    /// Attempts sent to it, probes aside: a call sent again elsewhere
+    /// counts at each replica it reached.
     pub calls: u64,
     /// Attempts that failed: a `5xx`, a dropped connection, no connection.
     pub failures: u64,
@@ -160,7 +161,10 @@ pub struct ReplicaStatus {
 
 impl Replicas {
     /// A set of the replicas at `urls`, with the default
-    /// [`HealthPolicy`]. The first URL addresses the set.
+    /// [`HealthPolicy`]. The first URL addresses the set: give it to the
+    /// transport as its base URL (`ClientBuilder::build_replicas` does),
+    /// else calls bypass the set. One server written twice is one member
+    /// (see [`insert`](Self::insert)).
     ///
     /// # Errors
     ///
@@ -211,8 +215,10 @@ impl Replicas {
         &self.shared.base
     }
 
-    /// Adds the replica at `url`; `false` when it is a member already.
-    /// Calls that start after this may go to it.
+    /// Adds the replica at `url`; `false` when it is a member already (the
+    /// same scheme, host in any case, port, written or the scheme's
+    /// default, and path: `http://a/v1/` is `http://A:80/v1`). Calls that
+    /// start after this may go to it.
     ///
     /// # Errors
     ///
@@ -239,8 +245,14 @@ impl Replicas {
     }
 
     /// Removes the replica at `url`; `false` when it is not a member.
-    /// Calls already sent to it finish there.
-    pub fn remove(&self, url: &BaseUrl) -> bool {
+    /// Calls already sent to it finish there; nothing else is sent to it,
+    /// probes included. Inserted again, it starts with new counters.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidBaseUrl`] for a URL that cannot address a server.
+    pub fn remove(&self, url: impl IntoBaseUrl) -> Result<bool, Error> {
+        let url = &url.into_base_url()?;
         let mut members = self.shared.members();
         let before = members.len();
         members.retain(|member| {
@@ -255,7 +267,7 @@ impl Replicas {
         if removed {
             self.shared.version.fetch_add(1, Ordering::Release);
         }
-        removed
+        Ok(removed)
     }
 
     /// Each member, in the order they joined.
