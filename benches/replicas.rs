@@ -85,6 +85,24 @@ fn over(replicas: &Replicas) -> Result<BoxClient, rxinfer_client::TransportError
         .boxed())
 }
 
+/// `count` new instances, one per caller.
+async fn instances(
+    client: &BoxClient,
+    count: usize,
+) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let mut instances = Vec::with_capacity(count);
+    for _ in 0..count {
+        let created = client
+            .models()
+            .create_model_instance(
+                &CreateModelInstanceRequest::new("BetaBernoulli-v1").with_description(unique()),
+            )
+            .await?;
+        instances.push(created.into_data().instance_id);
+    }
+    Ok(instances)
+}
+
 /// What one closed-loop run measured.
 struct Run {
     calls: usize,
@@ -101,16 +119,7 @@ async fn closed_loop(
     callers: usize,
     run_for: Duration,
 ) -> Result<Run, Box<dyn std::error::Error>> {
-    let mut instances = Vec::with_capacity(callers);
-    for _ in 0..callers {
-        let created = client
-            .models()
-            .create_model_instance(
-                &CreateModelInstanceRequest::new("BetaBernoulli-v1").with_description(unique()),
-            )
-            .await?;
-        instances.push(created.into_data().instance_id);
-    }
+    let instances = instances(client, callers).await?;
     let stop = Arc::new(AtomicBool::new(false));
     let measuring = Arc::new(AtomicBool::new(false));
     let mut tasks = tokio::task::JoinSet::new();
@@ -232,16 +241,7 @@ async fn killed_replica(options: &Options) -> Bench {
         HealthPolicy::new().ejection(Duration::from_millis(100), Duration::from_secs(1)),
     )?;
     let client = over(&replicas)?;
-    let mut instances = Vec::with_capacity(callers);
-    for _ in 0..callers {
-        let created = client
-            .models()
-            .create_model_instance(
-                &CreateModelInstanceRequest::new("BetaBernoulli-v1").with_description(unique()),
-            )
-            .await?;
-        instances.push(created.into_data().instance_id);
-    }
+    let instances = instances(&client, callers).await?;
     let stop = Arc::new(AtomicBool::new(false));
     let failed_reads = Arc::new(AtomicUsize::new(0));
     let failed_changes = Arc::new(AtomicUsize::new(0));

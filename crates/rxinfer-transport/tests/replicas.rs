@@ -231,16 +231,7 @@ fn quick() -> HealthPolicy {
 type Over = Transport<rxinfer_transport::Balanced<rxinfer_transport::HttpClient>>;
 
 fn over(replicas: &Replicas) -> Over {
-    let mut config = Config::default();
-    config.base_url = replicas.base_url().clone();
-    config.retry = RetryPolicy::new()
-        .max_retries(3)
-        .base_delay(Duration::from_millis(1));
-    config.timeout = Duration::from_secs(5);
-    Transport::with_layer(config, replicas.clone())
-        .expect("transport")
-        .with_token(TOKEN)
-        .expect("token")
+    over_timeout(replicas, Duration::from_secs(5))
 }
 
 static CHANGE: Operation = Operation::new("run_inference").never_resent();
@@ -549,8 +540,8 @@ async fn a_request_outside_the_set_goes_where_it_is_addressed_without_the_token(
 }
 
 // ---------------------------------------------------------------------
-// Review of issue 17: each test below fails on the code under review and
-// names the defect it shows.
+// Cases from the adversarial review of issue 17: each failed before its
+// fix, and its comment says what went wrong then.
 // ---------------------------------------------------------------------
 
 /// A transport over `replicas` as `over` builds it, with `timeout`.
@@ -592,7 +583,7 @@ async fn wait_for(replicas: &Replicas, replica: &TestReplica, wanted: ReplicaSta
     assert_eq!(state(replicas, replica), wanted);
 }
 
-/// Defect: `Health::wait_for_readmission` keeps ONE waker
+/// Before its fix: `Health::wait_for_readmission` keeps ONE waker
 /// (`health.rs`, `Inner::waiting`), but every client built over the set has
 /// a balancer of its own, whose endpoint for an ejected replica parks its
 /// waker there. The last client to park overwrites the others, and
@@ -671,7 +662,7 @@ where
     }
 }
 
-/// Defect: `Endpoint::poll_ready` (endpoint.rs) hands the inner service's
+/// Before its fix: `Endpoint::poll_ready` (endpoint.rs) hands the inner service's
 /// readiness error to tower's balancer, which drops a failed endpoint for
 /// good ("dropping failed endpoint"). `Picker::holds` still lists it, so
 /// `follow` never inserts it again, the set still reports it Ready, and no
@@ -711,7 +702,7 @@ async fn a_layers_failed_readiness_does_not_lose_the_replica_for_good() {
     );
 }
 
-/// Defect: a replica that accepts calls and never answers is never judged.
+/// Before its fix: a replica that accepts calls and never answers is never judged.
 /// When the transport's deadline drops the attempt, `EndpointFuture` is
 /// dropped before `Judge::judge` runs, and `judge` itself ignores
 /// `LayerTimeout` (a per-attempt timeout layer of the user's): the replica
@@ -769,7 +760,7 @@ async fn a_replica_that_never_answers_stops_taking_calls() {
     );
 }
 
-/// Defect: every `5xx` counts against the replica (`Verdict::of_status`),
+/// Before its fix: every `5xx` counts against the replica (`Verdict::of_status`),
 /// but the real server answers a bare `500` to a malformed body, a missing
 /// field, or a model whose code throws (models-api-behaviour.md §1): the
 /// request's fault. A handful of such calls, each sent once, eject every
@@ -801,7 +792,7 @@ async fn malformed_changes_answered_500_do_not_eject_healthy_replicas() {
     );
 }
 
-/// Defect: the set holds one token's standing per replica, recorded when
+/// Before its fix: the set holds one token's standing per replica, recorded when
 /// an answer comes back, without checking that the token it answered is
 /// still the one noted (`note_authorization` forgets standings only when a
 /// call is sent). Two clients over one set with two identities (or one
@@ -839,7 +830,7 @@ async fn a_stranger_token_does_not_eject_a_healthy_replica() {
     }
 }
 
-/// Defect: probing resumes only when the balancer polls an ejected
+/// Before its fix: probing resumes only when the balancer polls an ejected
 /// endpoint (`Endpoint::poll_ready` -> `wait_for_readmission`), but `pick`
 /// returns `NoReplicaReady` before polling when every member is ejected.
 /// A probe task dies with the runtime it was spawned on, so a client used
@@ -900,7 +891,7 @@ fn a_replica_ejected_under_a_runtime_that_ended_is_probed_again() {
     );
 }
 
-/// Defect: `Replicas::remove` stops the replica's probing, but an attempt
+/// Before its fix: `Replicas::remove` stops the replica's probing, but an attempt
 /// still in flight at the removed replica is judged afterwards, and an
 /// ejection then starts a new probe task (`Judge` holds the `Arc<Replica>`
 /// and `recover` only needs it alive). That task keeps sending the set's
@@ -934,7 +925,7 @@ async fn a_removed_replica_is_not_probed_with_the_token() {
     );
 }
 
-/// Defect: `is_slow` compares a replica's average latency over whatever
+/// Before its fix: `is_slow` compares a replica's average latency over whatever
 /// calls it happened to serve with the fastest other replica's. Calls
 /// differ in cost (an inference takes seconds, a lookup milliseconds), so
 /// the replica that served the last expensive call is "5 times slower than
@@ -973,7 +964,7 @@ async fn an_expensive_call_does_not_make_its_replica_suspect() {
     }
 }
 
-/// Defect (against the rule "a call that changes state is never sent
+/// Before its fix (against the rule "a call that changes state is never sent
 /// twice" as the server guarantees state it; DELETE is a soft delete): a
 /// `5xx` answer now marks an idempotent call `ReplicaFailed`, which the
 /// retry policy re-sends, so a `DELETE` answered `500` is sent up to
@@ -1043,7 +1034,7 @@ async fn a_delete_sent_again_after_a_failure_is_marked() {
     panic!("no DELETE met the failing replica");
 }
 
-/// Defect (minor): membership compares `BaseUrl`s as written, so one
+/// Before its fix (minor): membership compares `BaseUrl`s as written, so one
 /// server spelled with and without its scheme's default port is two
 /// members: it takes twice its share of the calls, and its opinion of the
 /// token counts twice in `others_accept_token`'s majority.
@@ -1058,7 +1049,7 @@ fn one_server_spelled_two_ways_is_one_member() {
     assert_eq!(replicas.status().len(), 2);
 }
 
-/// Defect: "the others accept the token" (`others_accept_token`) is judged
+/// Before its fix: "the others accept the token" (`others_accept_token`) is judged
 /// from what each replica said last, however long ago. When the one
 /// database forgets the token (wiped, restored from an old backup), every
 /// replica answers `401`, the only answer the server can give; but the
@@ -1104,7 +1095,7 @@ async fn a_forgotten_token_is_not_taken_for_foreign_replicas() {
     }
 }
 
-/// Defect (minor, a careless policy): `HealthPolicy::ejection` takes any
+/// Before its fix (minor, a careless policy): `HealthPolicy::ejection` takes any
 /// duration, and `next_backoff` doubles zero to zero: with
 /// `ejection(Duration::ZERO, Duration::ZERO)` the probe task sends probes
 /// back to back, as fast as the replica answers, for as long as it is out
