@@ -3,6 +3,8 @@
 //! lost its database leaves the set, and comes back only after a probe
 //! that reads the database; calls that change state are never sent twice.
 
+mod support;
+
 use std::{
     net::SocketAddr,
     sync::{Arc, Mutex},
@@ -10,7 +12,6 @@ use std::{
 };
 
 use http::{Method, Request, StatusCode};
-use http_body_util::BodyExt;
 use rxinfer_transport::{
     Config, Error, HealthPolicy, Operation, ReplicaState, Replicas, RequestBody, RetryPolicy,
     Transport,
@@ -137,7 +138,7 @@ impl Drop for TestReplica {
 }
 
 async fn answer(mut socket: TcpStream, mode: Arc<Mutex<Mode>>, seen: Arc<Mutex<Vec<Seen>>>) {
-    let head = read_head(&mut socket).await;
+    let head = support::read_head(&mut socket).await;
     let header = |name: &str| {
         head.lines()
             .filter_map(|line| line.split_once(':'))
@@ -207,18 +208,6 @@ fn json(status: u16, body: &str) -> String {
     )
 }
 
-async fn read_head(socket: &mut TcpStream) -> String {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        match socket.read(&mut byte).await {
-            Ok(1) => head.push(byte[0]),
-            _ => break,
-        }
-    }
-    String::from_utf8_lossy(&head).into_owned()
-}
-
 /// A policy quick enough for tests.
 fn quick() -> HealthPolicy {
     HealthPolicy::new()
@@ -237,13 +226,7 @@ fn over(replicas: &Replicas) -> Over {
 static CHANGE: Operation = Operation::new("run_inference").never_resent();
 
 async fn get(transport: &mut Over) -> Result<StatusCode, Error> {
-    let request = Request::get("/token/roles")
-        .body(RequestBody::default())
-        .expect("request");
-    let response = transport.ready().await?.call(request).await?;
-    let status = response.status();
-    let _ = response.into_body().collect().await;
-    Ok(status)
+    get_path(transport, "/token/roles").await
 }
 
 async fn post(transport: &mut Over) -> Result<StatusCode, Error> {

@@ -14,12 +14,12 @@
 //! ready. When every member is ejected, the call fails at once.
 
 use std::{
-    collections::HashMap,
+    collections::HashSet,
     fmt,
     future::Future,
     pin::Pin,
     sync::{
-        Arc, Mutex, MutexGuard, PoisonError,
+        Arc, Mutex, MutexGuard, OnceLock, PoisonError,
         atomic::{AtomicBool, Ordering},
         mpsc::{Receiver, Sender, channel},
     },
@@ -57,8 +57,9 @@ type Sending<B> = Pin<Box<dyn Future<Output = Result<Response<B>, BoxError>> + S
 pub struct Balanced<S> {
     set: Arc<SetShared>,
     /// Made at the first call, where the inner service's types are known.
-    picker: Arc<Mutex<Option<Picker<S>>>>,
-    /// For requests that are not the set's.
+    /// Made at the first call, where the inner service's bounds hold.
+    picker: Arc<OnceLock<Mutex<Picker<S>>>>,
+    /// For requests that are not the set's, and the template of members.
     inner: S,
 }
 
@@ -67,7 +68,9 @@ struct Picker<S> {
     balance: Balance<Changes<S>, Request<RequestBody>>,
     changes: Sender<Change<u64, Member<S>>>,
     /// Members the balancer holds, by id.
-    holds: HashMap<u64, ()>,
+    holds: HashSet<u64>,
+    /// The inner service, cloned for members that join.
+    template: S,
     version: Option<u64>,
     /// Calls waiting for the balancer's readiness.
     waiting: Arc<WakeAll>,
@@ -122,6 +125,8 @@ where
     }
 
     fn call(&mut self, request: Request<RequestBody>) -> Self::Future {
+        self.picker
+            .get_or_init(|| Mutex::new(Picker::new(self.inner.clone())));
         let state = if super::endpoint::under(request.uri(), self.set.base()).is_some() {
             State::Picking {
                 request: Some(request),
@@ -135,7 +140,6 @@ where
         BalancedFuture {
             set: Arc::clone(&self.set),
             picker: Arc::clone(&self.picker),
-            template: self.inner.clone(),
             state,
         }
     }
@@ -145,9 +149,7 @@ where
 /// its answer.
 pub struct BalancedFuture<S, B> {
     set: Arc<SetShared>,
-    picker: Arc<Mutex<Option<Picker<S>>>>,
-    /// The inner service, cloned for members that join.
-    template: S,
+    picker: Arc<OnceLock<Mutex<Picker<S>>>>,
     state: State<B>,
 }
 
@@ -192,10 +194,13 @@ where
         loop {
             match &mut this.state {
                 State::Picking { request } => {
+                    let Some(picker) = this.picker.get() else {
+                        return Poll::Ready(Err(Error::Middleware(
+                            "a replica set's call without its balancer".into(),
+                        )));
+                    };
                     let sending = {
-                        let mut picker = lock(&this.picker);
-                        let picker = picker.get_or_insert_with(Picker::new);
-                        match picker.pick(&this.set, &this.template, request, cx) {
+                        match lock(picker).pick(&this.set, request, cx) {
                             Poll::Ready(Ok(sending)) => sending,
                             Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
                             Poll::Pending => return Poll::Pending,
@@ -218,12 +223,13 @@ where
     S::Error: Into<BoxError>,
     B: Send + 'static,
 {
-    fn new() -> Self {
+    fn new(template: S) -> Self {
         let (changes, received) = channel();
         Self {
             balance: Balance::new(Changes(received)),
             changes,
-            holds: HashMap::new(),
+            holds: HashSet::new(),
+            template,
             version: None,
             waiting: Arc::default(),
             passing_over_suspects: Arc::default(),
@@ -235,18 +241,17 @@ where
     fn pick(
         &mut self,
         set: &Arc<SetShared>,
-        template: &S,
         request: &mut Option<Request<RequestBody>>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Sending<B>, Error>> {
-        self.follow(set, template);
-        if !set.any_admitted() {
-            // Probes that died with an earlier runtime start again.
-            set.ensure_recoveries();
-            return Poll::Ready(Err(Error::NoReplicaReady));
-        }
+        self.follow(set);
         let mut ready = self.poll_balance();
         if ready.is_pending() {
+            if !set.any_admitted() {
+                // Probes that died with an earlier runtime start again.
+                set.ensure_recoveries();
+                return Poll::Ready(Err(Error::NoReplicaReady));
+            }
             // Register before the last look, so that a member ready in
             // between wakes this call.
             self.waiting.register(cx.waker());
@@ -290,18 +295,18 @@ where
     }
 
     /// Brings the balancer's members in line with the set's.
-    fn follow(&mut self, set: &Arc<SetShared>, template: &S) {
+    fn follow(&mut self, set: &Arc<SetShared>) {
         let version = set.version();
         if self.version == Some(version) {
             return;
         }
         let members = set.members().clone();
         for member in &members {
-            if self.holds.insert(member.id, ()).is_none() {
+            if self.holds.insert(member.id) {
                 let endpoint = Endpoint::new(
                     Arc::clone(member),
                     Arc::clone(set),
-                    template.clone(),
+                    self.template.clone(),
                     Arc::clone(&self.passing_over_suspects),
                 );
                 let weighed = PeakEwma::new(
@@ -313,16 +318,14 @@ where
                 let _ = self.changes.send(Change::Insert(member.id, weighed));
             }
         }
-        let gone: Vec<u64> = self
-            .holds
-            .keys()
-            .filter(|id| !members.iter().any(|member| member.id == **id))
-            .copied()
-            .collect();
-        for id in gone {
-            self.holds.remove(&id);
-            let _ = self.changes.send(Change::Remove(id));
-        }
+        let changes = &self.changes;
+        self.holds.retain(|id| {
+            let held = members.iter().any(|member| member.id == *id);
+            if !held {
+                let _ = changes.send(Change::Remove(*id));
+            }
+            held
+        });
         self.version = Some(version);
     }
 }

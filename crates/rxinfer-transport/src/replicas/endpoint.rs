@@ -74,8 +74,14 @@ where
         replica.offer_recovery(&recover);
         let ask_token: AskToken = {
             let inner = inner.clone();
+            let timeout = set.policy().probe_timeout;
             Arc::new(move |replica, authorization| {
-                Box::pin(probe::accepts(inner.clone(), replica, authorization))
+                Box::pin(probe::accepts(
+                    inner.clone(),
+                    replica,
+                    authorization,
+                    timeout,
+                ))
             })
         };
         Self {

@@ -8,7 +8,10 @@
 //! calls' token, or `401` to a token no server knows when the calls carry
 //! none.
 
-use std::sync::{Arc, Weak};
+use std::{
+    sync::{Arc, Weak},
+    time::Duration,
+};
 
 use http::{
     HeaderValue, Request, Response, StatusCode,
@@ -61,7 +64,7 @@ where
             _ => return,
         };
         tokio::time::sleep(wait).await;
-        let Some(request) = replica
+        let Some(probe_request) = replica
             .upgrade()
             .filter(|replica| !replica.is_removed())
             .zip(set.upgrade())
@@ -69,9 +72,7 @@ where
         else {
             return;
         };
-        let passed = tokio::time::timeout(timeout, probe(&mut inner, request))
-            .await
-            .unwrap_or(false);
+        let passed = probe(&mut inner, probe_request, timeout).await;
         if passed {
             if let Some(replica) = replica.upgrade() {
                 tracing::info!(replica = %replica.base, "replica readmitted after a probe");
@@ -89,6 +90,7 @@ pub(crate) async fn accepts<S, B>(
     mut inner: S,
     replica: Arc<Replica>,
     authorization: HeaderValue,
+    timeout: Duration,
 ) -> bool
 where
     S: Service<Request<RequestBody>, Response = Response<B>>,
@@ -98,15 +100,28 @@ where
         return false;
     }
     match request(&replica, Some(authorization)) {
-        Some(request) => probe(&mut inner, request).await,
+        Some(probe_request) => probe(&mut inner, probe_request, timeout).await,
         None => false,
     }
 }
 
-/// The probe's request to `replica`, with `authorization` (a token a
-/// replica accepted) or one no server knows.
-fn request(replica: &Replica, authorization: Option<HeaderValue>) -> Option<Request<RequestBody>> {
+/// A probe's request, and the status that passes it.
+struct ProbeRequest {
+    request: Request<RequestBody>,
+    passes: StatusCode,
+}
+
+/// The probe's request to `replica`: with `authorization` (a token a
+/// replica accepted) it passes on `404` (the instance lookup ran), with
+/// none it carries a token no server knows and passes on `401` (the token
+/// lookup ran).
+fn request(replica: &Replica, authorization: Option<HeaderValue>) -> Option<ProbeRequest> {
     let uri = replica.base.resolve(NO_INSTANCE).ok()?;
+    let passes = if authorization.is_some() {
+        StatusCode::NOT_FOUND
+    } else {
+        StatusCode::UNAUTHORIZED
+    };
     let authorization = authorization.unwrap_or_else(|| {
         let mut unknown = HeaderValue::from_static(UNKNOWN_TOKEN);
         unknown.set_sensitive(true);
@@ -118,34 +133,25 @@ fn request(replica: &Replica, authorization: Option<HeaderValue>) -> Option<Requ
         request.headers_mut().insert(HOST, host.clone());
     }
     request.extensions_mut().insert(PROBE);
-    Some(request)
+    Some(ProbeRequest { request, passes })
 }
 
-/// Whether the replica answered as one that reads its database: `404` to
-/// a known token (the lookup ran), `401` to an unknown one (the token
-/// lookup ran).
-async fn probe<S, B>(inner: &mut S, request: Request<RequestBody>) -> bool
+/// Whether the replica answers the probe as one that reads its database,
+/// within `timeout`.
+async fn probe<S, B>(inner: &mut S, probe: ProbeRequest, timeout: Duration) -> bool
 where
     S: Service<Request<RequestBody>, Response = Response<B>>,
     S::Error: Into<BoxError>,
 {
-    let known_token = request
-        .headers()
-        .get(AUTHORIZATION)
-        .is_some_and(|value| value.as_bytes() != UNKNOWN_TOKEN.as_bytes());
-    let expected = if known_token {
-        StatusCode::NOT_FOUND
-    } else {
-        StatusCode::UNAUTHORIZED
-    };
-    let Ok(ready) = inner.ready().await else {
-        return false;
-    };
-    let answer = ready.call(request).await;
+    let ProbeRequest { request, passes } = probe;
+    let answer = tokio::time::timeout(timeout, async {
+        let ready = inner.ready().await.ok()?;
+        ready.call(request).await.ok()
+    });
     // The server's own answer is JSON; a router's 404 for a path it does
     // not serve (a replica with another base path) is empty.
-    answer.is_ok_and(|response| {
-        response.status() == expected
+    answer.await.ok().flatten().is_some_and(|response| {
+        response.status() == passes
             && response
                 .headers()
                 .get(CONTENT_TYPE)

@@ -87,7 +87,7 @@ pub(crate) async fn server(script: &[Answer]) -> (String, Arc<Mutex<Vec<Seen>>>)
     (format!("http://127.0.0.1:{port}"), seen)
 }
 
-async fn read_head(socket: &mut tokio::net::TcpStream) -> String {
+pub(crate) async fn read_head(socket: &mut tokio::net::TcpStream) -> String {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
