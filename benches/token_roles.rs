@@ -66,12 +66,16 @@
 //!   The per-call timer's registration costs at concurrency 1, where the
 //!   batch kept one timer across consecutive calls: about half of the
 //!   gap. Open in issue 16.
-//! - 2026-12-07, a later session, at concurrency 1 (10 interleaved pairs
-//!   each, `--rounds 3`): a thread's finished timer kept as a spare and
-//!   reset for the next call (no timer registration per call; callgrind
-//!   counts about 390 instructions a call fewer) 0.945 ± 0.016 req/s,
-//!   client CPU 1.106 ± 0.025, against one `Sleep` per call 0.958 ±
-//!   0.023, 1.103 ± 0.028: no gain, not kept. The baseline given a 30 s
+//! - 2026-12-07, a later session, at concurrency 1 (`--rounds 3`): a
+//!   thread's finished timer kept as a spare and reset for the next call
+//!   (no timer registration per call; callgrind counts about 390
+//!   instructions a call fewer). 10 interleaved pairs showed nothing
+//!   (0.945 ± 0.016 req/s, client CPU 1.106 ± 0.025, against one `Sleep`
+//!   per call 0.958 ± 0.023, 1.103 ± 0.028); 30 pairs (run beside
+//!   builds) 0.949 ± 0.009, 1.105 ± 0.013 against 0.933 ± 0.011, 1.163 ±
+//!   0.016; 15 pairs on an idle machine 0.953 ± 0.007, 1.085 ± 0.014
+//!   against 0.938 ± 0.004, 1.139 ± 0.008. CPU gain above the noise: the
+//!   spare is kept. The baseline given a 30 s
 //!   `tokio::time::timeout` of its own measured the same ratios (0.938 ±
 //!   0.013, 1.120 ± 0.020): the deadline is not what the stack pays at
 //!   concurrency 1. Putting the baseline first in each round changed

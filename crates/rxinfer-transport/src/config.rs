@@ -58,7 +58,10 @@ pub struct Config {
     pub token: Option<Arc<dyn TokenSource>>,
     /// The deadline of a whole call; see [`RequestTimeout`](crate::RequestTimeout)
     /// for one call. A call never times out early, and usually within 2 ms
-    /// after its deadline (tokio's timer counts whole milliseconds).
+    /// after its deadline (tokio's timer counts whole milliseconds). A
+    /// thread that made calls keeps one timer registered, due at most one
+    /// timeout after its last call began, for its next call to reuse; with
+    /// tokio's paused clock an idle runtime advances to it, as to any timer.
     pub timeout: Duration,
     /// The deadline for opening a TCP connection (to the server or a
     /// proxy), and for the whole exchange with a proxy (TLS, `CONNECT`,
